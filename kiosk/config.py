@@ -1,0 +1,418 @@
+"""Configuration: a typed schema, read from TOML, with every problem reported at once.
+
+The schema is the set of frozen dataclasses below; each field's metadata carries its
+bounds or allowed values and a one-line description. `load()` walks the TOML document
+against the schema and collects *every* problem (unknown keys with a "did you mean",
+wrong types, out-of-range numbers, unknown enum values) before raising one
+`ConfigError`, so an admin fixes a file in one round instead of one error per restart.
+
+The API key is not part of the file: it is resolved by `resolve_api_key()` from a
+systemd credential, a key file or the environment, and held in a `Secret` that never
+prints itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import ipaddress
+import os
+import tomllib
+import types
+import typing
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from kiosk.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_PATH",
+    "ApiConfig",
+    "Config",
+    "DisplayConfig",
+    "ScannerConfig",
+    "Secret",
+    "StorageConfig",
+    "is_loopback_host",
+    "load",
+    "resolve_api_key",
+    "resolve_client_id",
+]
+
+DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
+CREDENTIAL_NAME = "rd_api_key"
+
+
+def _opt(default: Any, doc: str, **rules: Any) -> Any:
+    """A schema field: its default, what it means, and rules (`min`, `max`, `choices`)."""
+    meta = {"doc": doc, **rules}
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    base_url: str = _opt(
+        "https://images.retaildigitals.com/api/v1",
+        "Retail Digitals API base URL; plain http:// only for a loopback host",
+    )
+    client_id: str = _opt("", "API client id (public); RD_CLIENT_ID may stand in for it")
+    api_key_file: Path | None = _opt(
+        None, "file holding the API key (mode 0600); the systemd credential rd_api_key wins"
+    )
+    connect_timeout_s: float = _opt(3.0, "TCP/TLS connect timeout", min=0.1, max=60)
+    read_timeout_s: float = _opt(5.0, "timeout for each read from the API", min=0.1, max=120)
+    lookup_deadline_s: float = _opt(
+        10.0, "overall deadline for one lookup (API call + image)", min=0.5, max=300
+    )
+    low_balance_warning: float = _opt(
+        50.0, "warn once when credits remaining fall below this", min=0
+    )
+
+
+@dataclass(frozen=True)
+class ScannerConfig:
+    kind: Literal["hid", "serial"] = _opt("hid", "reader type", choices=("hid", "serial"))
+    device: str | list[str] = _opt(
+        "auto",
+        'device path (or list of paths for several readers); "auto" picks HID readers by name',
+    )
+    name_pattern: str = _opt(
+        "(?i)barcode|scanner|symbol|honeywell|zebra|datalogic|newland|netum|hid keyboard",
+        'regular expression matched against device names when device = "auto"',
+    )
+    layout: Literal["us", "uk", "de", "fr"] = _opt(
+        "us", "keyboard layout the HID reader is set to", choices=("us", "uk", "de", "fr")
+    )
+    baudrate: int = _opt(9600, "serial baud rate", min=1200, max=4_000_000)
+    inter_key_timeout_ms: int = _opt(
+        50, "a scan without terminator ends after this much silence", min=5, max=2000
+    )
+    strip_prefix: str = _opt("", "prefix removed from serial frames, e.g. an AIM id ']E0'")
+    strip_suffix: str = _opt("", "suffix removed from serial frames")
+    duplicate_window_s: float = _opt(
+        1.5, "same code again from the same reader within this time is a double read", min=0
+    )
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    mode: Literal["shopper", "staff"] = _opt(
+        "shopper", "card layout: shopper (large, simple) or staff (every detail)",
+        choices=("shopper", "staff"),
+    )
+    fullscreen: bool = _opt(True, "full screen on the attached display (no window frame)")
+    size: list[int] = _opt([800, 480], "screen size [width, height] in pixels")
+    store_name: str = _opt("Welcome", "shown on the idle screen")
+    logo: Path | None = _opt(None, "optional PNG logo for the idle screen")
+    scanner_position: Literal["below", "above", "left", "right"] = _opt(
+        "below", "where the scanner is, relative to the screen (the idle screen points there)",
+        choices=("below", "above", "left", "right"),
+    )
+    card_seconds: float = _opt(20.0, "a card returns to the idle screen after this", min=1)
+    dim_after_s: float = _opt(0.0, "dim the idle screen after this (0: never)", min=0)
+    blank_after_s: float = _opt(0.0, "blank the idle screen after this (0: never)", min=0)
+    font: Path | None = _opt(None, "TTF font covering Latin and Hebrew (default: DejaVu Sans)")
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    state_dir: Path = _opt(Path("/var/lib/kiosk"), "queue database and refresh token")
+    cache_dir: Path = _opt(Path("/var/cache/kiosk"), "product and image cache")
+    product_ttl_days: float = _opt(7.0, "a cached product is fresh this long", min=0)
+    miss_ttl_s: float = _opt(3600.0, "an unknown barcode is not asked again for this long", min=0)
+    cache_max_mb: float = _opt(200.0, "cache size bound (least recently used evicted)", min=1)
+
+
+@dataclass(frozen=True)
+class Config:
+    api: ApiConfig = field(default_factory=ApiConfig)
+    scanner: ScannerConfig = field(default_factory=ScannerConfig)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    path: Path | None = field(default=None, metadata={"internal": True})
+
+    @property
+    def scanner_devices(self) -> list[str]:
+        dev = self.scanner.device
+        return [dev] if isinstance(dev, str) else list(dev)
+
+
+class Secret:
+    """A secret string that never shows itself in `str`, `repr` or f-strings."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+# --- loading and validation -------------------------------------------------------------
+
+
+def load(path: Path | str = DEFAULT_PATH) -> Config:
+    """Read and validate the TOML file at `path`; raise ConfigError listing every problem."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file (pass --config PATH)"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot be read: {exc.strerror}"]) from None
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: not UTF-8 text"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: malformed TOML: {exc}"]) from None
+    return from_dict(doc, source=str(path), base_dir=path.parent, path=path)
+
+
+def from_dict(
+    doc: dict[str, Any], *, source: str = "<config>", base_dir: Path | None = None,
+    path: Path | None = None,
+) -> Config:
+    """Validate an already-parsed document (used by `load` and by tests)."""
+    problems: list[str] = []
+    sections: dict[str, Any] = {}
+    section_types = {
+        f.name: f.type for f in dataclasses.fields(Config) if not f.metadata.get("internal")
+    }
+    hints = typing.get_type_hints(Config)
+    for name, value in doc.items():
+        if name not in section_types:
+            problems.append(_unknown(source, name, section_types))
+            continue
+        if not isinstance(value, dict):
+            problems.append(f"{source}: [{name}] must be a table, not {_tname(value)}")
+            continue
+        sections[name] = _build(hints[name], value, f"{name}", source, base_dir, problems)
+    if problems:
+        raise ConfigError(problems)
+    cfg = Config(**sections, path=path)
+    _check_semantics(cfg, source, problems)
+    if problems:
+        raise ConfigError(problems)
+    return cfg
+
+
+def _build(
+    cls: type, table: dict[str, Any], prefix: str, source: str, base_dir: Path | None,
+    problems: list[str],
+) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in fields:
+            problems.append(_unknown(source, f"{prefix}.{key}", fields, leaf=key))
+            continue
+        where = f"{source}: {prefix}.{key}"
+        converted = _convert(hints[key], value, where, base_dir, problems)
+        if converted is _INVALID:
+            continue
+        meta = fields[key].metadata
+        if "choices" in meta and converted not in meta["choices"]:
+            choices = ", ".join(repr(c) for c in meta["choices"])
+            problems.append(f"{where}: {value!r} is not one of {choices}")
+            continue
+        if isinstance(converted, int | float) and not isinstance(converted, bool):
+            if "min" in meta and converted < meta["min"]:
+                problems.append(f"{where}: {value!r} is below the minimum {meta['min']}")
+                continue
+            if "max" in meta and converted > meta["max"]:
+                problems.append(f"{where}: {value!r} is above the maximum {meta['max']}")
+                continue
+        values[key] = converted
+    return cls(**values)
+
+
+_INVALID = object()
+
+
+def _convert(tp: Any, value: Any, where: str, base_dir: Path | None, problems: list[str]) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (types.UnionType, typing.Union):
+        options = [a for a in args if a is not type(None)]
+        # Try each alternative quietly; report against the first if none fits.
+        for option in options:
+            scratch: list[str] = []
+            out = _convert(option, value, where, base_dir, scratch)
+            if not scratch:
+                return out
+        names = " or ".join(_tp_name(o) for o in options)
+        problems.append(f"{where}: expected {names}, got {_tname(value)} {value!r}")
+        return _INVALID
+    if origin is Literal:
+        if not isinstance(value, str):
+            problems.append(f"{where}: expected a string, got {_tname(value)} {value!r}")
+            return _INVALID
+        return value
+    if origin is list:
+        (item_tp,) = args
+        if not isinstance(value, list):
+            problems.append(f"{where}: expected a list, got {_tname(value)} {value!r}")
+            return _INVALID
+        items = [_convert(item_tp, v, f"{where}[{i}]", base_dir, problems)
+                 for i, v in enumerate(value)]
+        return _INVALID if _INVALID in items else items
+    if tp is bool:
+        if not isinstance(value, bool):
+            problems.append(f"{where}: expected true or false, got {_tname(value)} {value!r}")
+            return _INVALID
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(f"{where}: expected an integer, got {_tname(value)} {value!r}")
+            return _INVALID
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(f"{where}: expected a number, got {_tname(value)} {value!r}")
+            return _INVALID
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            problems.append(f"{where}: expected a string, got {_tname(value)} {value!r}")
+            return _INVALID
+        return value
+    if tp is Path:
+        if not isinstance(value, str) or not value:
+            problems.append(f"{where}: expected a path string, got {_tname(value)} {value!r}")
+            return _INVALID
+        p = Path(value).expanduser()
+        if not p.is_absolute() and base_dir is not None:
+            p = base_dir / p
+        return p
+    raise TypeError(f"unsupported schema type {tp!r}")  # a bug in the schema, not the file
+
+
+def _check_semantics(cfg: Config, source: str, problems: list[str]) -> None:
+    url = urllib.parse.urlsplit(cfg.api.base_url)
+    if url.scheme not in ("https", "http") or not url.hostname:
+        problems.append(f"{source}: api.base_url: {cfg.api.base_url!r} is not an http(s) URL")
+    elif url.scheme == "http" and not is_loopback_host(url.hostname):
+        problems.append(
+            f"{source}: api.base_url: plain http:// is allowed only for a loopback host "
+            f"(got {url.hostname!r}); use https://"
+        )
+    size = cfg.display.size
+    if len(size) != 2:
+        problems.append(f"{source}: display.size: expected [width, height], got {size!r}")
+    elif not all(160 <= v <= 7680 for v in size):
+        problems.append(f"{source}: display.size: {size!r} must be between 160 and 7680 pixels")
+    if not cfg.scanner_devices or any(not d for d in cfg.scanner_devices):
+        problems.append(f"{source}: scanner.device: must name a device or be \"auto\"")
+    if cfg.scanner.kind == "serial" and "auto" in cfg.scanner_devices:
+        problems.append(
+            f"{source}: scanner.device: a serial reader needs a port path such as "
+            "/dev/serial/by-id/…, not \"auto\""
+        )
+    if cfg.scanner.name_pattern:
+        import re
+
+        try:
+            re.compile(cfg.scanner.name_pattern)
+        except re.error as exc:
+            problems.append(f"{source}: scanner.name_pattern: invalid regular expression: {exc}")
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _unknown(source: str, dotted: str, known: Any, leaf: str | None = None) -> str:
+    leaf = leaf or dotted
+    close = difflib.get_close_matches(leaf, list(known), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{source}: {dotted}: unknown key{hint}"
+
+
+def _tname(value: Any) -> str:
+    return {
+        bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+        list: "a list", dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def _tp_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return "a list"
+    return {str: "a string", int: "an integer", float: "a number", bool: "a boolean",
+            Path: "a path"}.get(tp, str(tp))
+
+
+# --- secrets -------------------------------------------------------------------------
+
+
+def resolve_api_key(cfg: Config, env: typing.Mapping[str, str] | None = None) -> Secret:
+    """Find the API key: systemd credential, then `api.api_key_file`, then RD_API_KEY.
+
+    The key file is read on every call so that replacing it (after a key rotation) is
+    picked up without a restart.
+    """
+    env = os.environ if env is None else env
+    problems: list[str] = []
+    cred_dir = env.get("CREDENTIALS_DIRECTORY")
+    candidates: list[Path] = []
+    if cred_dir:
+        candidates.append(Path(cred_dir) / CREDENTIAL_NAME)
+    if cfg.api.api_key_file is not None:
+        candidates.append(cfg.api.api_key_file)
+    for candidate in candidates:
+        try:
+            key = candidate.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            problems.append(f"{candidate}: cannot be read: {exc.strerror}")
+            continue
+        if key:
+            return Secret(key)
+        problems.append(f"{candidate}: is empty")
+    if env.get("RD_API_KEY", "").strip():
+        return Secret(env["RD_API_KEY"].strip())
+    where = ", ".join(str(c) for c in candidates) or "no key file configured"
+    problems.append(
+        f"no API key found (looked in: {where}; environment RD_API_KEY); "
+        "set api.api_key_file or LoadCredential=rd_api_key"
+    )
+    raise ConfigError(problems)
+
+
+def resolve_client_id(cfg: Config, env: typing.Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    client_id = cfg.api.client_id or env.get("RD_CLIENT_ID", "").strip()
+    if not client_id:
+        raise ConfigError(["api.client_id: not set (nor RD_CLIENT_ID in the environment)"])
+    return client_id

@@ -1,0 +1,200 @@
+"""Configuration: the example is valid, every kind of bad file is refused with the key named."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk import config
+from kiosk.config import Secret
+from kiosk.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "config" / "kiosk.toml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems_of(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        config.load(write(tmp_path, text))
+    return info.value.problems
+
+
+def test_example_is_valid_and_documents_every_key() -> None:
+    cfg = config.load(EXAMPLE)
+    assert cfg.display.size == [800, 480]
+    assert cfg.scanner.kind == "hid"
+    text = EXAMPLE.read_text()
+    for section in ("api", "scanner", "display", "storage"):
+        for name in getattr(cfg, section).__dataclass_fields__:
+            assert f"{name} =" in text, f"{section}.{name} is not documented in the example"
+
+
+def test_defaults_when_file_is_empty(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, ""))
+    assert cfg.api.base_url.startswith("https://")
+    assert cfg.storage.state_dir == Path("/var/lib/kiosk")
+    assert cfg.scanner_devices == ["auto"]
+
+
+def test_relative_paths_are_relative_to_the_file(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, '[storage]\nstate_dir = "state"\n'))
+    assert cfg.storage.state_dir == tmp_path / "state"
+
+
+def test_several_devices(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, '[scanner]\ndevice = ["/dev/input/event3", "/dev/input/event4"]\n'))
+    assert cfg.scanner_devices == ["/dev/input/event3", "/dev/input/event4"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[api\nbase_url = 1", "malformed TOML"),
+        ("[displya]\nmode = 'staff'\n", "displya: unknown key (did you mean 'display'?)"),
+        ("[display]\nmdoe = 'staff'\n", "display.mdoe: unknown key (did you mean 'mode'?)"),
+        ("[display]\nmode = 'kiosk'\n", "display.mode: 'kiosk' is not one of 'shopper', 'staff'"),
+        ("[display]\nfullscreen = 'yes'\n", "display.fullscreen: expected true or false"),
+        ("[display]\nsize = [800]\n", "display.size: expected [width, height]"),
+        ("[display]\nsize = '800x480'\n", "display.size: expected a list"),
+        ("[scanner]\nbaudrate = 'fast'\n", "scanner.baudrate: expected an integer"),
+        ("[scanner]\nbaudrate = 12\n", "scanner.baudrate: 12 is below the minimum 1200"),
+        ("[scanner]\nkind = 'bluetooth'\n", "scanner.kind: 'bluetooth' is not one of 'hid', 'serial'"),
+        ("[scanner]\nkind = 'serial'\n", "scanner.device: a serial reader needs a port path"),
+        ("[scanner]\nname_pattern = '(['\n", "scanner.name_pattern: invalid regular expression"),
+        ("[api]\nbase_url = 'http://api.example.com/api/v1'\n", "api.base_url: plain http:// is allowed only for a loopback host"),
+        ("[api]\nbase_url = 'ftp://x/'\n", "api.base_url: 'ftp://x/' is not an http(s) URL"),
+        ("[api]\nread_timeout_s = 0\n", "api.read_timeout_s: 0 is below the minimum 0.1"),
+        ("[storage]\ncache_max_mb = true\n", "storage.cache_max_mb: expected a number"),
+        ("api = 3\n", "[api] must be a table"),
+    ],
+)
+def test_each_kind_of_bad_file(tmp_path: Path, text: str, expected: str) -> None:
+    problems = problems_of(tmp_path, text)
+    assert any(expected in p for p in problems), problems
+    assert all(p.startswith(str(tmp_path / "kiosk.toml")) for p in problems)
+
+
+def test_every_problem_is_collected(tmp_path: Path) -> None:
+    problems = problems_of(
+        tmp_path,
+        "[display]\nmode = 'x'\nsize = 'big'\n[scanner]\nbaudrate = -1\n[storage]\nttl = 3\n",
+    )
+    assert len(problems) == 4, problems
+
+
+def test_loopback_http_is_allowed(tmp_path: Path) -> None:
+    for host in ("127.0.0.1", "localhost", "[::1]", "127.0.0.2"):
+        cfg = config.load(write(tmp_path, f"[api]\nbase_url = 'http://{host}:8700/api/v1'\n"))
+        assert cfg.api.base_url.startswith("http://")
+
+
+def test_missing_and_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        config.load(tmp_path / "absent.toml")
+    bad = tmp_path / "bin.toml"
+    bad.write_bytes(b"\xff\xfe[api]")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        config.load(bad)
+
+
+# --- the API key --------------------------------------------------------------------
+
+KEY = "sk_test_0123456789abcdef"
+
+
+def test_key_order_credential_then_file_then_env(tmp_path: Path) -> None:
+    key_file = tmp_path / "api_key"
+    key_file.write_text("from-file\n")
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "rd_api_key").write_text("from-credential\n")
+    cfg = config.load(write(tmp_path, f"[api]\napi_key_file = '{key_file}'\n"))
+    env = {"CREDENTIALS_DIRECTORY": str(creds), "RD_API_KEY": "from-env"}
+    assert config.resolve_api_key(cfg, env).reveal() == "from-credential"
+    (creds / "rd_api_key").unlink()
+    assert config.resolve_api_key(cfg, env).reveal() == "from-file"
+    key_file.unlink()
+    assert config.resolve_api_key(cfg, env).reveal() == "from-env"
+    with pytest.raises(ConfigError, match="no API key found"):
+        config.resolve_api_key(cfg, {})
+
+
+def test_client_id_from_environment(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, ""))
+    assert config.resolve_client_id(cfg, {"RD_CLIENT_ID": "rd_client_x"}) == "rd_client_x"
+    with pytest.raises(ConfigError, match="api.client_id"):
+        config.resolve_client_id(cfg, {})
+
+
+def test_secret_never_shows_itself() -> None:
+    secret = Secret(KEY)
+    for shown in (str(secret), repr(secret), f"{secret}", f"{secret!r}", f"{[secret]}"):
+        assert KEY not in shown
+    assert secret.reveal() == KEY
+
+
+# --- kiosk check-config as a process ------------------------------------------------
+
+
+def run_kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", *args], capture_output=True, text=True,
+        env=full_env, cwd=ROOT, timeout=60, check=False,
+    )
+
+
+def test_check_config_accepts_the_example() -> None:
+    proc = run_kiosk("check-config", "--config", str(EXAMPLE))
+    assert proc.returncode == 0, proc.stderr
+    assert "OK" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[api\n", "malformed TOML"),
+        ("[display]\nmode = 'kiosk'\n", "display.mode"),
+        ("[scanner]\nbaudrate = 'x'\n", "scanner.baudrate"),
+        ("[storage]\ncahce_dir = '/tmp'\n", "did you mean 'cache_dir'"),
+        ("[api]\nbase_url = 'http://10.0.0.5/api/v1'\n", "api.base_url"),
+    ],
+)
+def test_check_config_refuses_bad_files_with_78(tmp_path: Path, text: str, key: str) -> None:
+    proc = run_kiosk("check-config", "--config", str(write(tmp_path, text)))
+    assert proc.returncode == 78
+    assert key in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_check_config_key_is_found_but_never_printed(tmp_path: Path) -> None:
+    key_file = tmp_path / "api_key"
+    key_file.write_text(KEY)
+    path = write(tmp_path, f"[api]\nclient_id = 'rd_client_t'\napi_key_file = '{key_file}'\n")
+    proc = run_kiosk("check-config", "--key", "--config", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert KEY not in proc.stdout + proc.stderr
+    key_file.unlink()
+    proc = run_kiosk("check-config", "--key", "--config", str(path), env={"RD_API_KEY": ""})
+    assert proc.returncode == 78
+    assert "no API key found" in proc.stderr
+
+
+def test_help_for_every_subcommand() -> None:
+    proc = run_kiosk("--help")
+    assert proc.returncode == 0
+    for name in ("sandbox", "check-config", "run", "demo", "status", "lookup"):
+        assert name in proc.stdout
+        sub = run_kiosk(name, "--help")
+        assert sub.returncode == 0, sub.stderr
+        assert "usage: kiosk " + name in sub.stdout
