@@ -1,0 +1,200 @@
+"""Bearer-token authentication as an `httpx.Auth` flow that never lets a token lapse.
+
+The flow (a generator, as httpx's own `DigestAuth`) attaches the access token; when the
+token is within its refresh margin it first renews it, and when a request still comes
+back 401 `token_expired`/`invalid_token` it renews and re-sends that request once.
+
+Renewal tries the refresh token, then falls back to `client_id` + `api_key`. If the
+API refuses the credentials themselves (`invalid_client`: the key was rotated or is
+wrong) the flow stops asking: later calls fail at once with `CredentialsRefused` until
+a back-off has passed or the key file holds a different key, so a kiosk with a dead
+key neither hammers the API nor floods the journal.
+
+One lock serialises renewal: however many threads need a token at once, exactly one
+refresh is in flight and the others reuse its result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from kiosk.api.backoff import Backoff
+from kiosk.api.errors import CredentialsRefused, ServerError
+from kiosk.api.responses import error_code, error_from_response, json_body
+from kiosk.api.tokens import AccessToken, RefreshTokenFile
+from kiosk.config import Secret
+from kiosk.errors import ConfigError
+
+__all__ = ["TokenAuth"]
+
+logger = logging.getLogger(__name__)
+
+Flow = Generator[httpx.Request, httpx.Response, Any]
+RENEW_ON = frozenset({"token_expired", "invalid_token"})
+
+
+@dataclass
+class _Refusal:
+    fingerprint: str
+    until: float
+
+
+class TokenAuth(httpx.Auth):
+    requires_response_body = True
+
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        api_key: Callable[[], Secret],
+        token_file: RefreshTokenFile | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        refused_backoff: Backoff | None = None,
+    ) -> None:
+        self._base = base_url.rstrip("/")
+        self._client_id = client_id
+        self._api_key = api_key
+        self._token_file = token_file
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._access: AccessToken | None = None
+        self._refresh: str | None = token_file.load() if token_file else None
+        self._refusal: _Refusal | None = None
+        self._refused_backoff = refused_backoff or Backoff(base=15.0, cap=900.0)
+        self.exchanges = 0
+        self.refreshes = 0
+
+    def __repr__(self) -> str:
+        return f"TokenAuth(client_id={self._client_id!r})"
+
+    # --- what the rest of the kiosk may see ----------------------------------------
+
+    @property
+    def expires_at(self) -> float | None:
+        token = self._access
+        return token.expires_at if token else None
+
+    @property
+    def credentials_refused(self) -> bool:
+        return self._refusal is not None
+
+    # --- the flow ---------------------------------------------------------------------
+
+    def auth_flow(self, request: httpx.Request) -> Flow:
+        token = yield from self._current()
+        request.headers["Authorization"] = f"Bearer {token.value}"
+        response = yield request
+        if response.status_code == 401 and error_code(response) in RENEW_ON:
+            logger.info("access token refused (%s); renewing and re-sending once",
+                        error_code(response))
+            token = yield from self._renew(stale=token)
+            request.headers["Authorization"] = f"Bearer {token.value}"
+            yield request
+
+    def _current(self) -> Flow:
+        token = self._access
+        if token is not None and token.usable(self._clock(), self._margin(token)):
+            return token
+        return (yield from self._renew(stale=token))
+
+    def _renew(self, stale: AccessToken | None) -> Flow:
+        with self._lock:
+            token = self._access
+            if token is not None and token is not stale and token.usable(self._clock(), 0):
+                return token  # another thread renewed while we waited for the lock
+            self._access = None
+            if self._refresh is not None:
+                token = yield from self._use_refresh_token()
+                if token is not None:
+                    return token
+            return (yield from self._exchange())
+
+    def _use_refresh_token(self) -> Flow:
+        assert self._refresh is not None
+        response = yield self._post("/auth/refresh", {"refresh_token": self._refresh})
+        if response.status_code == 200:
+            self.refreshes += 1
+            return self._accept(response)
+        if response.status_code in (400, 401):
+            logger.warning("refresh token refused (%s); signing in again with the API key",
+                           error_code(response) or response.status_code)
+            self._refresh = None
+            if self._token_file is not None:
+                self._token_file.clear()
+            return None
+        raise error_from_response(response)
+
+    def _exchange(self) -> Flow:
+        try:
+            key = self._api_key()
+        except ConfigError as exc:
+            raise CredentialsRefused(f"no API key: {exc.problems[-1]}", code="no_api_key") from None
+        fingerprint = hashlib.sha256(key.reveal().encode()).hexdigest()
+        refusal = self._refusal
+        if refusal is not None and refusal.fingerprint == fingerprint:
+            if self._clock() < refusal.until:
+                raise CredentialsRefused(
+                    "API key refused (invalid_client); waiting for a new key",
+                    status=401, code="invalid_client",
+                )
+        elif refusal is not None:
+            logger.info("API key file changed; signing in with the new key")
+        response = yield self._post(
+            "/auth/token", {"client_id": self._client_id, "api_key": key.reveal()}
+        )
+        if response.status_code == 200:
+            self.exchanges += 1
+            if self._refusal is not None:
+                logger.warning("API credentials accepted again")
+            self._refusal = None
+            self._refused_backoff.reset()
+            return self._accept(response)
+        if response.status_code in (400, 401):
+            wait = max(5.0, self._refused_backoff.next_delay())
+            if self._refusal is None:
+                logger.error(
+                    "API credentials refused (%s): the API key is wrong or was rotated; "
+                    "put the current key in the key file. Retrying in %.0f s or when the "
+                    "key file changes.", error_code(response) or response.status_code, wait,
+                )
+            self._refusal = _Refusal(fingerprint, self._clock() + wait)
+            raise CredentialsRefused(
+                "API key refused (invalid_client)", status=response.status_code,
+                code=error_code(response) or "invalid_client",
+            )
+        raise error_from_response(response)
+
+    def _accept(self, response: httpx.Response) -> AccessToken:
+        body = json_body(response)
+        if body is None or not body.get("access_token") or not body.get("refresh_token"):
+            raise ServerError("token response is not the expected JSON", status=200)
+        refresh = str(body["refresh_token"])
+        # The new refresh token is stored before anything uses the new access token:
+        # the old one is already dead.
+        if self._token_file is not None:
+            try:
+                self._token_file.save(refresh)
+            except OSError as exc:
+                logger.warning("could not store the refresh token (%s); keeping it in memory",
+                               exc.strerror or type(exc).__name__)
+        self._refresh = refresh
+        token = AccessToken.from_response(body, self._clock())
+        self._access = token
+        return token
+
+    def _post(self, path: str, payload: dict[str, str]) -> httpx.Request:
+        return httpx.Request("POST", self._base + path, json=payload)
+
+    @staticmethod
+    def _margin(token: AccessToken) -> float:
+        """Renew when less than a fifth of the lifetime (at most 5 minutes) is left."""
+        return min(300.0, 0.2 * (token.expires_at - token.issued_at))

@@ -1,0 +1,325 @@
+"""The Retail Digitals client: the cheapest lookup that still draws a card.
+
+A lookup is exactly one metered call,
+``GET /products/{barcode}?include=product_meta,images&variants=front`` (one scope and
+one image URL: 1.3 credits at the default rates, against up to 4.6 for a default call),
+followed at once by the download of the front image from its signed URL by this same
+client, so from this device's own IP. A signed URL that answers 403 (our IP changed
+between the two calls, e.g. Wi-Fi to LTE) or 410 (used or expired) is replaced once
+through the 302 endpoint. Nothing else is fetched per scan.
+
+Every request has connect and read timeouts and the whole lookup an overall deadline,
+so a scan never hangs on the network; the caller queues what fails with a
+`RetryableError`. Requests are paced from the API's rate-limit headers.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from kiosk import __version__
+from kiosk.api.auth import TokenAuth
+from kiosk.api.backoff import Backoff
+from kiosk.api.errors import (
+    ApiError,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+from kiosk.api.images import image_kind
+from kiosk.api.pacing import Pacer
+from kiosk.api.pricing import Pricing
+from kiosk.api.responses import error_code, error_from_response, json_body, request_id
+from kiosk.config import ApiConfig, is_loopback_host
+from kiosk.errors import ConfigError
+
+__all__ = ["ApiClient", "LookupResult", "make_http_client"]
+
+logger = logging.getLogger(__name__)
+
+LOOKUP_PARAMS = {"include": "product_meta,images", "variants": "front"}
+PRICING_MAX_AGE_S = 24 * 3600.0
+PRICING_RETRY_S = 600.0
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """One product as the card needs it, and what it cost."""
+
+    barcode: str
+    product: dict[str, Any]  # {"barcode", "product_meta", "front_image": bool}
+    image: bytes | None  # the front image, complete and of a known kind, or None
+    credits: float
+    request_id: str | None
+    image_note: str  # "ok", "none" (no front image exists) or why it is missing
+
+
+@dataclass
+class ClientState:
+    """What the staff screen and `kiosk status` show about the API."""
+
+    credits_remaining: float | None = None
+    last_error: str | None = None
+    last_request_id: str | None = None
+    low_balance_warned: bool = False
+    pricing: Pricing = field(default_factory=Pricing)
+    pricing_read_at: float | None = None  # monotonic
+    pricing_tried_at: float | None = None
+
+
+def make_http_client(cfg: ApiConfig) -> httpx.Client:
+    """The one httpx client: verified TLS, bounded timeouts, no automatic redirects."""
+    url = urllib.parse.urlsplit(cfg.base_url)
+    if url.scheme != "https" and not (url.scheme == "http" and is_loopback_host(url.hostname or "")):
+        raise ConfigError([f"api.base_url: {cfg.base_url!r} must be https:// (http:// only for loopback)"])
+    timeout = httpx.Timeout(
+        connect=cfg.connect_timeout_s, read=cfg.read_timeout_s, write=cfg.read_timeout_s,
+        pool=cfg.connect_timeout_s,
+    )
+    return httpx.Client(
+        timeout=timeout, verify=True, follow_redirects=False, trust_env=False,
+        headers={"User-Agent": f"kiosk/{__version__}", "Accept": "application/json"},
+        limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
+    )
+
+
+class ApiClient:
+    """Thread-safe: the daemon's scan worker and queue drainer share one instance."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        base_url: str,
+        auth: TokenAuth,
+        *,
+        deadline_s: float = 10.0,
+        low_balance: float = 50.0,
+        retries: int = 2,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/")
+        self.auth = auth
+        self._deadline_s = deadline_s
+        self._low_balance = low_balance
+        self._retries = retries
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.pacer = Pacer(clock=clock)
+        self.state = ClientState()
+        self._state_lock = threading.Lock()
+
+    # --- public calls ----------------------------------------------------------------
+
+    def lookup(self, barcode: str) -> LookupResult:
+        """Product + front image for a normalized barcode, or a typed ApiError."""
+        deadline = self._clock() + self._deadline_s
+        self.refresh_pricing(deadline=deadline, when_due=True)
+        response = self._with_retries(
+            lambda: self._send("GET", f"/products/{barcode}", params=LOOKUP_PARAMS,
+                               deadline=deadline),
+            deadline,
+        )
+        body = self._json(response)
+        meta = body.get("product_meta")
+        images = body.get("images") or {}
+        front_url = images.get("front") if isinstance(images, dict) else None
+        credits = self._debited(body)
+        pricing = self.state.pricing
+        expected = pricing.product_cost(scopes=1 if meta is not None else 0,
+                                        images=1 if front_url else 0)
+        if credits is not None and abs(credits - expected) > 1e-6:
+            logger.warning("barcode %s cost %.2f credits, expected %.2f at %s",
+                           barcode, credits, expected, pricing.describe())
+        spent = credits if credits is not None else expected
+        image: bytes | None = None
+        note = "none"
+        if isinstance(front_url, str) and front_url:
+            image, note, extra = self._download_front(barcode, front_url, deadline)
+            spent += extra
+        product = {"barcode": body.get("barcode", barcode), "product_meta": meta,
+                   "front_image": bool(front_url)}
+        return LookupResult(barcode, product, image, round(spent, 6), request_id(response), note)
+
+    def refresh_pricing(self, deadline: float | None = None, when_due: bool = False) -> Pricing:
+        """Read /pricing (free) at start and then daily; keep the last good rates."""
+        now = self._clock()
+        st = self.state
+        if when_due and (
+            (st.pricing_read_at is not None and now - st.pricing_read_at < PRICING_MAX_AGE_S)
+            or (st.pricing_tried_at is not None and now - st.pricing_tried_at < PRICING_RETRY_S)
+        ):
+            return st.pricing
+        st.pricing_tried_at = now
+        try:
+            response = self._send("GET", "/pricing", deadline=deadline or now + self._deadline_s)
+            new = Pricing.from_api(self._json(response))
+        except (ApiError, KeyError, TypeError, ValueError) as exc:
+            logger.warning("could not read /pricing (%s); using %s", _short(exc),
+                           st.pricing.describe())
+            return st.pricing
+        if st.pricing_read_at is not None and new != st.pricing:
+            logger.warning("pricing changed: %s (was %s)", new.describe(), st.pricing.describe())
+        elif st.pricing_read_at is None:
+            logger.info("pricing: %s", new.describe())
+        st.pricing, st.pricing_read_at = new, self._clock()
+        return new
+
+    def balance(self) -> float:
+        """Credits remaining, from the free /balance call."""
+        response = self._send("GET", "/balance", deadline=self._clock() + self._deadline_s)
+        return float(self._json(response)["credit_balance"])
+
+    # --- the image ---------------------------------------------------------------------
+
+    def _download_front(self, barcode: str, url: str, deadline: float) -> tuple[bytes | None, str, float]:
+        """(image, note, extra credits). A failed image never fails the lookup."""
+        extra = 0.0
+        try:
+            response = self._get_signed(url, deadline)
+            if response.status_code in (403, 410):
+                logger.info("signed image URL for %s answered %d (%s); asking for a fresh one",
+                            barcode, response.status_code, _code_or_status(response))
+                fresh = self._send("GET", f"/products/{barcode}/image",
+                                   params={"variant": "front"}, deadline=deadline, expect=302)
+                extra += self.state.pricing.image_redirect_rate
+                location = fresh.headers.get("Location")
+                if not location:
+                    return None, "redirect without Location", extra
+                response = self._get_signed(urllib.parse.urljoin(str(fresh.url), location), deadline)
+            if response.status_code != 200:
+                return None, f"image download answered {response.status_code}", extra
+        except ApiError as exc:
+            logger.warning("front image of %s not downloaded: %s", barcode, _short(exc))
+            return None, _short(exc), extra
+        data = response.content
+        if image_kind(data) is None:
+            logger.warning("front image of %s is not a complete image (%d bytes); card without photo",
+                           barcode, len(data))
+            return None, "corrupt image", extra
+        return data, "ok", extra
+
+    def _get_signed(self, url: str, deadline: float) -> httpx.Response:
+        # Signed URLs carry their own authority: no bearer token, no rate-limit slot.
+        try:
+            return self._http.get(url, timeout=self._timeout(deadline))
+        except httpx.TimeoutException as exc:
+            raise TransportError(f"image download timed out ({type(exc).__name__})") from None
+        except httpx.HTTPError as exc:
+            raise TransportError(f"image download failed ({type(exc).__name__})") from None
+
+    # --- sending -------------------------------------------------------------------------
+
+    def _with_retries(self, call: Callable[[], httpx.Response], deadline: float) -> httpx.Response:
+        """Retry transient faults (reset, 5xx, garbage) while the deadline allows."""
+        backoff = Backoff(base=0.1, cap=1.0, rng=self._rng)
+        attempt = 0
+        while True:
+            try:
+                return call()
+            except (TransportError, ServerError) as exc:
+                attempt += 1
+                wait = backoff.next_delay()
+                if attempt > self._retries or self._clock() + wait >= deadline:
+                    raise
+                logger.info("retrying after %s (attempt %d)", _short(exc), attempt + 1)
+                self._sleep(wait)
+
+    def _send(
+        self, method: str, path: str, *, deadline: float, params: dict[str, str] | None = None,
+        expect: int = 200,
+    ) -> httpx.Response:
+        wait = self.pacer.delay()
+        if wait > 0:
+            if self._clock() + wait >= deadline:
+                raise RateLimited(f"rate limit budget spent; next slot in {wait:.1f} s",
+                                  retry_after=wait, code="paced")
+            self._sleep(wait)
+        self.pacer.sent()
+        try:
+            response = self._http.request(
+                method, self._base + path, params=params, auth=self.auth,
+                timeout=self._timeout(deadline),
+            )
+        except httpx.TimeoutException as exc:
+            raise self._failed(TransportError(f"{path}: timed out ({type(exc).__name__})")) from None
+        except httpx.HTTPError as exc:
+            raise self._failed(TransportError(f"{path}: {type(exc).__name__}")) from None
+        except ApiError as exc:  # raised by the token flow: refused key, 5xx on refresh
+            raise self._failed(exc) from None
+        self.pacer.observe(response.headers)
+        self._track(response)
+        if response.status_code == expect:
+            return response
+        error = error_from_response(response) if response.status_code >= 400 else ServerError(
+            f"{path}: unexpected {response.status_code}", status=response.status_code)
+        if isinstance(error, RateLimited):
+            self.pacer.hold_off(error.retry_after)
+        raise self._failed(error)
+
+    def _timeout(self, deadline: float) -> httpx.Timeout:
+        left = max(0.05, deadline - self._clock())
+        base = self._http.timeout
+        return httpx.Timeout(
+            connect=min(base.connect or left, left), read=min(base.read or left, left),
+            write=min(base.write or left, left), pool=min(base.pool or left, left),
+        )
+
+    def _failed(self, error: ApiError) -> ApiError:
+        with self._state_lock:
+            self.state.last_error = _short(error)
+        return error
+
+    def _json(self, response: httpx.Response) -> dict[str, Any]:
+        body = json_body(response)
+        if body is None:
+            raise self._failed(ServerError(
+                f"{response.request.url.path}: answer is not JSON", status=response.status_code,
+                code="bad_json", request_id=response.headers.get("X-Request-Id")))
+        return body
+
+    def _debited(self, body: dict[str, Any]) -> float | None:
+        meta = body.get("meta")
+        value = meta.get("credits_debited") if isinstance(meta, dict) else None
+        return float(value) if isinstance(value, int | float) else None
+
+    def _track(self, response: httpx.Response) -> None:
+        """Credits remaining from every response; warn once below the threshold."""
+        body = json_body(response) if "json" in response.headers.get("content-type", "") else None
+        meta = body.get("meta") if body else None
+        remaining = meta.get("credits_remaining") if isinstance(meta, dict) else None
+        with self._state_lock:
+            st = self.state
+            st.last_request_id = request_id(response) or st.last_request_id
+            if response.status_code < 400:
+                st.last_error = None
+            if not isinstance(remaining, int | float) or isinstance(remaining, bool):
+                return
+            st.credits_remaining = float(remaining)
+            if remaining < self._low_balance and not st.low_balance_warned:
+                st.low_balance_warned = True
+                logger.warning("low balance: %.2f credits remaining (warning below %.2f); "
+                               "top up at Retail Digitals billing", remaining, self._low_balance)
+            elif remaining >= self._low_balance and st.low_balance_warned:
+                st.low_balance_warned = False
+                logger.info("balance back above %.2f: %.2f credits", self._low_balance, remaining)
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def _code_or_status(response: httpx.Response) -> str:
+    return error_code(response) or str(response.status_code)

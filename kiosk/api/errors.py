@@ -1,0 +1,105 @@
+"""Errors of the Retail Digitals API layer, one class per way a call can fail.
+
+The tree (all under `kiosk.errors.ApiError`)::
+
+    ApiError
+    ├── RetryableError           try again later; the scan is queued
+    │   ├── TransportError       connect/read timeout, reset, DNS, TLS
+    │   ├── ServerError          5xx, or a body that is not the JSON we expect
+    │   ├── RateLimited          429; `retry_after` seconds
+    │   ├── InsufficientCredits  402; staff must top up, the scan is kept for later
+    │   └── CredentialsRefused   401 invalid_client: the API key was rotated or is wrong
+    └── PermanentError           asking again will not help
+        ├── NotFound             404 barcode_not_found (cached as a miss)
+        └── BadRequest           400, or any other 4xx we do not expect
+
+Every error carries the HTTP `status`, the API's error `code` and the `request_id`
+when the API gave them, so the journal line and a support ticket can quote them.
+Messages never include tokens or the API key.
+"""
+
+from __future__ import annotations
+
+from kiosk.errors import ApiError
+
+__all__ = [
+    "ApiError",
+    "BadRequest",
+    "CredentialsRefused",
+    "InsufficientCredits",
+    "NotFound",
+    "PermanentError",
+    "RateLimited",
+    "RetryableError",
+    "ServerError",
+    "TransportError",
+]
+
+
+class _Detailed(ApiError):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+
+    @property
+    def reason(self) -> str:
+        """A short machine-friendly reason for the journal's REASON field."""
+        return self.code or type(self).__name__.lower()
+
+
+class RetryableError(_Detailed):
+    """The lookup may succeed later: keep the scan and try again."""
+
+
+class TransportError(RetryableError):
+    """No usable HTTP answer: connection refused or reset, timeout, DNS, TLS."""
+
+    @property
+    def reason(self) -> str:
+        return "network"
+
+
+class ServerError(RetryableError):
+    """A 5xx, or a body that is not the JSON the contract promises."""
+
+    @property
+    def reason(self) -> str:
+        return self.code or "server_error"
+
+
+class RateLimited(RetryableError):
+    """429: wait `retry_after` seconds before the next call."""
+
+    def __init__(self, message: str, *, retry_after: float, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class InsufficientCredits(RetryableError):
+    """402: the balance does not cover the call. Staff must top up."""
+
+
+class CredentialsRefused(RetryableError):
+    """401 invalid_client: the API key is wrong or was rotated; fix the key file."""
+
+
+class PermanentError(_Detailed):
+    """Asking again will not change the answer."""
+
+
+class NotFound(PermanentError):
+    """404: the barcode is not in the catalog."""
+
+
+class BadRequest(PermanentError):
+    """400 or an unexpected 4xx: the request itself is wrong."""
