@@ -1,0 +1,120 @@
+"""HTTP/1.1 plumbing: parse a request into a `Request`, write a `Response`, nothing more.
+
+Keep-alive is on (HTTP/1.1, Content-Length always sent), as the production API behind its
+load balancer; open connections are tracked so that "going offline" or a restart really
+cuts the clients off instead of leaving half-alive keep-alive sockets behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import struct
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from kiosk.sandbox.endpoints import Endpoints
+from kiosk.sandbox.wire import Request, Response, new_request_id
+
+__all__ = ["SandboxServer"]
+
+logger = logging.getLogger(__name__)
+
+_MAX_BODY = 1 << 20
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], endpoints: Endpoints) -> None:
+        self.endpoints = endpoints
+        self._conn_lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._conn_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._conn_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def cut_connections(self) -> None:
+        """Reset every open client connection (keep-alive ones included)."""
+        with self._conn_lock:
+            conns, self._connections = list(self._connections), set()
+        for conn in conns:
+            _reset(conn)
+
+
+def _reset(conn: socket.socket) -> None:
+    """Close with SO_LINGER 0, so the peer sees a TCP reset, not an orderly close."""
+    try:
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+    except OSError as exc:
+        logger.debug("resetting a client connection failed: %s", exc)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: SandboxServer
+    server_version = "RetailDigitalsSandbox/1.0"
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s " + format, self.client_address[0], *args)
+
+    def _dispatch(self) -> None:
+        rid = new_request_id()
+        length = self.headers.get("Content-Length")
+        try:
+            size = int(length) if length else 0
+        except ValueError:
+            size = -1
+        if not 0 <= size <= _MAX_BODY:
+            self.close_connection = True
+            self._write(Response(400, b'{"error": {"code": "bad_request", "message": "Bad '
+                                      b'Content-Length"}, "meta": {}}', "application/json"), rid)
+            return
+        body = self.rfile.read(size) if size else b""
+        split = urllib.parse.urlsplit(self.path)
+        req = Request(
+            method=self.command,
+            path=urllib.parse.unquote(split.path),
+            query=urllib.parse.parse_qs(split.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+            client_ip=self.client_address[0],
+            request_id=rid,
+            raw_query=split.query,
+        )
+        resp = self.server.endpoints.handle(req)
+        if resp.drop:
+            self.close_connection = True
+            _reset(self.connection)
+            return
+        self._write(resp, rid)
+
+    def _write(self, resp: Response, rid: str) -> None:
+        self.send_response(resp.status)
+        if resp.content_type:
+            self.send_header("Content-Type", resp.content_type)
+        self.send_header("Content-Length", str(len(resp.body)))
+        headers = {"X-Request-Id": rid, **resp.headers}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD" and resp.body:
+            self.wfile.write(resp.body)

@@ -1,0 +1,60 @@
+"""`kiosk sandbox` as a real process: prints where it is, serves, stops on SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kiosk.sandbox import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_arguments_and_help() -> None:
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args(["--port", "0", "--fault", "status=503,count=3"])
+    assert (args.host, args.port, args.balance, args.rpm) == ("127.0.0.1", 0, 500.0, 60)
+    assert args.fault == ["status=503,count=3"]
+    assert "latency=0.5,count=1000" in parser.format_help()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--fault", "meteor"])
+
+
+def test_serves_until_sigterm() -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with subprocess.Popen(
+        [sys.executable, "-m", "kiosk.sandbox.cli", "--port", "0", "--balance", "12",
+         "--fault", "status=503,count=1,path=/pricing"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+    ) as proc:
+        _drive(proc)
+
+
+def _drive(proc: subprocess.Popen[str]) -> None:
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        base = first.split(" at ")[1].strip()
+        banner = "".join(proc.stdout.readline() for _ in range(3))
+        assert "rd_client_sandbox" in banner and "sk_test_sandbox_key" in banner
+        assert "12 credits" in banner
+        token = httpx.post(f"{base}/auth/token", json={"client_id": "rd_client_sandbox",
+                                                       "api_key": "sk_test_sandbox_key"},
+                           timeout=10).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        assert httpx.get(f"{base}/pricing", headers=headers).status_code == 503
+        assert httpx.get(f"{base}/balance", headers=headers).json()["credit_balance"] == 12
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=10)
