@@ -1,0 +1,190 @@
+"""Serial (RS-232 / USB CDC-ACM) barcode readers: a pure framer and a thin pyserial adapter.
+
+A serial reader sends each code as bytes followed by CR, LF or CRLF, or with no
+terminator at all. `SerialFramer` cuts the byte stream into scans: at CR or LF (an empty
+frame, such as the LF of a CRLF, is never a scan), or after an inter-byte silence, so a
+frame without terminator cannot glue itself to the next. Bytes that are not printable
+ASCII, and frames longer than `MAX_SCAN_CHARS`, become scans carrying a `problem`: they
+are logged as invalid by the daemon and never looked up.
+
+`SerialReader` owns the port: opens it (stable ``/dev/serial/by-id/…`` links welcome),
+reads, and when the port vanishes (unplugged, or missing at start) retries about once a
+second, reporting each transition once. A port that reappears under the same path is
+picked up without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from kiosk.scanner._base import RETRY_S, ReaderThread
+from kiosk.scanner.scan import MAX_SCAN_CHARS, OnScan, OnStatus, Scan
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SerialFramer", "SerialPort", "SerialReader"]
+
+_TERMINATORS = frozenset(b"\r\n")
+
+
+class SerialPort(Protocol):
+    """The part of `serial.Serial` the reader uses (a pyserial URL handler fits too)."""
+
+    @property
+    def in_waiting(self) -> int: ...
+
+    def read(self, size: int = 1) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class SerialFramer:
+    """Pure: bytes plus arrival times in, `Scan`s out."""
+
+    def __init__(
+        self,
+        source: str,
+        inter_byte_timeout_s: float = 0.050,
+        strip_prefix: str = "",
+        strip_suffix: str = "",
+    ) -> None:
+        self.source = source
+        self._timeout = inter_byte_timeout_s
+        self._prefix = strip_prefix
+        self._suffix = strip_suffix
+        self._buf = bytearray()
+        self._overlong = False
+        self._last = 0.0
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._buf)
+
+    def feed(self, data: bytes, now: float) -> list[Scan]:
+        """Take a chunk that arrived at monotonic time `now`."""
+        out: list[Scan] = []
+        if self._buf and now - self._last > self._timeout:
+            out.extend(self._end(self._last, terminated=False))
+        for byte in data:
+            if byte in _TERMINATORS:
+                out.extend(self._end(now, terminated=True))
+            elif len(self._buf) >= MAX_SCAN_CHARS:
+                self._overlong = True
+            else:
+                self._buf.append(byte)
+        self._last = now
+        return out
+
+    def flush(self, now: float) -> list[Scan]:
+        """End an unterminated frame once the line has been silent long enough."""
+        if self._buf and now - self._last > self._timeout:
+            return self._end(self._last, terminated=False)
+        return []
+
+    def discard(self) -> bool:
+        """Forget a partial frame (its port vanished mid-frame); True if there was one."""
+        had = bool(self._buf) or self._overlong
+        self._buf.clear()
+        self._overlong = False
+        return had
+
+    def _end(self, t_last: float, *, terminated: bool) -> list[Scan]:
+        frame, overlong = bytes(self._buf), self._overlong
+        self._buf.clear()
+        self._overlong = False
+        if not frame:
+            return []
+        text = frame.decode("latin-1")
+        if self._prefix and text.startswith(self._prefix):
+            text = text[len(self._prefix):]
+        if self._suffix and text.endswith(self._suffix):
+            text = text[: -len(self._suffix)]
+        problem: str | None = None
+        if overlong:
+            problem = f"longer than {MAX_SCAN_CHARS} characters: not a barcode"
+        elif any(not 0x20 <= b < 0x7F for b in frame):
+            problem = "bytes that are not printable ASCII: not a barcode"
+        return [Scan(text, self.source, t_last, terminated, problem)]
+
+
+class SerialReader(ReaderThread):
+    """Reads one serial port in its own thread; see the module docstring.
+
+    `opener` is the seam: it returns an open port (default: pyserial on `port` with
+    `exclusive=True`, so a second kiosk instance cannot steal half the bytes). Tests pass
+    one returning a ``loop://`` port.
+    """
+
+    def __init__(
+        self,
+        port: str,
+        on_scan: OnScan,
+        on_status: OnStatus,
+        *,
+        baudrate: int = 9600,
+        inter_key_timeout_ms: int = 50,
+        strip_prefix: str = "",
+        strip_suffix: str = "",
+        opener: Callable[[], SerialPort] | None = None,
+        retry_s: float = RETRY_S,
+    ) -> None:
+        super().__init__(f"serial:{port}", on_scan, on_status, retry_s)
+        self._path = port
+        self._baudrate = baudrate
+        timeout_s = inter_key_timeout_ms / 1000
+        # The read timeout bounds how late an unterminated frame is flushed and how long
+        # stop() can take; a fraction of the inter-byte timeout keeps both small.
+        self._poll_s = min(0.05, max(0.005, timeout_s / 2))
+        self._framer = SerialFramer(self._source, timeout_s, strip_prefix, strip_suffix)
+        self._opener = opener or self._open_pyserial
+        self._port: SerialPort | None = None
+
+    def _open_pyserial(self) -> SerialPort:
+        import serial  # imported here: nothing touches a device at import time
+
+        port: SerialPort = serial.serial_for_url(
+            self._path, baudrate=self._baudrate, timeout=self._poll_s, exclusive=True
+        )
+        return port
+
+    def _run(self) -> None:
+        import serial
+
+        errors = (serial.SerialException, OSError, ValueError)
+        while not self._stop_event.is_set():
+            if self._port is None:
+                try:
+                    self._port = self._opener()
+                except errors as exc:
+                    self._set_status(False, f"cannot open {self._path}: {exc}")
+                    self._stop_event.wait(self._retry_s)
+                    continue
+                self._set_status(True, f"{self._path} at {self._baudrate} baud")
+            try:
+                data = self._port.read(max(1, self._port.in_waiting))
+            except errors as exc:
+                self._close()
+                self._set_status(False, f"{self._path} lost: {exc}")
+                lost = self._framer.discard()
+                if lost:
+                    logger.warning("partial scan from %s discarded: port lost mid-frame",
+                                   self._source)
+                # A port that opens but cannot be read must not be reopened in a busy loop.
+                self._stop_event.wait(self._retry_s)
+                continue
+            now = time.monotonic()
+            scans = self._framer.feed(data, now) if data else self._framer.flush(now)
+            for scan in scans:
+                self._emit(scan)
+        self._close()
+
+    def _close(self) -> None:
+        port, self._port = self._port, None
+        if port is not None:
+            try:
+                port.close()
+            except (OSError, ValueError) as exc:
+                logger.debug("closing %s: %s", self._path, exc)
