@@ -1,0 +1,264 @@
+"""The window: open it, show screen states, animate and dim the idle screen, close it.
+
+The daemon drives this from one thread (pygame's display is not thread-safe)::
+
+    deadline = display.tick(now)
+    while running:
+        item = queue.get(timeout=max(0, deadline - now) if deadline else None)
+        if item: display.show(item) else: deadline = display.tick(time.monotonic())
+
+`tick` does the timed work (a card going back to idle after `card_seconds`, 3 frames a
+second of the idle arrow in its own small rectangle, dimming and blanking) and returns
+when it next needs to run, so an idle kiosk sleeps in the queue instead of polling.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from kiosk.config import DisplayConfig
+from kiosk.display.commands import Arrow, Layout
+from kiosk.display.images import load_prepared, prepare_image, prepared_size
+from kiosk.display.layout import layout
+from kiosk.display.painter import Painter, draw_arrow
+from kiosk.display.screens import (
+    Card,
+    Idle,
+    Mode,
+    RecentScan,
+    ScannerDisconnected,
+    ScreenState,
+    StatusInfo,
+)
+from kiosk.display.text import FontMeasure
+from kiosk.errors import DisplayError
+
+__all__ = ["ANIMATION_FPS", "Display"]
+
+logger = logging.getLogger(__name__)
+
+ANIMATION_FPS = 3.0
+_PULSE_PERIOD_S = 2.4
+
+
+class Display:
+    """The kiosk's screen. Opening the window happens here, never at import."""
+
+    def __init__(self, config: DisplayConfig, *, now: float | None = None) -> None:
+        import pygame
+        import pygame.display
+        import pygame.font
+
+        self.config = config
+        self.mode: Mode = config.mode
+        try:
+            pygame.display.init()
+            pygame.font.init()
+        except pygame.error as exc:
+            raise DisplayError(
+                f"cannot initialise the display ({exc}); on a Pi without a desktop the user "
+                "needs the 'video' and 'render' groups, headless use SDL_VIDEODRIVER=dummy"
+            ) from exc
+        self.driver = pygame.display.get_driver()
+        want = (int(config.size[0]), int(config.size[1]))
+        flags = 0
+        if config.fullscreen and self.driver != "dummy":
+            flags = pygame.FULLSCREEN
+            want = (0, 0)  # the panel's native mode: layout adapts to whatever it is
+        try:
+            self._screen = pygame.display.set_mode(want, flags)
+        except pygame.error as exc:
+            pygame.display.quit()
+            raise DisplayError(f"cannot open a {want[0]}x{want[1]} screen: {exc}") from exc
+        pygame.display.set_caption("kiosk")
+        if config.fullscreen:
+            pygame.mouse.set_visible(False)
+        self.size: tuple[int, int] = tuple(self._screen.get_size())  # type: ignore[assignment]
+        logger.info("display %dx%d via %s, %s mode", *self.size, self.driver, self.mode)
+        self.measure = FontMeasure(config.font)
+        self.painter = Painter(self.measure)
+        self._logo = self._load_logo(config)
+        self._idle = Idle(config.store_name, config.logo if self._logo is not None else None,
+                          config.scanner_position)
+        self._status: StatusInfo | None = None
+        self._recent: tuple[RecentScan, ...] = ()
+        self._state: ScreenState = self._idle
+        self._layout: Layout | None = None
+        self._pulsing: list[Arrow] = []
+        self._backdrops: list[Any] = []
+        self._shown_at = 0.0
+        self._next_frame: float | None = None
+        self._power = "on"  # on | dim | blank
+        self.quit_requested = False
+        self.show(self._idle, now=now)
+
+    # --- public API ----------------------------------------------------------------------------
+
+    @property
+    def state(self) -> ScreenState:
+        return self._state
+
+    def prepare_image(self, data: bytes) -> bytes | None:
+        """`prepare_image` for this screen's size and mode."""
+        return prepare_image(data, self.size, self.mode)
+
+    def set_idle(self, idle: Idle) -> None:
+        """Change what the idle screen shows (e.g. a new store name after a reload)."""
+        self._idle = idle
+        if isinstance(self._state, Idle):
+            self.show(idle)
+
+    def set_status(self, status: StatusInfo, recent: Sequence[RecentScan] = ()) -> None:
+        """New staff status bar and recent scans; repaints at once in staff mode."""
+        changed = status != self._status or tuple(recent) != self._recent
+        self._status, self._recent = status, tuple(recent)
+        if changed and self.mode == "staff" and self._power == "on":
+            self._render(time.monotonic())
+
+    def show(self, state: ScreenState, now: float | None = None) -> None:
+        """Paint `state` now; a scan wakes a dimmed or blank screen instantly."""
+        now = time.monotonic() if now is None else now
+        self._pump()
+        self._state = state
+        self._shown_at = now
+        self._power = "on"
+        self._render(now)
+
+    def tick(self, now: float | None = None) -> float | None:
+        """Do the timed work due by `now`; return the next deadline (None: none pending)."""
+        now = time.monotonic() if now is None else now
+        self._pump()
+        cfg = self.config
+        if not isinstance(self._state, Idle | ScannerDisconnected):
+            back = self._shown_at + cfg.card_seconds
+            if now >= back:
+                self.show(self._idle, now)
+            else:
+                return back
+        if isinstance(self._state, Idle):
+            idle_for = now - self._shown_at
+            if cfg.blank_after_s and idle_for >= cfg.blank_after_s:
+                if self._power != "blank":
+                    self._blank()
+                return None
+            if cfg.dim_after_s and idle_for >= cfg.dim_after_s:
+                if self._power != "dim":
+                    self._dim()
+                return self._shown_at + cfg.blank_after_s if cfg.blank_after_s else None
+        deadlines: list[float] = []
+        if self._pulsing and self._power == "on":
+            if self._next_frame is None or now >= self._next_frame:
+                self._animate(now)
+                self._next_frame = now + 1 / ANIMATION_FPS
+            deadlines.append(self._next_frame)
+        if isinstance(self._state, Idle):
+            for after in (cfg.dim_after_s, cfg.blank_after_s):
+                if after and self._shown_at + after > now:
+                    deadlines.append(self._shown_at + after)
+        return min(deadlines) if deadlines else None
+
+    def close(self) -> None:
+        import pygame.display
+
+        pygame.display.quit()
+
+    def __enter__(self) -> Display:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- painting ------------------------------------------------------------------------------
+
+    def _render(self, now: float) -> None:
+        import pygame.display
+
+        state, images = self._resolve_images(self._state)
+        self._layout = layout(state, self.size, self.mode, self.measure, status=self._status,
+                              recent=self._recent)
+        self._pulsing = self.painter.paint(self._screen, self._layout, images)
+        self._backdrops = [self._screen.subsurface(a.box.as_tuple()).copy() for a in self._pulsing]
+        for arrow in self._pulsing:
+            draw_arrow(self._screen, arrow, _phase(now))
+        self._next_frame = now + 1 / ANIMATION_FPS if self._pulsing else None
+        pygame.display.flip()
+
+    def _resolve_images(self, state: ScreenState) -> tuple[ScreenState, dict[str, Any]]:
+        images: dict[str, Any] = {}
+        if isinstance(state, Idle) and state.logo is not None and self._logo is not None:
+            images["logo"] = self._logo
+        if isinstance(state, Card) and state.image is not None:
+            data = state.image
+            if prepared_size(data) is None:  # raw JPEG/PNG from an older cache: slow path
+                logger.info("card image for %s was not prepared; preparing now",
+                            state.product.barcode)
+                data = prepare_image(data, self.size, state.mode or self.mode) or b""
+            try:
+                images["image"] = load_prepared(data)
+            except ValueError:
+                logger.warning("image for %s is unusable; showing the placeholder",
+                               state.product.barcode)
+                state = Card(**{**state.__dict__, "image": None})
+        return state, images
+
+    def _animate(self, now: float) -> None:
+        import pygame.display
+
+        rects = []
+        for arrow, backdrop in zip(self._pulsing, self._backdrops, strict=True):
+            self._screen.blit(backdrop, (arrow.box.x, arrow.box.y))
+            draw_arrow(self._screen, arrow, _phase(now))
+            rects.append(arrow.box.as_tuple())
+        pygame.display.update(rects)
+
+    def _dim(self) -> None:
+        import pygame
+        import pygame.display
+
+        self._power = "dim"
+        shade = pygame.Surface(self.size, pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 170))
+        self._screen.blit(shade, (0, 0))
+        pygame.display.flip()
+        logger.debug("idle screen dimmed")
+
+    def _blank(self) -> None:
+        import pygame.display
+
+        self._power = "blank"
+        self._screen.fill((0, 0, 0))
+        pygame.display.flip()
+        logger.debug("idle screen blanked")
+
+    def _pump(self) -> None:
+        import pygame
+        import pygame.event
+
+        # Drain everything (a desktop marks a window that never reads events as hung);
+        # the scanner is read through evdev or serial, not through these events.
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                self.quit_requested = True
+                logger.info("window closed by the user")
+
+    @staticmethod
+    def _load_logo(config: DisplayConfig) -> Any:
+        if config.logo is None:
+            return None
+        import pygame
+        import pygame.image
+
+        try:
+            return pygame.image.load(str(config.logo))
+        except (pygame.error, OSError, FileNotFoundError) as exc:
+            logger.warning("logo %s could not be loaded (%s); showing the store name",
+                           config.logo, exc)
+            return None
+
+
+def _phase(now: float) -> float:
+    return (now % _PULSE_PERIOD_S) / _PULSE_PERIOD_S
+

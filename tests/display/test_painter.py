@@ -1,0 +1,147 @@
+"""The painter and the Display on SDL's dummy driver: pixels where they must be."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pygame
+import pytest
+
+from kiosk.config import DisplayConfig
+from kiosk.display import Card, Display, Idle, NotFound, ScannerDisconnected, StatusInfo
+from kiosk.display.commands import Arrow, Box, Fill
+from kiosk.display.layout import card_image_box
+from kiosk.display.theme import KOSHER_COLORS, PALETTE
+from kiosk.product import Product
+from tests.display.samples import CEREAL, edge_cases
+
+
+def _jpeg(size: tuple[int, int] = (600, 900), color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    surf = pygame.Surface(size)
+    surf.fill(color)
+    buf = io.BytesIO()
+    pygame.image.save(surf, buf, "x.jpg")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def display() -> Iterator[Display]:
+    d = Display(DisplayConfig(fullscreen=False, size=[800, 480], card_seconds=20,
+                              dim_after_s=60, blank_after_s=120), now=1000.0)
+    yield d
+    d.close()
+
+
+def _pixel(d: Display, x: int, y: int) -> tuple[int, int, int]:
+    c = pygame.display.get_surface().get_at((x, y))
+    return (c.r, c.g, c.b)
+
+
+def _close(a: tuple[int, int, int], b: tuple[int, int, int], tol: int = 12) -> bool:
+    return all(abs(x - y) <= tol for x, y in zip(a, b, strict=True))
+
+
+def test_card_image_is_painted_in_its_box(display: Display) -> None:
+    image = display.prepare_image(_jpeg())
+    assert image is not None
+    display.show(Card(Product.from_api(CEREAL), image), now=1001.0)
+    box = card_image_box(display.size, "shopper")
+    cx, cy = box.x + box.w // 2, box.y + box.h // 2
+    assert _close(_pixel(display, cx, cy), (200, 30, 30))
+    # The image is taller than wide: fitted by height, so the box's left edge stays panel.
+    assert _close(_pixel(display, box.x + 2, cy), PALETTE.panel)
+
+
+def test_placeholder_instead_of_a_missing_image(display: Display) -> None:
+    display.show(Card(Product.from_api(CEREAL), None), now=1001.0)
+    box = card_image_box(display.size, "shopper")
+    assert _close(_pixel(display, box.x + box.w // 8, box.y + box.h // 2), PALETTE.placeholder)
+
+
+def test_unusable_image_bytes_fall_back_to_the_placeholder(display: Display) -> None:
+    display.show(Card(Product.from_api(CEREAL), b"\xff\xd8 not really a jpeg"), now=1001.0)
+    box = card_image_box(display.size, "shopper")
+    assert _close(_pixel(display, box.x + box.w // 8, box.y + box.h // 2), PALETTE.placeholder)
+
+
+@pytest.mark.parametrize("kind", ["dairy", "meat", "pareve", None])
+def test_hechsher_badge_has_its_kashrus_colour(display: Display, kind: str | None) -> None:
+    data = edge_cases()["no-image"]
+    data["product_meta"]["hechshers"] = [{"symbol": "OU", "dairy_meat_pareve": kind}]
+    display.show(Card(Product.from_api(data)), now=1001.0)
+    assert display._layout is not None
+    badges = [c for c in display._layout.commands
+              if isinstance(c, Fill) and c.role == f"hechsher:{kind or 'unknown'}"]
+    assert len(badges) == 1
+    b = badges[0].box
+    assert _pixel(display, b.x + b.w // 2, b.y + 1) == KOSHER_COLORS[kind]
+
+
+def _arrow_width(d: Display, box: Box, direction: str, frac: float) -> int:
+    """Arrow-coloured pixels across the arrow at `frac` of the way toward its tip."""
+    count = 0
+    for k in range(box.w if direction in ("below", "above") else box.h):
+        if direction == "below":
+            x, y = box.x + k, box.y + round(frac * (box.h - 1))
+        elif direction == "above":
+            x, y = box.x + k, box.bottom - 1 - round(frac * (box.h - 1))
+        elif direction == "right":
+            x, y = box.x + round(frac * (box.w - 1)), box.y + k
+        else:
+            x, y = box.right - 1 - round(frac * (box.w - 1)), box.y + k
+        if _pixel(d, x, y) != PALETTE.idle_bg:
+            count += 1
+    return count
+
+
+@pytest.mark.parametrize("direction", ["below", "above", "left", "right"])
+def test_idle_arrow_points_toward_the_scanner(display: Display, direction: str) -> None:
+    display.show(Idle("Shop", None, direction), now=1001.0)  # type: ignore[arg-type]
+    assert display._layout is not None
+    (arrow,) = [c for c in display._layout.commands if isinstance(c, Arrow)]
+    assert arrow.direction == direction
+    shaft = _arrow_width(display, arrow.box, direction, 0.25)
+    head = _arrow_width(display, arrow.box, direction, 0.62)
+    assert shaft > 0 and head > shaft * 1.4
+
+
+def test_card_returns_to_idle_after_card_seconds(display: Display) -> None:
+    display.show(NotFound("012345678905"), now=2000.0)
+    assert display.tick(2005.0) == pytest.approx(2020.0)
+    assert isinstance(display.state, NotFound)
+    display.tick(2020.0)
+    assert isinstance(display.state, Idle)
+
+
+def test_idle_animates_at_a_few_frames_per_second_then_dims_and_blanks(
+    display: Display,
+) -> None:
+    display.show(Idle("Shop"), now=3000.0)
+    first = display.tick(3000.0)
+    assert first is not None and 3000.0 < first <= 3000.5
+    bg = _pixel(display, 5, 5)
+    assert display.tick(3061.0) == pytest.approx(3120.0)  # dimmed; next: blank
+    assert sum(_pixel(display, 5, 5)) < sum(bg)
+    assert display.tick(3121.0) is None  # blank: nothing to do until a scan
+    assert _pixel(display, 5, 5) == (0, 0, 0)
+    display.show(Card(Product.from_api(CEREAL)), now=3122.0)  # a scan wakes it at once
+    assert _pixel(display, 5, 5) == PALETTE.bg
+
+
+def test_persistent_screens_have_no_timeout(display: Display) -> None:
+    display.show(ScannerDisconnected(None), now=4000.0)
+    assert display.tick(4100.0) is None
+    assert isinstance(display.state, ScannerDisconnected)
+
+
+def test_staff_status_bar_repaints_on_status_change() -> None:
+    d = Display(DisplayConfig(mode="staff", fullscreen=False, size=[480, 320]), now=1.0)
+    try:
+        d.set_status(StatusInfo(online=False, scanner_connected=True))
+        assert d._layout is not None
+        (dot,) = [c for c in d._layout.commands if c.role == "status:online:dot"]
+        b = dot.box
+        assert _pixel(d, b.x + b.w // 2, b.y + b.h // 2) == PALETTE.bad
+    finally:
+        d.close()
