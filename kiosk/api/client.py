@@ -22,7 +22,7 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -45,6 +45,8 @@ from kiosk.errors import ConfigError
 __all__ = ["ApiClient", "LookupResult", "make_http_client"]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 LOOKUP_PARAMS = {"include": "product_meta,images", "variants": "front"}
 PRICING_MAX_AGE_S = 24 * 3600.0
@@ -127,12 +129,13 @@ class ApiClient:
         """Product + front image for a normalized barcode, or a typed ApiError."""
         deadline = self._clock() + self._deadline_s
         self.refresh_pricing(deadline=deadline, when_due=True)
-        response = self._with_retries(
-            lambda: self._send("GET", f"/products/{barcode}", params=LOOKUP_PARAMS,
-                               deadline=deadline),
-            deadline,
-        )
-        body = self._json(response)
+
+        def call() -> tuple[httpx.Response, dict[str, Any]]:
+            response = self._send("GET", f"/products/{barcode}", params=LOOKUP_PARAMS,
+                                  deadline=deadline)
+            return response, self._json(response)  # a garbage 200 is retried like a 5xx
+
+        response, body = self._with_retries(call, deadline)
         meta = body.get("product_meta")
         images = body.get("images") or {}
         front_url = images.get("front") if isinstance(images, dict) else None
@@ -222,7 +225,7 @@ class ApiClient:
 
     # --- sending -------------------------------------------------------------------------
 
-    def _with_retries(self, call: Callable[[], httpx.Response], deadline: float) -> httpx.Response:
+    def _with_retries(self, call: Callable[[], T], deadline: float) -> T:
         """Retry transient faults (reset, 5xx, garbage) while the deadline allows."""
         backoff = Backoff(base=0.1, cap=1.0, rng=self._rng)
         attempt = 0
