@@ -1,0 +1,239 @@
+"""The drainer: a background thread that looks up queued scans once the API answers.
+
+In order, one at a time, paced. A retryable failure (network, 5xx, 429, 402, refused
+key) keeps the item at the head, notes the reason on it and stops the whole queue
+for an exponential back-off with full jitter (or exactly `Retry-After` for a 429):
+if the head cannot be resolved, the rest cannot either, and hammering a dead
+network only fills the journal. `wake()` says "something was queued";
+`wake(retry_now=True)` says "the network is back" and cuts a back-off short (never
+a 429's `Retry-After`).
+
+A scan whose answer is already in the cache from after it was queued (a crash
+between `resolve_queued`'s two commits, or the same product looked up online in the
+meantime) is dequeued without a lookup, so a crash costs no second lookup.
+
+`resolve` is the seam to the API: it looks the barcode up, caches the answer and
+returns a `Resolution`; it raises `kiosk.api.errors` exceptions.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from kiosk.api.backoff import Backoff
+from kiosk.api.errors import NotFound, PermanentError, RateLimited, RetryableError
+from kiosk.errors import StoreError
+from kiosk.store.facade import Store
+from kiosk.store.queue import QueuedItem
+
+__all__ = ["DrainEvent", "Drainer", "Resolution"]
+
+logger = logging.getLogger(__name__)
+
+Outcome = Literal["found", "not_found", "cached"]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What `resolve` did: found (and cached) the product, spending `credits`."""
+
+    barcode: str
+    credits: float = 0.0
+    outcome: Literal["found", "not_found"] = "found"
+
+
+@dataclass(frozen=True)
+class DrainEvent:
+    """Told to the daemon (staff screen, journal) after each attempt.
+
+    kind "resolved": the scan left the queue with `outcome`; "retry": it stays, for
+    `reason`, next attempt in `retry_in_s`; "dropped": the API refused the request
+    itself (400), asking again cannot help.
+    """
+
+    kind: Literal["resolved", "retry", "dropped"]
+    barcode: str
+    outcome: Outcome | None = None
+    credits: float = 0.0
+    reason: str | None = None
+    retry_in_s: float | None = None
+    remaining: int = 0
+
+
+class Drainer:
+    """Start with `start()`, nudge with `wake()`, stop with `stop()` (Event + join)."""
+
+    def __init__(
+        self,
+        store: Store,
+        resolve: Callable[[str], Resolution],
+        on_event: Callable[[DrainEvent], None] | None = None,
+        *,
+        pace_s: float = 1.0,
+        backoff_base_s: float = 1.0,
+        backoff_cap_s: float = 60.0,
+        housekeeping_s: float = 300.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._store = store
+        self._resolve = resolve
+        self._on_event = on_event
+        self.pace_s = pace_s
+        self.housekeeping_s = housekeeping_s
+        self._backoff = Backoff(base=backoff_base_s, cap=backoff_cap_s, rng=rng)
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._retry_now = threading.Event()
+        self._not_before = 0.0  # monotonic: no attempt before this (pace or back-off)
+        self._hold_until = 0.0  # monotonic: a 429's Retry-After, which wake() never cuts
+        self._last_housekeeping = time.monotonic()
+        self._failing: str | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("drainer already started")
+        self._thread = threading.Thread(target=self._run, name="kiosk-drainer", daemon=True)
+        self._thread.start()
+
+    def wake(self, *, retry_now: bool = False) -> None:
+        """Look at the queue now. `retry_now`: also cut a back-off (the network is back)."""
+        if retry_now:
+            self._retry_now.set()
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop after the current attempt; False if the thread did not end in `timeout`."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            logger.warning("drainer did not stop within %.1f s (a lookup is still running)",
+                           timeout)
+            return False
+        return True
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # --- the loop ----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._step()
+            except StoreError as exc:
+                delay = self._backoff.next_delay()
+                logger.warning("drainer: the queue cannot be used (%s); retrying in %.0f s",
+                               exc, delay)
+                self._not_before = time.monotonic() + delay
+            except Exception:
+                delay = self._backoff.next_delay()
+                logger.exception("drainer: unexpected error; retrying in %.0f s", delay)
+                self._not_before = time.monotonic() + delay
+
+    def _step(self) -> None:
+        now = time.monotonic()
+        due = now - self._last_housekeeping >= self.housekeeping_s
+        if due or self._store.cache.access_flush_due:
+            self._last_housekeeping = now
+            self._store.housekeeping()
+        if now < self._not_before:
+            self._wait(self._not_before - now)
+            if self._retry_now.is_set():
+                self._retry_now.clear()
+                self._not_before = self._hold_until
+            return
+        item = self._store.queue.peek()
+        if item is None:
+            self._backoff.reset()
+            wait = max(0.0, self._last_housekeeping + self.housekeeping_s - now)
+            self._wait(wait)
+            return
+        self._retry_now.clear()
+        self._attempt(item)
+
+    def _attempt(self, item: QueuedItem) -> None:
+        store, barcode = self._store, item.barcode
+        fetched_at = store.cache.fetched_at(barcode)
+        if fetched_at is not None and fetched_at >= item.enqueued_at:
+            store.queue.complete(barcode)
+            self._emit(DrainEvent("resolved", barcode, outcome="cached"))
+            return
+        try:
+            result = self._resolve(barcode)
+        except RetryableError as exc:
+            if isinstance(exc, RateLimited):
+                delay = max(0.0, exc.retry_after)
+                self._hold_until = time.monotonic() + delay
+            else:
+                delay = self._backoff.next_delay()
+            self._failed(item, exc.reason, delay)
+            return
+        except NotFound:
+            store.resolve_queued(barcode, None)
+            self._succeeded(DrainEvent("resolved", barcode, outcome="not_found"))
+            return
+        except PermanentError as exc:
+            store.queue.complete(barcode)
+            logger.warning("queued scan %s dropped: the API refused the request (%s: %s)",
+                           barcode, exc.reason, exc)
+            self._succeeded(DrainEvent("dropped", barcode, reason=exc.reason))
+            return
+        except StoreError as exc:
+            # The answer was bought but could not be cached: keep the scan, slow down.
+            self._failed(item, f"storage: {exc}", self._backoff.next_delay())
+            return
+        store.queue.complete(barcode)
+        self._succeeded(DrainEvent("resolved", barcode, outcome=result.outcome,
+                                   credits=result.credits))
+
+    def _succeeded(self, event: DrainEvent) -> None:
+        if self._failing is not None:
+            logger.warning("queued scans are being looked up again (was: %s)", self._failing)
+            self._failing = None
+        self._backoff.reset()
+        self._not_before = time.monotonic() + self.pace_s
+        self._emit(event)
+
+    def _failed(self, item: QueuedItem, reason: str, delay: float) -> None:
+        self._not_before = time.monotonic() + delay
+        try:
+            self._store.queue.record_failure(item.barcode, reason)
+        except StoreError as exc:
+            logger.debug("could not record the failure on %s: %s", item.barcode, exc)
+        if self._failing != reason:
+            logger.warning("queued scans wait: lookup of %s failed (%s); retrying with back-off",
+                           item.barcode, reason)
+            self._failing = reason
+        else:
+            logger.debug("lookup of %s failed again (%s); next try in %.1f s",
+                         item.barcode, reason, delay)
+        self._emit(DrainEvent("retry", item.barcode, reason=reason, retry_in_s=delay))
+
+    def _emit(self, event: DrainEvent) -> None:
+        if self._on_event is None:
+            return
+        try:
+            remaining = self._store.queue.stats().depth
+        except StoreError:
+            remaining = 0
+        try:
+            self._on_event(replace(event, remaining=remaining))
+        except Exception:
+            logger.exception("drain event handler failed on %s", event)
+
+    def _wait(self, timeout: float) -> None:
+        if self._wake.wait(timeout):
+            self._wake.clear()

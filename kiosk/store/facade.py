@@ -1,0 +1,169 @@
+"""`Store`: the queue and the cache, opened once by the daemon.
+
+Two files, because they have different owners: the queue (`state_dir/kiosk.db`)
+holds scans nobody can redo, the cache (`cache_dir/cache.db` + `cache_dir/images/`)
+holds answers that can be bought again and may be wiped like any /var/cache.
+
+`resolve_queued` orders its two commits so that a crash between them is harmless: the
+cache commit comes first, then the dequeue. A crash in between leaves the scan queued
+with its answer already cached; the drainer sees `cache.fetched_at` is newer than the
+scan and dequeues it without a second lookup.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from kiosk.config import StorageConfig
+from kiosk.store.cache import CACHE_MIGRATIONS, Cache, CacheStats
+from kiosk.store.db import Database
+from kiosk.store.errors import StoreWriteError
+from kiosk.store.queue import QUEUE_MIGRATIONS, QUEUE_SALVAGE, Queue, QueueStats
+
+__all__ = ["Store", "StoreStats"]
+
+logger = logging.getLogger(__name__)
+
+QUEUE_FILE = "kiosk.db"
+CACHE_FILE = "cache.db"
+IMAGES_DIR = "images"
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    queue: QueueStats
+    cache: CacheStats
+
+
+class Store:
+    """Open with `Store.open` or `Store.from_config`; close with `close()` (or `with`)."""
+
+    def __init__(self, queue_db: Database, cache_db: Database, queue: Queue, cache: Cache) -> None:
+        self._queue_db = queue_db
+        self._cache_db = cache_db
+        self.queue = queue
+        self.cache = cache
+
+    @classmethod
+    def open(
+        cls,
+        state_dir: Path | None,
+        cache_dir: Path,
+        *,
+        product_ttl_s: float = 7 * 86400.0,
+        miss_ttl_s: float = 3600.0,
+        max_bytes: int = 200 * 1024 * 1024,
+        clock: Callable[[], float] = time.time,
+        readonly: bool = False,
+    ) -> Store:
+        """Open (creating if needed) the queue in `state_dir` and the cache in `cache_dir`.
+
+        `state_dir=None` keeps both databases in memory (tests; image files still go to
+        `cache_dir`). `readonly=True` is for `kiosk status`: nothing is created, repaired
+        or written, and a missing file reads as empty.
+        """
+        if state_dir is None:
+            queue_db = Database(None, migrations=QUEUE_MIGRATIONS, what="queued scans")
+            cache_db = Database(None, migrations=CACHE_MIGRATIONS, what="cached products")
+        else:
+            queue_db = Database(
+                state_dir / QUEUE_FILE, migrations=QUEUE_MIGRATIONS, readonly=readonly,
+                salvage=QUEUE_SALVAGE,
+                page_size=1024,  # a scan rewrites ~2 pages: small pages, fewer bytes to flash
+                what="queued scans that could not be read from it are lost",
+            )
+            try:
+                cache_db = Database(
+                    cache_dir / CACHE_FILE, migrations=CACHE_MIGRATIONS, readonly=readonly,
+                    what="cached products will be fetched again (costs credits)",
+                )
+            except BaseException:
+                queue_db.close()
+                raise
+        cache = Cache(
+            cache_db, cache_dir / IMAGES_DIR, product_ttl_s=product_ttl_s,
+            miss_ttl_s=miss_ttl_s, max_bytes=max_bytes, clock=clock,
+        )
+        store = cls(queue_db, cache_db, Queue(queue_db, clock=clock), cache)
+        if not readonly and cache_db.failing is None:
+            cache.sweep()
+        return store
+
+    @classmethod
+    def from_config(
+        cls, cfg: StorageConfig, *, clock: Callable[[], float] = time.time, readonly: bool = False
+    ) -> Store:
+        return cls.open(
+            cfg.state_dir, cfg.cache_dir,
+            product_ttl_s=cfg.product_ttl_days * 86400.0, miss_ttl_s=cfg.miss_ttl_s,
+            max_bytes=int(cfg.cache_max_mb * 1024 * 1024), clock=clock, readonly=readonly,
+        )
+
+    def resolve_queued(
+        self,
+        barcode: str,
+        product: dict[str, Any] | None,
+        image: bytes | None = None,
+        credits: float = 0.0,
+        *,
+        display_images: Mapping[str, bytes] | None = None,
+    ) -> None:
+        """Cache the answer for a queued scan (None: the API does not know it), then dequeue.
+
+        Raises `CacheWriteError` (the scan stays queued) or `StoreWriteError`.
+        """
+        if product is None:
+            self.cache.put_miss(barcode)
+        else:
+            self.cache.put(barcode, product, image, credits, display_images=display_images)
+        self.queue.complete(barcode)
+
+    def housekeeping(self) -> None:
+        """Cheap periodic chores; writes only when there is something to write.
+
+        Writes out scans held in memory (if the disk takes them now) and batched cache
+        access times. The drainer calls it when idle.
+        """
+        try:
+            self.queue.flush_held()
+        except StoreWriteError:
+            pass  # still refused: the database logged when that started; retried next time
+        self.cache.flush_access_times()
+
+    def stats(self) -> StoreStats:
+        return StoreStats(queue=self.queue.stats(), cache=self.cache.stats())
+
+    def integrity_check(self) -> dict[str, list[str]]:
+        """`PRAGMA integrity_check` of both files (slow; for tests and `kiosk status -v`)."""
+        return {
+            "queue": self._queue_db.integrity_check(),
+            "cache": self._cache_db.integrity_check(),
+        }
+
+    def close(self) -> None:
+        """Flush access times and close both files; held scans are logged as lost."""
+        try:
+            self.housekeeping()
+            if self.queue.unsaved:
+                logger.error(
+                    "closing with %d scan(s) that could not be saved to disk: they are lost",
+                    self.queue.unsaved,
+                )
+        finally:
+            self._cache_db.close()
+            self._queue_db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,63 @@
+"""Fixtures for the store tests: a settable clock, stores on a file and in memory, tiny
+file systems for disk-full and read-only cases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.store import Store
+from store_helpers import FakeClock
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(params=["file", "memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
+    """The contract fixture: the same tests on a temp-file store and an in-memory one."""
+    state = tmp_path / "state" if request.param == "file" else None
+    s = Store.open(state, tmp_path / "cache", clock=clock, product_ttl_s=7 * 86400,
+                   miss_ttl_s=3600, max_bytes=10_000_000)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def file_store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
+    s = Store.open(tmp_path / "state", tmp_path / "cache", clock=clock)
+    yield s
+    s.close()
+
+
+def _mount_tmpfs(where: Path, size: str) -> bool:
+    if os.geteuid() != 0:
+        return False
+    where.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}",
+                           f"kiosk-test-{uuid.uuid4().hex[:8]}", str(where)],
+                          capture_output=True, check=False)
+    return done.returncode == 0
+
+
+@pytest.fixture
+def tiny_fs(tmp_path: Path) -> Iterator[Path]:
+    """A 512 KiB tmpfs (needs root and mount); skips where it cannot be mounted."""
+    where = tmp_path / "tiny"
+    if not _mount_tmpfs(where, "512k"):
+        pytest.skip("cannot mount a tmpfs here (needs root); RLIMIT_FSIZE test covers disk full")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def remount(where: Path, mode: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(where)], check=True)

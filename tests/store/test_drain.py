@@ -1,0 +1,197 @@
+"""The drainer against a scripted `resolve` (the seam where the real API client plugs in)."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from store_helpers import FakeClock, product
+
+from kiosk.api.errors import BadRequest, NotFound, RateLimited, ServerError, TransportError
+from kiosk.store import CachedMiss, CacheHit, DrainEvent, Drainer, Resolution, Store
+
+TIMEOUT = 10.0  # safety net only
+
+
+class Script:
+    """A fake API: per barcode, a list of exceptions to raise before succeeding."""
+
+    def __init__(self, store: Store, failures: dict[str, list[Exception]] | None = None) -> None:
+        self.store = store
+        self.failures = failures or {}
+        self.calls: list[str] = []
+
+    def __call__(self, barcode: str) -> Resolution:
+        self.calls.append(barcode)
+        pending = self.failures.get(barcode, [])
+        if pending:
+            raise pending.pop(0)
+        self.store.cache.put(barcode, product(barcode), b"jpeg", credits=1.3)
+        return Resolution(barcode, credits=1.3)
+
+
+@pytest.fixture
+def events() -> queue.Queue[DrainEvent]:
+    return queue.Queue()
+
+
+@pytest.fixture
+def start(file_store: Store, events: queue.Queue[DrainEvent]
+          ) -> Iterator[Callable[..., Drainer]]:
+    drainers: list[Drainer] = []
+
+    def make(resolve: Callable[[str], Resolution], **kw: float) -> Drainer:
+        opts = {"pace_s": 0.0, "backoff_base_s": 0.001, "backoff_cap_s": 0.01, **kw}
+        d = Drainer(file_store, resolve, events.put, **opts)  # type: ignore[arg-type]
+        drainers.append(d)
+        d.start()
+        return d
+
+    yield make
+    for d in drainers:
+        assert d.stop(timeout=TIMEOUT)
+
+
+def take(events: queue.Queue[DrainEvent], n: int) -> list[DrainEvent]:
+    return [events.get(timeout=TIMEOUT) for _ in range(n)]
+
+
+def test_drains_in_order_and_reports_credits(
+    file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
+) -> None:
+    for barcode in ["000413000222", "017000161563", "04963406", "000413000222"]:
+        file_store.queue.enqueue(barcode, "hid:0", "network")
+    script = Script(file_store)
+    start(script)
+    got = take(events, 3)
+    assert script.calls == ["000413000222", "017000161563", "04963406"]  # deduped, FIFO
+    assert [(e.kind, e.outcome, e.credits) for e in got] == [("resolved", "found", 1.3)] * 3
+    assert [e.remaining for e in got] == [2, 1, 0]
+    assert file_store.queue.stats().depth == 0
+    assert isinstance(file_store.cache.get("04963406"), CacheHit)
+
+
+def test_retryable_failures_keep_the_item_and_block_the_rest(
+    file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
+) -> None:
+    file_store.queue.enqueue("000413000222", "hid:0", "network")
+    file_store.queue.enqueue("017000161563", "hid:0", "network")
+    script = Script(file_store, {"000413000222": [
+        TransportError("connect refused"), ServerError("502", status=502, code=None),
+        TransportError("timeout")]})
+    start(script)
+    got = take(events, 5)
+    assert [(e.kind, e.reason) for e in got[:3]] == [
+        ("retry", "network"), ("retry", "server_error"), ("retry", "network")]
+    assert all(e.retry_in_s is not None and 0 <= e.retry_in_s <= 0.01 for e in got[:3])
+    assert script.calls == ["000413000222"] * 4 + ["017000161563"]
+    assert [(e.kind, e.barcode) for e in got[3:]] == [
+        ("resolved", "000413000222"), ("resolved", "017000161563")]
+
+
+def test_failure_is_recorded_on_the_item(
+    file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
+) -> None:
+    file_store.queue.enqueue("000413000222", "hid:0", "network")
+    start(Script(file_store, {"000413000222": [TransportError("down")] * 100}),
+          backoff_base_s=0.001, backoff_cap_s=0.001)
+    take(events, 3)
+    stats = file_store.queue.stats()
+    assert stats.depth == 1 and stats.last_error == "network"
+    item = file_store.queue.peek()
+    assert item is not None and item.attempts >= 3
+
+
+def test_rate_limited_waits_retry_after(
+    file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
+) -> None:
+    file_store.queue.enqueue("000413000222", "hid:0", "network")
+    start(Script(file_store, {"000413000222": [
+        RateLimited("slow down", retry_after=0.05, status=429, code="rate_limited")]}))
+    retry, resolved = take(events, 2)
+    assert (retry.kind, retry.reason, retry.retry_in_s) == ("retry", "rate_limited", 0.05)
+    assert resolved.kind == "resolved"
+
+
+def test_not_found_is_cached_as_a_miss_and_bad_request_dropped(
+    file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
+) -> None:
+    file_store.queue.enqueue("099999999993", "hid:0", "network")
+    file_store.queue.enqueue("000000000017", "hid:0", "network")
+    start(Script(file_store, {
+        "099999999993": [NotFound("no such barcode", status=404, code="barcode_not_found")],
+        "000000000017": [BadRequest("malformed", status=400, code="bad_request")]}))
+    missed, dropped = take(events, 2)
+    assert (missed.kind, missed.outcome) == ("resolved", "not_found")
+    assert (dropped.kind, dropped.reason) == ("dropped", "bad_request")
+    assert isinstance(file_store.cache.get("099999999993"), CachedMiss)
+    assert file_store.queue.stats().depth == 0
+
+
+def test_answer_already_cached_costs_no_second_lookup(
+    tmp_path: Path, clock: FakeClock, events: queue.Queue[DrainEvent]
+) -> None:
+    """As after a crash between resolve_queued's cache commit and its dequeue."""
+    with Store.open(tmp_path / "s", tmp_path / "c", clock=clock) as store:
+        store.cache.put("017000161563", product("017000161563"), b"old")  # stale, earlier
+        clock.advance(10)
+        store.queue.enqueue("017000161563", "hid:0", "network")
+        store.queue.enqueue("000413000222", "hid:0", "network")
+        clock.advance(10)
+        store.cache.put("000413000222", product("000413000222"), b"new")  # after queueing
+        script = Script(store)
+        drainer = Drainer(store, script, events.put, pace_s=0.0)
+        drainer.start()
+        got = take(events, 2)
+        assert drainer.stop(timeout=TIMEOUT)
+    assert script.calls == ["017000161563"]  # the older cache entry does not count
+    assert [(e.barcode, e.outcome, e.credits) for e in got] == [
+        ("017000161563", "found", 1.3), ("000413000222", "cached", 0.0)]
+
+
+def test_wake_retry_now_cuts_a_long_back_off(
+    file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
+) -> None:
+    file_store.queue.enqueue("000413000222", "hid:0", "network")
+    script = Script(file_store, {"000413000222": [TransportError("down")]})
+    drainer = start(script, backoff_base_s=1000.0, backoff_cap_s=1000.0)
+    (retry,) = take(events, 1)
+    assert retry.kind == "retry"
+    drainer.wake()  # "new item queued" does not cut the back-off...
+    with pytest.raises(queue.Empty):
+        events.get(timeout=0.2)
+    drainer.wake(retry_now=True)  # ..."the network is back" does
+    (resolved,) = take(events, 1)
+    assert resolved.kind == "resolved" and script.calls == ["000413000222"] * 2
+
+
+def test_idle_drainer_picks_up_new_items_on_wake(
+    file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
+) -> None:
+    drainer = start(Script(file_store), housekeeping_s=1000.0)
+    file_store.queue.enqueue("000413000222", "hid:0", "network")
+    drainer.wake()
+    (resolved,) = take(events, 1)
+    assert resolved.barcode == "000413000222"
+
+
+def test_a_broken_event_handler_does_not_stop_draining(file_store: Store) -> None:
+    seen: list[str] = []
+    both = threading.Event()
+
+    def handler(event: DrainEvent) -> None:
+        seen.append(event.barcode)
+        if len(seen) == 2:
+            both.set()
+        raise RuntimeError("display bug")
+
+    for barcode in ["000413000222", "017000161563"]:
+        file_store.queue.enqueue(barcode, "hid:0", "network")
+    drainer = Drainer(file_store, Script(file_store), handler, pace_s=0.0)
+    drainer.start()
+    assert both.wait(TIMEOUT)
+    assert drainer.stop(timeout=TIMEOUT)
+    assert seen == ["000413000222", "017000161563"]
