@@ -58,6 +58,9 @@ def _reset(conn: socket.socket) -> None:
     """Close with SO_LINGER 0, so the peer sees a TCP reset, not an orderly close."""
     try:
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # close() alone is deferred while the handler thread's file objects hold the
+        # socket; shutdown() acts at once and wakes the handler blocked in recv().
+        conn.shutdown(socket.SHUT_RDWR)
         conn.close()
     except OSError as exc:
         logger.debug("resetting a client connection failed: %s", exc)

@@ -1,0 +1,180 @@
+"""From a normalized barcode to what the screen shows: cache, then API, else the queue.
+
+This is the one place that decides whether a scan spends credits:
+
+- a fresh cached product, or a fresh cached 404, is answered from disk for free;
+- otherwise exactly one API lookup (see `kiosk.api.client`), whose answer is cached
+  with a display-ready copy of its image;
+- when the API cannot answer now (network, 5xx, 429, 402, refused key) a stale cached
+  copy is shown marked stale, or the scan is queued durably for the drainer.
+
+The daemon's scan worker and the queue drainer both go through here, and so does
+`kiosk lookup`, so an admin's lookup over SSH behaves exactly like a scan.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from kiosk.api.client import ApiClient, LookupResult
+from kiosk.api.errors import ApiError, NotFound, PermanentError, RetryableError
+from kiosk.errors import StoreError
+from kiosk.store import CachedMiss, CacheHit, Store
+from kiosk.store.drain import Resolution
+from kiosk.store.errors import ScanNotSaved
+
+__all__ = ["Lookups", "Outcome", "ScanAnswer"]
+
+logger = logging.getLogger(__name__)
+
+Outcome = Literal["shown", "cached", "not_found", "queued", "error"]
+Prepare = Callable[[bytes], bytes | None]
+
+
+@dataclass(frozen=True)
+class ScanAnswer:
+    """What one scan came to. `image` is display-ready when a `prepare` was given."""
+
+    outcome: Outcome
+    barcode: str
+    product: dict[str, Any] | None = None
+    image: bytes | None = None
+    stale: bool = False
+    from_cache: bool = False
+    credits: float = 0.0
+    request_id: str | None = None
+    reason: str | None = None
+    error_code: str | None = None
+    saved: bool = True  # for "queued": False when the disk refused and it is held in memory
+    error: ApiError | None = None
+
+
+class Lookups:
+    def __init__(
+        self,
+        store: Store,
+        api: ApiClient | None,
+        *,
+        prepare: Prepare | None = None,
+        display_key: str = "display",
+    ) -> None:
+        self.store = store
+        self.api = api
+        self._prepare = prepare
+        self._display_key = display_key
+
+    def configure_display(self, prepare: Prepare | None, display_key: str) -> None:
+        """Set how images are made display-ready (the display knows its real size)."""
+        self._prepare, self._display_key = prepare, display_key
+
+    def lookup(self, barcode: str, source: str = "cli", scanned_at: float | None = None) -> ScanAnswer:
+        cached = self._cached(barcode)
+        if isinstance(cached, CachedMiss):
+            return ScanAnswer("not_found", barcode, from_cache=True, reason="cached_miss")
+        if isinstance(cached, CacheHit) and not cached.stale:
+            return self._from_cache(cached, stale=False)
+        if self.api is None:
+            return self._queue(barcode, source, scanned_at, "no_api", None, cached)
+        try:
+            result = self.api.lookup(barcode)
+        except NotFound as exc:
+            self._cache_miss(barcode)
+            return ScanAnswer("not_found", barcode, request_id=exc.request_id,
+                              reason="not_found", error_code=exc.code)
+        except RetryableError as exc:
+            return self._queue(barcode, source, scanned_at, exc.reason, exc, cached)
+        except PermanentError as exc:
+            return ScanAnswer("error", barcode, request_id=exc.request_id, reason=exc.reason,
+                              error_code=exc.code, error=exc)
+        display = self._cache_result(result)
+        return ScanAnswer("shown", barcode, result.product, display, credits=result.credits,
+                          request_id=result.request_id)
+
+    def resolve(self, barcode: str) -> Resolution:
+        """The drainer's seam: look up and cache; raise ApiError subclasses (NotFound too)."""
+        if self.api is None:
+            from kiosk.api.errors import CredentialsRefused
+
+            raise CredentialsRefused("no API client (no key configured)", code="no_api")
+        result = self.api.lookup(barcode)
+        display = self._display_images(result.image)
+        self.store.cache.put(barcode, result.product, result.image, result.credits,
+                             display_images=display)
+        return Resolution(barcode, credits=result.credits)
+
+    # --- pieces ----------------------------------------------------------------------
+
+    def _cached(self, barcode: str) -> CacheHit | CachedMiss | None:
+        try:
+            return self.store.cache.get(barcode)
+        except StoreError as exc:
+            logger.warning("cache unreadable for %s (%s); asking the API", barcode, exc)
+            return None
+
+    def _from_cache(self, hit: CacheHit, *, stale: bool, reason: str | None = None,
+                    error: ApiError | None = None) -> ScanAnswer:
+        return ScanAnswer("cached", hit.barcode, hit.product, self._display_image(hit),
+                          stale=stale, from_cache=True, reason=reason,
+                          error_code=error.code if error else None, error=error)
+
+    def _display_image(self, hit: CacheHit) -> bytes | None:
+        if self._prepare is None:
+            return hit.image
+        try:
+            ready = self.store.cache.get_display_image(hit.barcode, self._display_key)
+        except StoreError:
+            ready = None
+        if ready is not None:
+            return ready
+        original = hit.image
+        if original is None:
+            return None
+        ready = self._prepare(original)
+        if ready is not None:
+            try:
+                self.store.cache.put_display_image(hit.barcode, self._display_key, ready)
+            except StoreError as exc:
+                logger.debug("display image of %s not cached: %s", hit.barcode, exc)
+        return ready
+
+    def _display_images(self, image: bytes | None) -> dict[str, bytes] | None:
+        if image is None or self._prepare is None:
+            return None
+        ready = self._prepare(image)
+        return {self._display_key: ready} if ready is not None else None
+
+    def _cache_result(self, result: LookupResult) -> bytes | None:
+        display = self._display_images(result.image)
+        try:
+            self.store.cache.put(result.barcode, result.product, result.image, result.credits,
+                                 display_images=display)
+        except StoreError as exc:
+            logger.warning("product %s could not be cached (%s); it will cost again",
+                           result.barcode, exc)
+        if display:
+            return display[self._display_key]
+        return result.image if self._prepare is None else None
+
+    def _cache_miss(self, barcode: str) -> None:
+        try:
+            self.store.cache.put_miss(barcode)
+        except StoreError as exc:
+            logger.warning("unknown barcode %s not remembered (%s)", barcode, exc)
+
+    def _queue(self, barcode: str, source: str, scanned_at: float | None, reason: str,
+               error: ApiError | None, cached: CacheHit | CachedMiss | None) -> ScanAnswer:
+        if isinstance(cached, CacheHit):  # stale, but better than nothing while offline
+            return self._from_cache(cached, stale=True, reason=reason, error=error)
+        code = error.code if error else None
+        rid = error.request_id if error else None
+        try:
+            self.store.queue.enqueue(barcode, source, reason, scanned_at)
+        except ScanNotSaved as exc:
+            logger.error("scan %s could not be saved to disk (%s); held in memory", barcode, exc)
+            return ScanAnswer("queued", barcode, reason=reason, error_code=code,
+                              request_id=rid, saved=False, error=error)
+        return ScanAnswer("queued", barcode, reason=reason, error_code=code, request_id=rid,
+                          error=error)

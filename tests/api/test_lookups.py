@@ -1,0 +1,120 @@
+"""Scans through cache + API + queue against the sandbox: credits are spent once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth
+from kiosk.config import Secret
+from kiosk.lookup import Lookups
+from kiosk.sandbox import Sandbox
+from kiosk.store import Store
+
+CLIENT_ID, KEY = "rd_client_l", "sk_test_lookups_1"
+CEREAL = "017000161563"
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(client_id=CLIENT_ID, api_key=KEY) as sb:
+        yield sb
+
+
+class Clock:
+    now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def lookups(sandbox: Sandbox, tmp_path: Path, clock: Clock) -> Iterator[Lookups]:
+    store = Store.open(tmp_path / "state", tmp_path / "cache", product_ttl_s=7 * 86400,
+                       miss_ttl_s=3600, clock=clock)
+    with httpx.Client(timeout=5) as http:
+        auth = TokenAuth(sandbox.base_url, CLIENT_ID, lambda: Secret(KEY),
+                         RefreshTokenFile(tmp_path / "state"))
+        api = ApiClient(http, sandbox.base_url, auth, deadline_s=3.0, retries=0)
+        yield Lookups(store, api, prepare=lambda data: b"ready:" + data[:16], display_key="d")
+    store.close()
+
+
+def charged(sandbox: Sandbox, barcode: str) -> float:
+    return round(sum(e.credits for e in sandbox.charges_for(barcode)), 6)
+
+
+def test_each_product_costs_one_lookup_however_often_it_is_scanned(
+        sandbox: Sandbox, lookups: Lookups) -> None:
+    with_front = [b for b, p in sandbox.catalog.items() if p["image_meta"]["front"]][:5]
+    without_front = [b for b, p in sandbox.catalog.items() if not p["image_meta"]["front"]][:2]
+    for _ in range(4):
+        for barcode in with_front + without_front:
+            answer = lookups.lookup(barcode)
+            assert answer.outcome in ("shown", "cached")
+    for barcode in with_front:
+        assert charged(sandbox, barcode) == pytest.approx(1.3)
+        assert len(sandbox.image_downloads(barcode)) == 1
+    for barcode in without_front:
+        assert charged(sandbox, barcode) == pytest.approx(0.3)
+        assert sandbox.image_downloads(barcode) == []
+    assert sandbox.credits_spent() == pytest.approx(5 * 1.3 + 2 * 0.3)
+
+
+def test_second_scan_is_cached_with_a_display_ready_image(sandbox: Sandbox,
+                                                          lookups: Lookups) -> None:
+    first = lookups.lookup(CEREAL)
+    assert first.outcome == "shown" and first.credits == pytest.approx(1.3)
+    assert first.image is not None and first.image.startswith(b"ready:")
+    second = lookups.lookup(CEREAL)
+    assert (second.outcome, second.credits, second.from_cache) == ("cached", 0.0, True)
+    assert second.image == first.image
+    assert second.product == first.product
+
+
+def test_unknown_code_is_asked_once_while_the_miss_is_fresh(
+        sandbox: Sandbox, lookups: Lookups, clock: Clock) -> None:
+    for _ in range(3):
+        assert lookups.lookup("012345678905").outcome == "not_found"
+    assert sandbox.request_count("/products/012345678905") == 1
+    clock.now += 3601
+    assert lookups.lookup("012345678905").outcome == "not_found"
+    assert sandbox.request_count("/products/012345678905") == 2
+
+
+def test_offline_scan_is_queued_then_resolved_by_the_drainer_path(
+        sandbox: Sandbox, lookups: Lookups) -> None:
+    sandbox.set_online(False)
+    answer = lookups.lookup(CEREAL, source="serial:/dev/ttyUSB0")
+    assert (answer.outcome, answer.reason, answer.saved) == ("queued", "network", True)
+    assert lookups.lookup(CEREAL).outcome == "queued"  # the same barcode is queued once
+    assert lookups.store.queue.stats().depth == 1
+    sandbox.set_online(True)
+    resolution = lookups.resolve(CEREAL)
+    assert resolution.credits == pytest.approx(1.3)
+    lookups.store.queue.complete(CEREAL)
+    assert lookups.lookup(CEREAL).outcome == "cached"
+    assert charged(sandbox, CEREAL) == pytest.approx(1.3)
+
+
+def test_stale_product_is_refetched_online_and_shown_stale_offline(
+        sandbox: Sandbox, lookups: Lookups, clock: Clock) -> None:
+    lookups.lookup(CEREAL)
+    clock.now += 8 * 86400
+    sandbox.set_online(False)
+    offline = lookups.lookup(CEREAL)
+    assert (offline.outcome, offline.stale, offline.credits) == ("cached", True, 0.0)
+    assert offline.product is not None
+    assert lookups.store.queue.stats().depth == 0  # shown, not queued
+    sandbox.set_online(True)
+    online = lookups.lookup(CEREAL)
+    assert (online.outcome, online.stale) == ("shown", False)
+    assert charged(sandbox, CEREAL) == pytest.approx(2.6)
