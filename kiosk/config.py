@@ -378,8 +378,9 @@ def _tp_name(tp: Any) -> str:
 def resolve_api_key(cfg: Config, env: typing.Mapping[str, str] | None = None) -> Secret:
     """Find the API key: systemd credential, then `api.api_key_file`, then RD_API_KEY.
 
-    The key file is read on every call so that replacing it (after a key rotation) is
-    picked up without a restart.
+    Read on every call, so that replacing the key file (after a key rotation) is picked
+    up without a restart: a key file newer than the credential wins over it, because the
+    credential is systemd's copy from when the service started.
     """
     env = os.environ if env is None else env
     problems: list[str] = []
@@ -389,6 +390,10 @@ def resolve_api_key(cfg: Config, env: typing.Mapping[str, str] | None = None) ->
         candidates.append(Path(cred_dir) / CREDENTIAL_NAME)
     if cfg.api.api_key_file is not None:
         candidates.append(cfg.api.api_key_file)
+        if len(candidates) == 2 and _newer(cfg.api.api_key_file, candidates[0]):
+            # systemd copies the credential when the service starts; a key file replaced
+            # since (a rotated key) is the current one.
+            candidates.reverse()
     for candidate in candidates:
         try:
             key = candidate.read_text(encoding="utf-8").strip()
@@ -408,6 +413,13 @@ def resolve_api_key(cfg: Config, env: typing.Mapping[str, str] | None = None) ->
         "set api.api_key_file or LoadCredential=rd_api_key"
     )
     raise ConfigError(problems)
+
+
+def _newer(path: Path, than: Path) -> bool:
+    try:
+        return os.access(path, os.R_OK) and path.stat().st_mtime > than.stat().st_mtime
+    except OSError:
+        return False
 
 
 def resolve_client_id(cfg: Config, env: typing.Mapping[str, str] | None = None) -> str:

@@ -38,7 +38,31 @@ class ScannerError(KioskError):
 
 
 class ApiError(KioskError):
-    """The Retail Digitals API could not answer a request as needed."""
+    """The Retail Digitals API could not answer a request as needed.
+
+    Carries the HTTP `status`, the API's error `code` and the `request_id` when the API
+    gave them, so a journal line or a support ticket can quote them whichever subclass
+    (kiosk.api.errors) was raised.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+
+    @property
+    def reason(self) -> str:
+        """A short machine-friendly reason for the journal's REASON field."""
+        return self.code or type(self).__name__.lower()
 
 
 class StoreError(KioskError):

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["JOURNAL_SOCKET", "event", "printable", "setup_logging"]
+__all__ = ["JOURNAL_SOCKET", "event", "setup_logging"]
 
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
 # Lower-case, so journald drops it: the fields themselves are sent as upper-case attributes.
@@ -68,12 +68,6 @@ def event(logger: logging.Logger, level: int, message: str, /, **fields: Any) ->
     extra: dict[str, Any] = dict(clean)
     extra[_FIELD_PREFIX] = clean
     logger.log(level, "%s", message, extra=extra, stacklevel=2)
-
-
-def printable(text: str, limit: int = 64) -> str:
-    """Raw scanner text made safe for one log line: escapes, bounded length."""
-    shown = text.encode("unicode_escape").decode("ascii")
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _field(value: Any) -> str:

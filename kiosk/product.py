@@ -178,7 +178,9 @@ class Product:
             vegan=_flag(pm.get("vegan")),
             organic=_flag(pm.get("organic")),
             hechshers=_hechshers(pm.get("hechshers")),
-            ingredients_text=_text(ing.get("ingredients_text")) or _text(pm.get("ingredients_text")),
+            ingredients_text=(
+                _text(ing.get("ingredients_text")) or _text(pm.get("ingredients_text"))
+            ),
             contains=_text(ing.get("contains_statement")) or _text(pm.get("contains_statement")),
             may_contain=(
                 _text(ing.get("may_contain_statement")) or _text(pm.get("may_contain_statement"))
@@ -274,6 +276,8 @@ def _nutrition(nut: Mapping[str, Any]) -> tuple[NutritionEntry, ...]:
 
 
 def _has_front(data: Mapping[str, Any]) -> bool:
+    if data.get("front_image") is True:  # the kiosk's own cached record
+        return True
     for section in ("images", "image_meta"):
         block = data.get(section)
         if isinstance(block, Mapping) and (block.get("front") or block.get("front_clean")):

@@ -52,7 +52,8 @@ def test_relative_paths_are_relative_to_the_file(tmp_path: Path) -> None:
 
 
 def test_several_devices(tmp_path: Path) -> None:
-    cfg = config.load(write(tmp_path, '[scanner]\ndevice = ["/dev/input/event3", "/dev/input/event4"]\n'))
+    text = '[scanner]\ndevice = ["/dev/input/event3", "/dev/input/event4"]\n'
+    cfg = config.load(write(tmp_path, text))
     assert cfg.scanner_devices == ["/dev/input/event3", "/dev/input/event4"]
 
 
@@ -68,10 +69,12 @@ def test_several_devices(tmp_path: Path) -> None:
         ("[display]\nsize = '800x480'\n", "display.size: expected a list"),
         ("[scanner]\nbaudrate = 'fast'\n", "scanner.baudrate: expected an integer"),
         ("[scanner]\nbaudrate = 12\n", "scanner.baudrate: 12 is below the minimum 1200"),
-        ("[scanner]\nkind = 'bluetooth'\n", "scanner.kind: 'bluetooth' is not one of 'hid', 'serial'"),
+        ("[scanner]\nkind = 'bluetooth'\n",
+         "scanner.kind: 'bluetooth' is not one of 'hid', 'serial'"),
         ("[scanner]\nkind = 'serial'\n", "scanner.device: a serial reader needs a port path"),
         ("[scanner]\nname_pattern = '(['\n", "scanner.name_pattern: invalid regular expression"),
-        ("[api]\nbase_url = 'http://api.example.com/api/v1'\n", "api.base_url: plain http:// is allowed only for a loopback host"),
+        ("[api]\nbase_url = 'http://api.example.com/api/v1'\n",
+         "api.base_url: plain http:// is allowed only for a loopback host"),
         ("[api]\nbase_url = 'ftp://x/'\n", "api.base_url: 'ftp://x/' is not an http(s) URL"),
         ("[api]\nread_timeout_s = 0\n", "api.read_timeout_s: 0 is below the minimum 0.1"),
         ("[storage]\ncache_max_mb = true\n", "storage.cache_max_mb: expected a number"),
@@ -129,10 +132,24 @@ def test_key_order_credential_then_file_then_env(tmp_path: Path) -> None:
         config.resolve_api_key(cfg, {})
 
 
+def test_a_key_file_replaced_after_start_wins_over_the_credential_copy(tmp_path: Path) -> None:
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "rd_api_key").write_text("old-key\n")
+    key_file = tmp_path / "api_key"
+    key_file.write_text("old-key\n")
+    os.utime(key_file, (1_000_000, 1_000_000))  # the copy systemd made is newer
+    cfg = config.load(write(tmp_path, f"[api]\napi_key_file = '{key_file}'\n"))
+    env = {"CREDENTIALS_DIRECTORY": str(creds)}
+    assert config.resolve_api_key(cfg, env).reveal() == "old-key"
+    key_file.write_text("rotated-key\n")  # the admin replaces the file
+    assert config.resolve_api_key(cfg, env).reveal() == "rotated-key"
+
+
 def test_client_id_from_environment(tmp_path: Path) -> None:
     cfg = config.load(write(tmp_path, ""))
     assert config.resolve_client_id(cfg, {"RD_CLIENT_ID": "rd_client_x"}) == "rd_client_x"
-    with pytest.raises(ConfigError, match="api.client_id"):
+    with pytest.raises(ConfigError, match=r"api\.client_id"):
         config.resolve_client_id(cfg, {})
 
 

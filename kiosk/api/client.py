@@ -81,8 +81,10 @@ class ClientState:
 def make_http_client(cfg: ApiConfig) -> httpx.Client:
     """The one httpx client: verified TLS, bounded timeouts, no automatic redirects."""
     url = urllib.parse.urlsplit(cfg.base_url)
-    if url.scheme != "https" and not (url.scheme == "http" and is_loopback_host(url.hostname or "")):
-        raise ConfigError([f"api.base_url: {cfg.base_url!r} must be https:// (http:// only for loopback)"])
+    loopback = is_loopback_host(url.hostname or "")
+    if url.scheme != "https" and not (url.scheme == "http" and loopback):
+        raise ConfigError(
+            [f"api.base_url: {cfg.base_url!r} must be https:// (http:// only for loopback)"])
     timeout = httpx.Timeout(
         connect=cfg.connect_timeout_s, read=cfg.read_timeout_s, write=cfg.read_timeout_s,
         pool=cfg.connect_timeout_s,
@@ -187,7 +189,9 @@ class ApiClient:
 
     # --- the image ---------------------------------------------------------------------
 
-    def _download_front(self, barcode: str, url: str, deadline: float) -> tuple[bytes | None, str, float]:
+    def _download_front(
+        self, barcode: str, url: str, deadline: float
+    ) -> tuple[bytes | None, str, float]:
         """(image, note, extra credits). A failed image never fails the lookup."""
         extra = 0.0
         try:
@@ -201,7 +205,8 @@ class ApiClient:
                 location = fresh.headers.get("Location")
                 if not location:
                     return None, "redirect without Location", extra
-                response = self._get_signed(urllib.parse.urljoin(str(fresh.url), location), deadline)
+                target = urllib.parse.urljoin(str(fresh.url), location)
+                response = self._get_signed(target, deadline)
             if response.status_code != 200:
                 return None, f"image download answered {response.status_code}", extra
         except ApiError as exc:
@@ -209,8 +214,9 @@ class ApiClient:
             return None, _short(exc), extra
         data = response.content
         if image_kind(data) is None:
-            logger.warning("front image of %s is not a complete image (%d bytes); card without photo",
-                           barcode, len(data))
+            logger.warning(
+                "front image of %s is not a complete image (%d bytes); card without photo",
+                barcode, len(data))
             return None, "corrupt image", extra
         return data, "ok", extra
 
@@ -233,6 +239,8 @@ class ApiClient:
             try:
                 return call()
             except (TransportError, ServerError) as exc:
+                if exc.code == "connect":
+                    raise
                 attempt += 1
                 wait = backoff.next_delay()
                 if attempt > self._retries or self._clock() + wait >= deadline:
@@ -256,8 +264,14 @@ class ApiClient:
                 method, self._base + path, params=params, auth=self.auth,
                 timeout=self._timeout(deadline),
             )
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # No connection at all: the network is down. Retrying at once rarely helps and
+            # would keep a shopper waiting for the "saved" screen.
+            no_link = TransportError(f"cannot reach the API ({type(exc).__name__})", code="connect")
+            raise self._failed(no_link) from None
         except httpx.TimeoutException as exc:
-            raise self._failed(TransportError(f"{path}: timed out ({type(exc).__name__})")) from None
+            timed_out = TransportError(f"{path}: timed out ({type(exc).__name__})")
+            raise self._failed(timed_out) from None
         except httpx.HTTPError as exc:
             raise self._failed(TransportError(f"{path}: {type(exc).__name__}")) from None
         except ApiError as exc:  # raised by the token flow: refused key, 5xx on refresh

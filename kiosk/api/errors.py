@@ -14,7 +14,8 @@ The tree (all under `kiosk.errors.ApiError`)::
         └── BadRequest           400, or any other 4xx we do not expect
 
 Every error carries the HTTP `status`, the API's error `code` and the `request_id`
-when the API gave them, so the journal line and a support ticket can quote them.
+when the API gave them (attributes of the base `ApiError`), so the journal line and a
+support ticket can quote them.
 Messages never include tokens or the API key.
 """
 
@@ -36,28 +37,7 @@ __all__ = [
 ]
 
 
-class _Detailed(ApiError):
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        request_id: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code
-        self.request_id = request_id
-
-    @property
-    def reason(self) -> str:
-        """A short machine-friendly reason for the journal's REASON field."""
-        return self.code or type(self).__name__.lower()
-
-
-class RetryableError(_Detailed):
+class RetryableError(ApiError):
     """The lookup may succeed later: keep the scan and try again."""
 
 
@@ -80,8 +60,16 @@ class ServerError(RetryableError):
 class RateLimited(RetryableError):
     """429: wait `retry_after` seconds before the next call."""
 
-    def __init__(self, message: str, *, retry_after: float, **kw: object) -> None:
-        super().__init__(message, **kw)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, code=code, request_id=request_id)
         self.retry_after = retry_after
 
 
@@ -93,7 +81,7 @@ class CredentialsRefused(RetryableError):
     """401 invalid_client: the API key is wrong or was rotated; fix the key file."""
 
 
-class PermanentError(_Detailed):
+class PermanentError(ApiError):
     """Asking again will not change the answer."""
 
 

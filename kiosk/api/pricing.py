@@ -1,8 +1,9 @@
 """What each call should cost, from the rates `/pricing` publishes.
 
 Production rates are set by Retail Digitals' admins, so the client reads them instead
-of hard-coding them; the defaults below are the documented ones (and the sandbox's),
-used only until `/pricing` has answered.
+of hard-coding them; the defaults below are the documented ones, used only until
+`/pricing` has answered. The sandbox serves and charges the same rates (it holds a
+`Pricing` too) but computes each charge itself, so a wrong `product_cost` here shows.
 """
 
 from __future__ import annotations

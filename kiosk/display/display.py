@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kiosk.config import DisplayConfig
@@ -93,6 +93,8 @@ class Display:
         self._next_frame: float | None = None
         self._power = "on"  # on | dim | blank
         self.quit_requested = False
+        # The daemon's window keyboard (kiosk.scanner.WindowKeyboard) gets key events here.
+        self.on_key: Callable[[Any], None] | None = None
         self.show(self._idle, now=now)
 
     # --- public API ----------------------------------------------------------------------------
@@ -100,6 +102,10 @@ class Display:
     @property
     def state(self) -> ScreenState:
         return self._state
+
+    @property
+    def idle(self) -> Idle:
+        return self._idle
 
     def prepare_image(self, data: bytes) -> bytes | None:
         """`prepare_image` for this screen's size and mode."""
@@ -159,6 +165,10 @@ class Display:
                 if after and self._shown_at + after > now:
                     deadlines.append(self._shown_at + after)
         return min(deadlines) if deadlines else None
+
+    def pump(self) -> None:
+        """Read window events now (key presses for the window keyboard, a close request)."""
+        self._pump()
 
     def close(self) -> None:
         import pygame.display
@@ -243,6 +253,8 @@ class Display:
             if event.type == pygame.QUIT:
                 self.quit_requested = True
                 logger.info("window closed by the user")
+            elif self.on_key is not None and event.type in (pygame.KEYDOWN, pygame.KEYUP):
+                self.on_key(event)
 
     @staticmethod
     def _load_logo(config: DisplayConfig) -> Any:

@@ -99,7 +99,7 @@ def sample_screens(size: tuple[int, int], mode: Mode) -> Iterator[tuple[str, Scr
     yield "idle", Idle("Kosher Corner Market", None, "below")
     if mode == "shopper" and size == SIZES[0]:
         for pos in ("above", "left", "right"):
-            yield f"idle-scanner-{pos}", Idle("Kosher Corner Market", None, pos)  # type: ignore[arg-type]
+            yield f"idle-scanner-{pos}", Idle("Kosher Corner Market", None, pos)
     for stem, code, opts in CARDS:
         data = catalog.get(code)
         if data is None:
@@ -141,12 +141,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     count = 0
     for mode in ("shopper", "staff"):
         for size in SIZES:
-            for name, state in sample_screens(size, mode):  # type: ignore[arg-type]
+            for name, state in sample_screens(size, mode):
                 stem = f"{name}-{mode}-{size[0]}x{size[1]}"
                 if args.only and args.only not in stem:
                     continue
                 staff = mode == "staff"
-                render_png(state, size, mode, args.out / f"{stem}.png",  # type: ignore[arg-type]
+                render_png(state, size, mode, args.out / f"{stem}.png",
                            measure=measure, status=SAMPLE_STATUS if staff else None,
                            recent=SAMPLE_RECENT if staff else ())
                 count += 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import struct
-from typing import Any
+from typing import Any, Literal
 
 from kiosk.display.layout_card import card_image_box
 from kiosk.display.screens import Mode
@@ -71,7 +71,7 @@ def prepare_for_box(data: bytes, box: tuple[int, int]) -> bytes | None:
         except (pygame.error, ValueError) as exc:
             logger.warning("image could not be scaled to %s: %s", size, exc)
             return None
-    fmt = "RGBA" if alpha else "RGB"
+    fmt: Literal["RGBA", "RGB"] = "RGBA" if alpha else "RGB"
     pixels = pygame.image.tobytes(surf, fmt)
     return _HEADER.pack(MAGIC, len(fmt), size[0], size[1]) + pixels
 

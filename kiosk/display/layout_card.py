@@ -82,6 +82,7 @@ def _frame(size: tuple[int, int], mode: Mode) -> _Frame:
     info = Box(hx, top, w - hx - pad // 2, side)
     below_y = panel.bottom + s.gap
     below_h = h - below_y - pad // 2
+    cols: tuple[Box, ...]
     if w > h:
         half = (w - pad - pad // 2) // 2
         cols = (Box(pad // 2, below_y, half, below_h),

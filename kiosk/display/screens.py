@@ -100,7 +100,9 @@ class Error:
     message: str
 
 
-ScreenState = Idle | Card | NotFound | Invalid | Offline | OutOfCredits | ScannerDisconnected | Error
+ScreenState = (
+    Idle | Card | NotFound | Invalid | Offline | OutOfCredits | ScannerDisconnected | Error
+)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from kiosk.display.commands import Color
 
-__all__ = ["KOSHER_COLORS", "Palette", "Scale", "PALETTE", "scale_for"]
+__all__ = ["KOSHER_COLORS", "PALETTE", "Palette", "Scale", "scale_for"]
 
 
 @dataclass(frozen=True)

@@ -81,11 +81,11 @@ _SEEDS: list[dict[str, Any]] = [
                 "additional_designation": None,
             }],
             "ingredients": {
-                "ingredients_text": "Pollock, Enriched Bleached Wheat Flour (flour, niacin, ferrous "
-                "sulfate, thiamine mononitrate, riboflavin, folic acid), Water, Soybean Oil, "
-                "Modified Corn Starch, Yellow Corn Flour, Contains 2% or Less of: Sugar, Salt, "
-                "Dextrose, Leavening (monocalcium phosphate, sodium bicarbonate), Yeast, Yeast "
-                "Extract, Modified Cellulose, Onion Powder.",
+                "ingredients_text": "Pollock, Enriched Bleached Wheat Flour (flour, niacin, "
+                "ferrous sulfate, thiamine mononitrate, riboflavin, folic acid), Water, Soybean "
+                "Oil, Modified Corn Starch, Yellow Corn Flour, Contains 2% or Less of: Sugar, "
+                "Salt, Dextrose, Leavening (monocalcium phosphate, sodium bicarbonate), Yeast, "
+                "Yeast Extract, Modified Cellulose, Onion Powder.",
                 "contains_statement": "Contains: Fish (Pollock), Wheat.",
                 "may_contain_statement": "Contains Bioengineered Food Ingredients. From an MSC "
                 "certified sustainable fishery. Keep frozen.",
@@ -176,8 +176,8 @@ _SEEDS: list[dict[str, Any]] = [
             "organic": False,
             "hechshers": [h("OU", "dairy")],
             "ingredients": {
-                "ingredients_text": "Corn meal, sunflower oil, cheddar cheese (cultured milk, salt, "
-                "enzymes), whey, buttermilk, salt, natural flavor.",
+                "ingredients_text": "Corn meal, sunflower oil, cheddar cheese (cultured milk, "
+                "salt, enzymes), whey, buttermilk, salt, natural flavor.",
                 "contains_statement": "Contains: Milk.",
                 "may_contain_statement": None,
                 "allergens": ["milk"],

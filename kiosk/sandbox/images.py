@@ -112,9 +112,9 @@ def _body_rect(surface: pygame.Surface, shape: str, main: Any, accent: Any) -> A
         pygame.draw.rect(surface, main, body)
         ell = pygame.Rect(body.left, body.bottom - hgt * 0.05, body.width, hgt * 0.1)
         pygame.draw.ellipse(surface, main, ell)
-        top = pygame.Rect(body.left, body.top - hgt * 0.05, body.width, hgt * 0.1)
-        pygame.draw.ellipse(surface, accent if shape == "jar" else _shade(main, 1.3), top)
-        pygame.draw.ellipse(surface, dark, top, max(2, w // 200))
+        lid = pygame.Rect(body.left, body.top - hgt * 0.05, body.width, hgt * 0.1)
+        pygame.draw.ellipse(surface, accent if shape == "jar" else _shade(main, 1.3), lid)
+        pygame.draw.ellipse(surface, dark, lid, max(2, w // 200))
         return body.inflate(0, -hgt * 0.1)
     if shape == "bag":
         top, bottom = hgt * 0.1, hgt * 0.92

@@ -208,8 +208,10 @@ class Sandbox:
     def clear_ledger(self) -> None:
         self._state.ledger.clear()
 
-    def credits_spent(self) -> float:
-        return round(sum(e.credits for e in self._state.ledger.entries()), 6)
+    def credits_spent(self, barcode: str | None = None) -> float:
+        """Credits charged so far: in all, or for the requests about `barcode`."""
+        entries = self._state.ledger.entries() if barcode is None else self.charges_for(barcode)
+        return round(sum(e.credits for e in entries), 6)
 
     def charges_for(self, barcode: str) -> list[LedgerEntry]:
         """Every charged request about `barcode` (lookups, HEADs, redirects)."""

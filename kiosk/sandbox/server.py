@@ -68,6 +68,9 @@ def _reset(conn: socket.socket) -> None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes; with Nagle on, a keep-alive client waits
+    # ~40 ms for the second one (delayed ACK), which a real API does not make it do.
+    disable_nagle_algorithm = True
     server: SandboxServer
     server_version = "RetailDigitalsSandbox/1.0"
 

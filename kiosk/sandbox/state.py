@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from kiosk.api.pricing import Pricing
 from kiosk.sandbox.catalog import Product
 from kiosk.sandbox.clock import Clock
 from kiosk.sandbox.faults import FaultPlan
@@ -15,14 +16,6 @@ from kiosk.sandbox.signing import UrlSigner
 from kiosk.sandbox.tokens import TokenStore
 
 __all__ = ["Pricing", "State", "Wallet"]
-
-
-@dataclass(frozen=True)
-class Pricing:
-    per_scope_rate: float = 0.3
-    per_image_rate: float = 1.0
-    head_rate: float = 0.05
-    image_redirect_rate: float = 1.0
 
 
 class Wallet:

@@ -16,14 +16,14 @@ __all__ = ["DuplicateWindow"]
 
 class DuplicateWindow:
     def __init__(self, window_s: float = 1.5) -> None:
-        self._window = window_s
+        self.window_s = window_s  # public: a config reload changes it in place
         self._last: dict[str, tuple[str, float]] = {}
 
     def is_duplicate(self, source: str, gtin: str, t: float) -> bool:
         """Record this valid read and say whether it repeats the previous one too soon."""
         previous = self._last.get(source)
         self._last[source] = (gtin, t)
-        return previous is not None and previous[0] == gtin and t - previous[1] <= self._window
+        return previous is not None and previous[0] == gtin and t - previous[1] <= self.window_s
 
     def forget(self, source: str) -> None:
         """Drop a reader's state (e.g. when it was unplugged)."""

@@ -2,7 +2,7 @@
 
 `Store.open` (or `Store.from_config`) once in the daemon; `Drainer` resolves the
 queue in the background when the API answers. See the modules for the why:
-`db` (SQLite, recovery), `queue`, `cache`, `files` (atomic writes), `drain`.
+`db` (SQLite, recovery), `queue`, `cache`, `files` (verified reads of the image files), `drain`.
 
 The drainer's names are re-exported lazily: `kiosk.store.drain` needs the API's
 exception classes, and importing `kiosk.api` pulls in httpx, which `kiosk status`
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from kiosk.store.drain import DrainEvent, Drainer, Resolution
+    from kiosk.store.drain import Drainer, DrainEvent, Resolution
 
 _LAZY = {"DrainEvent", "Drainer", "Resolution"}
 

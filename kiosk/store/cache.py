@@ -31,15 +31,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from kiosk.atomic import fsync_dir, write_atomic
 from kiosk.store.db import Database, classify
 from kiosk.store.errors import CacheWriteError, StoreWriteError, WriteFailure
-from kiosk.store.files import (
-    atomic_write,
-    checksum,
-    fsync_dir,
-    read_verified,
-    remove_all,
-)
+from kiosk.store.files import checksum, read_verified, remove_all
 from kiosk.store.keys import check_barcode, check_image_key
 
 __all__ = ["CACHE_MIGRATIONS", "ORIGINAL", "Cache", "CacheHit", "CacheStats", "CachedMiss"]
@@ -489,9 +484,8 @@ class Cache:
         return pending
 
     def _write_file(self, barcode: str, key: str, data: bytes, written: list[Path]) -> _ImageRef:
-        self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{barcode}.{key}.{secrets.token_hex(4)}"
-        atomic_write(path, data, sync_dir=False)
+        write_atomic(path, data, sync_dir=False)
         written.append(path)
         return _ImageRef(path, len(data), checksum(data))
 
@@ -531,7 +525,7 @@ class Cache:
             kind = exc.kind
         else:
             found = classify(exc)
-            kind = found if found in ("full", "readonly") else "io"  # type: ignore[assignment]
+            kind = found if found in ("full", "readonly") else "io"
             self._db.note_failure(kind, exc)
         return CacheWriteError(f"{what}: {exc}", kind=kind)
 

@@ -30,8 +30,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from kiosk.atomic import fsync_dir
 from kiosk.store.errors import StoreBusy, StoreCorrupt, StoreError, StoreWriteError, WriteFailure
-from kiosk.store.files import fsync_dir, unlink_quietly
+from kiosk.store.files import unlink_quietly
 
 __all__ = ["BUSY_TIMEOUT_MS", "Database", "classify"]
 
@@ -218,7 +219,7 @@ class Database:
                     if self._move_aside(str(exc)):
                         continue
                 elif kind in ("full", "readonly", "io"):
-                    self.note_failure(kind, exc)  # type: ignore[arg-type]
+                    self.note_failure(kind, exc)
                 else:
                     raise self._translate(exc, kind) from exc
             except OSError as exc:  # the directory could not be created
@@ -423,7 +424,7 @@ class Database:
                 except (sqlite3.Error, OSError) as exc:
                     found = classify(exc)
                     if found in ("full", "readonly", "io"):
-                        self.note_failure(found, exc)  # type: ignore[arg-type]
+                        self.note_failure(found, exc)
                     else:
                         logger.debug("reopening %s for writing failed: %s", self.path, exc)
         if self._writer is None:
@@ -433,9 +434,9 @@ class Database:
 
     def _translate(self, exc: sqlite3.Error, kind: Failure | None) -> Exception:
         if kind in ("full", "readonly", "io"):
-            self.note_failure(kind, exc)  # type: ignore[arg-type]
+            self.note_failure(kind, exc)
             message = f"{self._name()}: {_DESCRIBE[kind]} ({exc})"
-            return StoreWriteError(message, kind=kind)  # type: ignore[arg-type]
+            return StoreWriteError(message, kind=kind)
         if kind == "busy":
             return StoreBusy(f"{self._name()} stayed locked by another process: {exc}")
         if kind == "corrupt":

@@ -12,6 +12,7 @@ scan and dequeues it without a second lookup.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -130,10 +131,9 @@ class Store:
         Writes out scans held in memory (if the disk takes them now) and batched cache
         access times. The drainer calls it when idle.
         """
-        try:
+        # Still refused: the database logged when that started; retried next time.
+        with contextlib.suppress(StoreWriteError):
             self.queue.flush_held()
-        except StoreWriteError:
-            pass  # still refused: the database logged when that started; retried next time
         self.cache.flush_access_times()
 
     def stats(self) -> StoreStats:

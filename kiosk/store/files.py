@@ -1,72 +1,27 @@
-"""Atomic file writes and verified reads for cached images.
+"""Verified reads and best-effort removal of the cache's image files.
 
-A power cut can interrupt a write at any byte. Writing to a temporary file in the same
-directory, fsyncing it, renaming it over the final name and fsyncing the directory
-means a reader sees either nothing or the whole file, never half of one. The database
-only ever names a file after its rename has been made durable, and stores its size
-and CRC-32 so that a file damaged later (an SD card going bad) is refused on read
-instead of being drawn as garbage.
+A power cut can interrupt a write at any byte, so the files are written with
+`kiosk.atomic.write_atomic` (temp file, fsync, rename, fsync the directory): a reader
+sees either nothing or the whole file, never half of one. The database only ever names
+a file after its rename has been made durable, and stores its size and CRC-32 so that a
+file damaged later (an SD card going bad) is refused on read instead of being drawn as
+garbage.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 import zlib
 from pathlib import Path
 
-__all__ = [
-    "TMP_PREFIX",
-    "atomic_write",
-    "checksum",
-    "fsync_dir",
-    "read_verified",
-    "remove_all",
-    "unlink_quietly",
-]
+__all__ = ["checksum", "read_verified", "remove_all", "unlink_quietly"]
 
 logger = logging.getLogger(__name__)
-
-TMP_PREFIX = ".tmp-"
 
 
 def checksum(data: bytes) -> int:
     """CRC-32: cheap enough for the UI thread (a 200 kB image in ~50 µs)."""
     return zlib.crc32(data) & 0xFFFFFFFF
-
-
-def fsync_dir(directory: Path) -> None:
-    """Make a rename or unlink in `directory` durable."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
-    """Write `data` to `path` so that a crash leaves either the old file or the new one.
-
-    Raises OSError (ENOSPC, EROFS, EFBIG, ...) with the temporary file removed.
-    """
-    tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        unlink_quietly(tmp)
-        raise
-    if sync_dir:
-        fsync_dir(path.parent)
 
 
 def read_verified(path: Path, size: int, crc: int) -> bytes | None:

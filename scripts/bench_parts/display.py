@@ -20,13 +20,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # until kiosk is p
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from _common import emit, parse_args, percentiles, table  # noqa: E402
+from _common import emit, parse_args, percentiles, table
 
-from kiosk.config import DisplayConfig  # noqa: E402
-from kiosk.display import Card, Display, Idle, NotFound, load_prepared  # noqa: E402
-from kiosk.display.gallery import SAMPLE_RECENT, SAMPLE_STATUS, _front_bytes  # noqa: E402
-from kiosk.display.layout import layout  # noqa: E402
-from kiosk.product import Product  # noqa: E402
+from kiosk.config import DisplayConfig
+from kiosk.display import Card, Display, Idle, NotFound, load_prepared
+from kiosk.display.gallery import SAMPLE_RECENT, SAMPLE_STATUS, _front_bytes
+from kiosk.display.layout import layout
+from kiosk.product import Product
 
 SIZES = [(800, 480), (1024, 600), (1280, 720), (1920, 1080), (480, 320), (320, 480)]
 ROUNDS = 60

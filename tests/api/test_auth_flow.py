@@ -15,16 +15,9 @@ from kiosk.api.auth import TokenAuth
 from kiosk.api.errors import CredentialsRefused, ServerError
 from kiosk.api.tokens import RefreshTokenFile
 from kiosk.config import Secret
+from tests.helpers import FakeClock
 
 BASE = "http://127.0.0.1:9/api/v1"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def tokens(n: int, expires_in: int = 3600) -> dict[str, Any]:
@@ -47,8 +40,8 @@ def sent_json(request: httpx.Request) -> dict[str, Any]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(1_000_000.0)
 
 
 @pytest.fixture
@@ -58,7 +51,7 @@ def key_file(tmp_path: Path) -> Path:
     return path
 
 
-def make(tmp_path: Path, clock: Clock, key_file: Path) -> TokenAuth:
+def make(tmp_path: Path, clock: FakeClock, key_file: Path) -> TokenAuth:
     return TokenAuth(BASE, "rd_client_t", lambda: Secret(key_file.read_text().strip()),
                      RefreshTokenFile(tmp_path), clock=clock)
 
@@ -67,7 +60,7 @@ def product_request() -> httpx.Request:
     return httpx.Request("GET", BASE + "/products/017000161563")
 
 
-def test_exchange_then_bearer_then_refresh_ahead_of_expiry(tmp_path: Path, clock: Clock,
+def test_exchange_then_bearer_then_refresh_ahead_of_expiry(tmp_path: Path, clock: FakeClock,
                                                            key_file: Path) -> None:
     auth = make(tmp_path, clock, key_file)
     flow = auth.auth_flow(product_request())
@@ -94,7 +87,8 @@ def test_exchange_then_bearer_then_refresh_ahead_of_expiry(tmp_path: Path, clock
     assert (auth.exchanges, auth.refreshes) == (1, 1)
 
 
-def test_401_expired_renews_and_resends_once(tmp_path: Path, clock: Clock, key_file: Path) -> None:
+def test_401_expired_renews_and_resends_once(tmp_path: Path, clock: FakeClock,
+                                             key_file: Path) -> None:
     auth = make(tmp_path, clock, key_file)
     flow = auth.auth_flow(product_request())
     req = flow.send(reply(next(flow), 200, tokens(1)))
@@ -107,7 +101,7 @@ def test_401_expired_renews_and_resends_once(tmp_path: Path, clock: Clock, key_f
         flow.send(err(again, 401, "token_expired"))
 
 
-def test_refresh_refused_falls_back_to_credentials(tmp_path: Path, clock: Clock,
+def test_refresh_refused_falls_back_to_credentials(tmp_path: Path, clock: FakeClock,
                                                    key_file: Path) -> None:
     (tmp_path / "refresh_token").write_text(json.dumps({"refresh_token": "rt_old"}))
     auth = make(tmp_path, clock, key_file)
@@ -120,7 +114,7 @@ def test_refresh_refused_falls_back_to_credentials(tmp_path: Path, clock: Clock,
     assert req.headers["Authorization"] == "Bearer at5"
 
 
-def test_refused_key_backs_off_until_the_key_file_changes(tmp_path: Path, clock: Clock,
+def test_refused_key_backs_off_until_the_key_file_changes(tmp_path: Path, clock: FakeClock,
                                                           key_file: Path) -> None:
     auth = make(tmp_path, clock, key_file)
     flow = auth.auth_flow(product_request())
@@ -142,7 +136,7 @@ def test_refused_key_backs_off_until_the_key_file_changes(tmp_path: Path, clock:
     assert not auth.credentials_refused
 
 
-def test_refused_key_is_tried_again_after_the_back_off(tmp_path: Path, clock: Clock,
+def test_refused_key_is_tried_again_after_the_back_off(tmp_path: Path, clock: FakeClock,
                                                        key_file: Path) -> None:
     auth = make(tmp_path, clock, key_file)
     flow = auth.auth_flow(product_request())
@@ -153,7 +147,7 @@ def test_refused_key_is_tried_again_after_the_back_off(tmp_path: Path, clock: Cl
     assert next(flow).url.path.endswith("/auth/token")
 
 
-def test_garbage_token_answer_is_a_server_error(tmp_path: Path, clock: Clock,
+def test_garbage_token_answer_is_a_server_error(tmp_path: Path, clock: FakeClock,
                                                 key_file: Path) -> None:
     auth = make(tmp_path, clock, key_file)
     flow = auth.auth_flow(product_request())
@@ -162,7 +156,7 @@ def test_garbage_token_answer_is_a_server_error(tmp_path: Path, clock: Clock,
         flow.send(httpx.Response(200, content=b"<html>proxy</html>", request=token_req))
 
 
-def test_nothing_secret_in_reprs(tmp_path: Path, clock: Clock, key_file: Path) -> None:
+def test_nothing_secret_in_reprs(tmp_path: Path, clock: FakeClock, key_file: Path) -> None:
     auth = make(tmp_path, clock, key_file)
     flow = auth.auth_flow(product_request())
     flow.send(reply(next(flow), 200, tokens(1)))

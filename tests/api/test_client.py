@@ -67,7 +67,7 @@ def client(sandbox: Sandbox, tmp_path: Path, key_file: Path, clock: Clock) -> It
         yield api
 
 
-class make_client:  # noqa: N801 - used as a context manager factory
+class make_client:
     def __init__(self, sandbox: Sandbox, tmp_path: Path, key_file: Path, clock: Clock,
                  **kw: object) -> None:
         self.http = httpx.Client(timeout=5.0, follow_redirects=False)
@@ -81,10 +81,6 @@ class make_client:  # noqa: N801 - used as a context manager factory
 
     def __exit__(self, *exc: object) -> None:
         self.http.close()
-
-
-def charged(sandbox: Sandbox, barcode: str) -> float:
-    return round(sum(entry.credits for entry in sandbox.charges_for(barcode)), 6)
 
 
 def paths(sandbox: Sandbox) -> list[str]:
@@ -114,7 +110,7 @@ def test_lookup_is_one_metered_call_and_one_image(sandbox: Sandbox, client: ApiC
         dict(x.split("=") for x in calls[0].query.replace("%2C", ",").split("&")) == {
             "include": "product_meta,images", "variants": "front"}
     assert len(image_downloads(sandbox)) == 1
-    assert charged(sandbox, CEREAL) == pytest.approx(1.3)
+    assert sandbox.credits_spent(CEREAL) == pytest.approx(1.3)
     assert client.state.credits_remaining == pytest.approx(500 - 1.3)
     # Exchange once, pricing once (free), then the product and its image.
     assert [p.rsplit("/", 1)[-1] for p in paths(sandbox)][:3] == ["token", "pricing", CEREAL]
@@ -124,7 +120,7 @@ def test_four_variant_product_still_costs_one_scope_and_one_image(
         sandbox: Sandbox, client: ApiClient) -> None:
     result = client.lookup(FISH)
     assert result.credits == pytest.approx(1.3)
-    assert charged(sandbox, FISH) == pytest.approx(1.3)
+    assert sandbox.credits_spent(FISH) == pytest.approx(1.3)
 
 
 def test_product_without_front_image_makes_no_image_request(
@@ -135,7 +131,7 @@ def test_product_without_front_image_makes_no_image_request(
     assert result.image is None and result.image_note == "none"
     assert result.product["front_image"] is False
     assert result.credits == pytest.approx(0.3)
-    assert charged(sandbox, barcode) == pytest.approx(0.3)
+    assert sandbox.credits_spent(barcode) == pytest.approx(0.3)
     assert image_downloads(sandbox) == []
 
 
@@ -167,7 +163,7 @@ def test_reactive_refresh_on_401_resends_once(sandbox: Sandbox, client: ApiClien
     tail = [(e.path.rsplit("/", 1)[-1], e.status) for e in sandbox.ledger
             if not e.path.startswith("/api/v1/image/")][-3:]
     assert tail == [(FISH, 401), ("refresh", 200), (FISH, 200)]
-    assert charged(sandbox, FISH) == pytest.approx(1.3)
+    assert sandbox.credits_spent(FISH) == pytest.approx(1.3)
 
 
 def test_refresh_tokens_rotate_and_the_old_one_dies(sandbox: Sandbox, client: ApiClient,
@@ -257,7 +253,7 @@ def test_transient_faults_are_retried_within_the_deadline(sandbox: Sandbox, clie
     sandbox.faults.add(kind, count=1, path=f"/api/v1/products/{CEREAL}", **params)
     result = client.lookup(CEREAL)
     assert result.image is not None
-    assert charged(sandbox, CEREAL) == pytest.approx(1.3)
+    assert sandbox.credits_spent(CEREAL) == pytest.approx(1.3)
 
 
 @pytest.mark.parametrize(("kind", "error"), [("status", ServerError), ("drop", TransportError),
@@ -320,7 +316,7 @@ def test_signed_url_bound_to_another_ip_is_replaced_once(sandbox: Sandbox,
     assert statuses == [403, 200]
     assert any(e.path == f"/api/v1/products/{CEREAL}/image" for e in sandbox.ledger)
     assert result.credits == pytest.approx(2.3)
-    assert charged(sandbox, CEREAL) == pytest.approx(2.3)
+    assert sandbox.credits_spent(CEREAL) == pytest.approx(2.3)
 
 
 def test_expired_signed_url_is_replaced_once(sandbox: Sandbox, client: ApiClient) -> None:

@@ -13,6 +13,7 @@ from kiosk.config import Secret
 from kiosk.lookup import Lookups
 from kiosk.sandbox import Sandbox
 from kiosk.store import Store
+from tests.helpers import FakeClock
 
 CLIENT_ID, KEY = "rd_client_l", "sk_test_lookups_1"
 CEREAL = "017000161563"
@@ -24,20 +25,13 @@ def sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
-class Clock:
-    now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def lookups(sandbox: Sandbox, tmp_path: Path, clock: Clock) -> Iterator[Lookups]:
+def lookups(sandbox: Sandbox, tmp_path: Path, clock: FakeClock) -> Iterator[Lookups]:
     store = Store.open(tmp_path / "state", tmp_path / "cache", product_ttl_s=7 * 86400,
                        miss_ttl_s=3600, clock=clock)
     with httpx.Client(timeout=5) as http:
@@ -46,10 +40,6 @@ def lookups(sandbox: Sandbox, tmp_path: Path, clock: Clock) -> Iterator[Lookups]
         api = ApiClient(http, sandbox.base_url, auth, deadline_s=3.0, retries=0)
         yield Lookups(store, api, prepare=lambda data: b"ready:" + data[:16], display_key="d")
     store.close()
-
-
-def charged(sandbox: Sandbox, barcode: str) -> float:
-    return round(sum(e.credits for e in sandbox.charges_for(barcode)), 6)
 
 
 def test_each_product_costs_one_lookup_however_often_it_is_scanned(
@@ -61,10 +51,10 @@ def test_each_product_costs_one_lookup_however_often_it_is_scanned(
             answer = lookups.lookup(barcode)
             assert answer.outcome in ("shown", "cached")
     for barcode in with_front:
-        assert charged(sandbox, barcode) == pytest.approx(1.3)
+        assert sandbox.credits_spent(barcode) == pytest.approx(1.3)
         assert len(sandbox.image_downloads(barcode)) == 1
     for barcode in without_front:
-        assert charged(sandbox, barcode) == pytest.approx(0.3)
+        assert sandbox.credits_spent(barcode) == pytest.approx(0.3)
         assert sandbox.image_downloads(barcode) == []
     assert sandbox.credits_spent() == pytest.approx(5 * 1.3 + 2 * 0.3)
 
@@ -81,7 +71,7 @@ def test_second_scan_is_cached_with_a_display_ready_image(sandbox: Sandbox,
 
 
 def test_unknown_code_is_asked_once_while_the_miss_is_fresh(
-        sandbox: Sandbox, lookups: Lookups, clock: Clock) -> None:
+        sandbox: Sandbox, lookups: Lookups, clock: FakeClock) -> None:
     for _ in range(3):
         assert lookups.lookup("012345678905").outcome == "not_found"
     assert sandbox.request_count("/products/012345678905") == 1
@@ -102,11 +92,11 @@ def test_offline_scan_is_queued_then_resolved_by_the_drainer_path(
     assert resolution.credits == pytest.approx(1.3)
     lookups.store.queue.complete(CEREAL)
     assert lookups.lookup(CEREAL).outcome == "cached"
-    assert charged(sandbox, CEREAL) == pytest.approx(1.3)
+    assert sandbox.credits_spent(CEREAL) == pytest.approx(1.3)
 
 
 def test_stale_product_is_refetched_online_and_shown_stale_offline(
-        sandbox: Sandbox, lookups: Lookups, clock: Clock) -> None:
+        sandbox: Sandbox, lookups: Lookups, clock: FakeClock) -> None:
     lookups.lookup(CEREAL)
     clock.now += 8 * 86400
     sandbox.set_online(False)
@@ -117,4 +107,4 @@ def test_stale_product_is_refetched_online_and_shown_stale_offline(
     sandbox.set_online(True)
     online = lookups.lookup(CEREAL)
     assert (online.outcome, online.stale) == ("shown", False)
-    assert charged(sandbox, CEREAL) == pytest.approx(2.6)
+    assert sandbox.credits_spent(CEREAL) == pytest.approx(2.6)

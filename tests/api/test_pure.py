@@ -13,6 +13,7 @@ from kiosk.api.backoff import Backoff, parse_retry_after
 from kiosk.api.images import image_kind
 from kiosk.api.pacing import Pacer
 from kiosk.api.pricing import Pricing
+from tests.helpers import FakeClock
 
 
 def test_full_jitter_stays_under_the_exponential_cap() -> None:
@@ -32,15 +33,8 @@ def test_retry_after_seconds_and_http_date() -> None:
     assert parse_retry_after(None, default=2) == 2
 
 
-class Clock:
-    now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_pacer_spreads_requests_as_the_budget_runs_low() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     pacer = Pacer(reserve=5, clock=clock)
     pacer.observe({"X-RateLimit-Remaining": "40", "X-RateLimit-Reset": "30"})
     pacer.sent()

@@ -6,9 +6,9 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-import pytest  # noqa: E402
+import pytest
 
-from kiosk.display.text import FontMeasure  # noqa: E402
+from kiosk.display.text import FontMeasure
 
 
 @pytest.fixture(scope="session")

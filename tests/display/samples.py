@@ -1,7 +1,10 @@
 """Product JSON for the display tests: the two full seed examples plus edge cases.
 
-When the sandbox catalog is present, `all_products()` adds every product of it, so the
-layout is checked against the same data the demo shows.
+The seeds' product_meta comes from kiosk.sandbox.catalog_seeds (copied field for field
+from the published pages), so there is one copy of it.
+
+`all_products()` adds every product of the sandbox catalog, so the layout is checked
+against the same data the demo shows.
 """
 
 from __future__ import annotations
@@ -9,65 +12,21 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from kiosk.sandbox.catalog import build_catalog, public_record
+from kiosk.sandbox.catalog_seeds import seed_products
+
+
+def _seed_meta(barcode: str) -> dict[str, Any]:
+    """product_meta of a published seed example, exactly as the sandbox serves it."""
+    seed = next(p for p in seed_products() if p["barcode"] == barcode)
+    return dict(seed["product_meta"])
+
+
 FISH_STICKS: dict[str, Any] = {
     "barcode": "000413000222",
     "image_meta": {"front": {"resolution": "1000x1000"}, "back": None,
                    "front_clean": None, "back_clean": None},
-    "product_meta": {
-        "brand": "Example Brand",
-        "product_name": "Example Brand Fish Sticks — Sample Product",
-        "product_description": "Made from 100% Fish Fillets, Premium Product with No Fillers",
-        "net_weight": "Net Wt 20 oz (1 lb 4 oz / 567 g)",
-        "category": "frozen",
-        "country_of_origin": "United States",
-        "manufacturer": "Manufactured for ACME Foods LLC, Anytown USA",
-        "distributor": "ACME Foods LLC, Anytown USA — contact@acmefoods.example — "
-                       "www.acmefoods.example",
-        "additional_certifications": "MSC Certified Sustainable Seafood",
-        "bracha": "shehakol",
-        "kosher_for_passover": False,
-        "gluten_free": False,
-        "vegan": False,
-        "organic": False,
-        "hechshers": [{"symbol": "OK",
-                       "org": "OK Kosher Certification (per Example Brand brand standard)",
-                       "logo": "ok.png", "dairy_meat_pareve": "pareve",
-                       "additional_designation": None}],
-        "ingredients": {
-            "ingredients_text": "Pollock, Enriched Bleached Wheat Flour (flour, niacin, ferrous "
-            "sulfate, thiamine mononitrate, riboflavin, folic acid), Water, Soybean Oil, Modified "
-            "Corn Starch, Yellow Corn Flour, Contains 2% or Less of: Sugar, Salt, Dextrose, "
-            "Leavening (monocalcium phosphate, sodium bicarbonate), Yeast, Yeast Extract, "
-            "Modified Cellulose, Onion Powder.",
-            "contains_statement": "Contains: Fish (Pollock), Wheat.",
-            "may_contain_statement": "Contains Bioengineered Food Ingredients. From an MSC "
-            "certified sustainable fishery. Keep frozen.",
-            "allergens": ["fish", "wheat"],
-        },
-        "nutrition": {
-            "servings_per_container": "About 5",
-            "serving_size": "4 sticks (112g)",
-            "calories": "230",
-            "total_fat": {"amount": "8g", "dv": "10%"},
-            "saturated_fat": {"amount": "1g", "dv": "6%"},
-            "trans_fat": {"amount": "0g", "dv": None},
-            "cholesterol": {"amount": "35mg", "dv": "12%"},
-            "sodium": {"amount": "390mg", "dv": "17%"},
-            "total_carbohydrate": {"amount": "28g", "dv": "10%"},
-            "dietary_fiber": {"amount": "<1g", "dv": "3%"},
-            "total_sugars": {"amount": "1g", "dv": None},
-            "added_sugars": {"amount": "1g", "dv": "2%"},
-            "protein": {"amount": "13g", "dv": None},
-            "vitamin_d": {"amount": "1mcg", "dv": "6%"},
-            "calcium": {"amount": "40mg", "dv": "4%"},
-            "iron": {"amount": "2.1mg", "dv": "10%"},
-            "potassium": {"amount": "230mg", "dv": "4%"},
-        },
-        "notes": "Example Brand Fish Sticks — 20 oz / 567g cardboard box with blue wood-plank "
-                 "background. Made from 100% Pollock fish fillets...",
-        "scanned_at": "2026-05-06 23:24:30",
-        "updated_at": "2026-06-22 09:54:07",
-    },
+    "product_meta": _seed_meta("000413000222"),
     "images": {"front": "https://images.retaildigitals.com/api/v1/image/x.y", "back": None},
     "meta": {"request_id": "req_1", "credits_debited": 4.6, "credits_remaining": 4321.8},
 }
@@ -77,20 +36,7 @@ CEREAL: dict[str, Any] = {
     "barcode": "017000161563",
     "image_meta": {"front": {"resolution": "1000x1000"}, "front_clean": {}, "back": None,
                    "back_clean": None},
-    "product_meta": {
-        "brand": "Example Brand",
-        "product_name": "Example Cereal",
-        "category": "cereal",
-        "bracha": "mezonos",
-        "kosher_for_passover": False,
-        "gluten_free": False,
-        "vegan": True,
-        "hechshers": [{"symbol": "OU", "org": "Orthodox Union", "dairy_meat_pareve": "pareve"}],
-        "nutrition": {"serving_size": "1 cup (28g)", "calories": 100, "sodium": "200mg",
-                      "total_carbohydrate": "24g"},
-        "ingredients_text": "Milled corn, sugar, malt flavoring...",
-        "allergens": ["wheat"],
-    },
+    "product_meta": _seed_meta("017000161563"),
     "images": {"front": "https://x/y", "front_clean": "https://x/z"},
     "meta": {"request_id": "req_2", "credits_debited": 2.6, "credits_remaining": 7.4},
 }
@@ -170,10 +116,6 @@ def all_products() -> dict[str, dict[str, Any]]:
     """name -> API-shaped product JSON: seeds, edge cases, then the sandbox catalog."""
     out: dict[str, dict[str, Any]] = {"fish-sticks": FISH_STICKS, "cereal": CEREAL}
     out.update(edge_cases())
-    try:
-        from kiosk.sandbox.catalog import build_catalog, public_record
-    except ImportError:
-        return out
     for code, product in build_catalog().items():
         out[f"sandbox-{code}"] = public_record(product)
     return out

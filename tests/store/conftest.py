@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.store import Store
-from store_helpers import FakeClock
+from tests.helpers import FakeClock
 
 
 @pytest.fixture

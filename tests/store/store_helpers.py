@@ -1,21 +1,8 @@
-"""Helpers shared by the store tests (importable by name: tests dirs are not packages)."""
+"""Helpers shared by the store tests (importable by name: tests/store is not a package)."""
 
 from __future__ import annotations
 
 from typing import Any
-
-
-class FakeClock:
-    """Wall-clock seconds that only move when a test says so."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def product(barcode: str, name: str = "Fish Sticks", updated_at: str = "2026-06-22 09:54:07"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from store_helpers import product
 
 from kiosk.store import CachedMiss, CacheHit, Store
-
-from store_helpers import FakeClock, product
+from tests.helpers import FakeClock
 
 DAY = 86400.0
 
@@ -160,11 +160,11 @@ class TestCacheContract:
         cache.get("000000000017")
         # Not yet written: the LRU victim is still the one just read.
         lru = "SELECT barcode FROM products ORDER BY last_access"
-        order = store._cache_db.read(lambda c: [r[0] for r in c.execute(lru)])  # noqa: SLF001
+        order = store._cache_db.read(lambda c: [r[0] for r in c.execute(lru)])
         assert order == ["000000000017", "000000000024"]
         assert cache.flush_access_times() == 1
         assert cache.flush_access_times() == 0
-        order = store._cache_db.read(lambda c: [r[0] for r in c.execute(lru)])  # noqa: SLF001
+        order = store._cache_db.read(lambda c: [r[0] for r in c.execute(lru)])
         assert order == ["000000000024", "000000000017"]
 
     def test_resolve_queued_caches_then_dequeues(self, store: Store) -> None:

@@ -8,10 +8,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from store_helpers import FakeClock, product
+from store_helpers import product
 
 from kiosk.api.errors import BadRequest, NotFound, RateLimited, ServerError, TransportError
-from kiosk.store import CachedMiss, CacheHit, DrainEvent, Drainer, Resolution, Store
+from kiosk.store import CachedMiss, CacheHit, Drainer, DrainEvent, Resolution, Store
+from tests.helpers import FakeClock
 
 TIMEOUT = 10.0  # safety net only
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from conftest import remount
-from store_helpers import FakeClock, product
+from store_helpers import product
 
 from kiosk.store import CacheHit, CacheWriteError, ScanNotSaved, Store, StoreCorrupt
+from tests.helpers import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,7 +84,7 @@ def test_damage_found_while_running_is_repaired(
 ) -> None:
     for i in range(50):
         file_store.queue.enqueue(f"{i:012d}", "hid:0", "network")
-    writer = file_store._queue_db._writer  # noqa: SLF001
+    writer = file_store._queue_db._writer
     assert writer is not None
     writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db = tmp_path / "state" / "kiosk.db"
