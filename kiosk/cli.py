@@ -68,12 +68,54 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     return sandbox_cli.run(args)
 
 
-def _reserved(name: str) -> Handler:
-    def handler(args: argparse.Namespace) -> int:
-        print(f"kiosk {name}: not available in this version yet", file=sys.stderr)
-        return EX_FAILURE
+def _load_config(path: Path) -> tuple[object, int]:
+    """(config, 0) or (None, 78) after printing every problem."""
+    from kiosk import config
+    from kiosk.errors import ConfigError
 
-    return handler
+    try:
+        return config.load(path), EX_OK
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return None, EX_CONFIG
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from kiosk import app
+    from kiosk.journal import setup_logging
+
+    setup_logging()
+    return app.run(args.config)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from kiosk import demo
+
+    return demo.run(args)
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    import json
+
+    from kiosk.config import Config
+    from kiosk.status import collect, render_text
+
+    cfg, code = _load_config(args.config)
+    if not isinstance(cfg, Config):
+        return code
+    status = collect(cfg)
+    print(json.dumps(status) if args.json else render_text(status))
+    return EX_OK
+
+
+def _cmd_lookup(args: argparse.Namespace) -> int:
+    from kiosk.lookup_cli import lookup_command
+
+    cfg, code = _load_config(args.config)
+    if cfg is None:
+        return code
+    return lookup_command(cfg, args.barcode, as_json=args.json)  # type: ignore[arg-type]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,15 +150,47 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_cli.add_arguments(p)
     p.set_defaults(handler=_cmd_sandbox)
 
-    for name, text in (
-        ("run", "run the kiosk daemon (coming in a later version)"),
-        ("demo", "run the kiosk against the built-in sandbox (coming in a later version)"),
-        ("status", "show the running kiosk's state (coming in a later version)"),
-        ("lookup", "look up one barcode (coming in a later version)"),
-    ):
-        p = sub.add_parser(name, help=text, description=text)
-        _add_config_arg(p)
-        p.set_defaults(handler=_reserved(name))
+    p = sub.add_parser(
+        "run", help="run the kiosk daemon (what the systemd unit starts)",
+        description="Run the kiosk: read scanners, look products up, show cards. Logs go to "
+        "the journal when it is there, else to stderr. Exit status: 0 stopped on request, "
+        "78 bad configuration, 1 anything else.",
+    )
+    _add_config_arg(p)
+    p.set_defaults(handler=_cmd_run)
+
+    p = sub.add_parser(
+        "demo", help="run the kiosk against the built-in sandbox (no account, no hardware)",
+        description="Start the built-in sandbox on a free loopback port with a temporary "
+        "state, and the kiosk against it: in a window on a desktop (the keyboard is the "
+        "scanner: type digits and Enter), or headless as a scripted session whose screens "
+        "are written as PNG files.",
+    )
+    from kiosk import demo
+
+    demo.add_arguments(p)
+    p.set_defaults(handler=_cmd_demo)
+
+    p = sub.add_parser(
+        "status", help="show what the kiosk is doing (works while it runs)",
+        description="Print the kiosk's state: online, queue, cache, credits, token, scanner, "
+        "last error. Reads the running daemon's status file and the store read-only.",
+    )
+    _add_config_arg(p)
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.set_defaults(handler=_cmd_status)
+
+    p = sub.add_parser(
+        "lookup", help="look up one barcode through the kiosk's client and cache",
+        description="Look up one barcode exactly as a scan would (cache first, then one "
+        "API lookup, which is then cached) and print the product or why not, and the "
+        "credits it cost. Nothing is queued.",
+    )
+    p.add_argument("barcode",
+                   help="the barcode as printed or scanned (UPC-A, EAN-13, EAN-8, UPC-E)")
+    _add_config_arg(p)
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.set_defaults(handler=_cmd_lookup)
     return parser
 
 

@@ -70,7 +70,8 @@ class Lookups:
         """Set how images are made display-ready (the display knows its real size)."""
         self._prepare, self._display_key = prepare, display_key
 
-    def lookup(self, barcode: str, source: str = "cli", scanned_at: float | None = None) -> ScanAnswer:
+    def lookup(self, barcode: str, source: str = "cli", scanned_at: float | None = None,
+               *, queue_on_failure: bool = True) -> ScanAnswer:
         cached = self._cached(barcode)
         if isinstance(cached, CachedMiss):
             return ScanAnswer("not_found", barcode, from_cache=True, reason="cached_miss")
@@ -85,6 +86,9 @@ class Lookups:
             return ScanAnswer("not_found", barcode, request_id=exc.request_id,
                               reason="not_found", error_code=exc.code)
         except RetryableError as exc:
+            if not queue_on_failure:
+                return ScanAnswer("error", barcode, request_id=exc.request_id,
+                                  reason=exc.reason, error_code=exc.code, error=exc)
             return self._queue(barcode, source, scanned_at, exc.reason, exc, cached)
         except PermanentError as exc:
             return ScanAnswer("error", barcode, request_id=exc.request_id, reason=exc.reason,

@@ -1,0 +1,440 @@
+"""`kiosk run`: wire readers, lookups, queue and screen into one systemd service.
+
+Threads, and why:
+
+- the **main thread** owns pygame (its display is not thread-safe): it paints, logs each
+  scan once the card is on screen (so `LATENCY_MS` is the shopper's wait), talks to
+  systemd, and sleeps on one queue between events, so an idle kiosk costs nothing;
+- one **scan worker** validates and looks up scans in order (`kiosk.worker`);
+- the **drainer** resolves queued scans when the API answers again (`kiosk.store`);
+- one thread per **reader** (`kiosk.scanner`).
+
+Components start in order (store, API client, display, worker, drainer, readers) and
+stop in reverse; SIGTERM/SIGINT become an orderly stop, SIGHUP a configuration reload.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from kiosk import config as config_mod
+from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth, make_http_client
+from kiosk.api.errors import ApiError, CredentialsRefused, InsufficientCredits, TransportError
+from kiosk.config import Config
+from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
+from kiosk.errors import ConfigError, StoreError
+from kiosk.journal import event
+from kiosk.lookup import Lookups
+from kiosk.notify import Notifier
+from kiosk.present import (
+    Health,
+    ScanRecord,
+    journal_fields,
+    journal_message,
+    recent_entry,
+    screen_for,
+    status_line,
+)
+from kiosk.scanner import Reader, WindowKeyboard, open_readers
+from kiosk.status import StatusFile
+from kiosk.store import Drainer, DrainEvent, Store
+from kiosk.worker import ScanWorker
+
+__all__ = ["Daemon", "run"]
+
+logger = logging.getLogger(__name__)
+
+EX_OK, EX_FAILURE, EX_CONFIG = 0, 1, 78
+PROBE_EVERY_S = 30.0  # while offline, or unsure, ask the free /balance this often
+STATUS_WRITE_EVERY_S = 2.0
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    record: ScanRecord
+
+
+@dataclass(frozen=True)
+class _Drained:
+    event: DrainEvent
+
+
+@dataclass(frozen=True)
+class _ScannerStatus:
+    source: str
+    connected: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class _Net:
+    online: bool
+    reason: str | None = None
+
+
+class Daemon:
+    """`readers=False` runs without hardware readers (the demo feeds scans itself);
+    `after_show` is called on the main thread after each scan's screen is painted."""
+
+    def __init__(self, cfg: Config, *, readers: bool = True,
+                 after_show: Callable[[ScanRecord, Display], None] | None = None) -> None:
+        self.cfg = cfg
+        self._use_readers = readers
+        self._after_show = after_show
+        self.events: queue.Queue[object] = queue.Queue()
+        self.health = Health()
+        self.notifier = Notifier()
+        self.recent: deque[RecentScan] = deque(maxlen=8)
+        self._stop = threading.Event()
+        self._reload = threading.Event()
+        self.ready = threading.Event()
+        self._readers: list[Reader] = []
+        self._status_file = StatusFile(cfg.storage.state_dir)
+        self._status_due: float | None = 0.0
+        self._status_written = float("-inf")
+        self._last_probe = float("-inf")
+        self._prober: threading.Thread | None = None
+
+    # --- start and stop -------------------------------------------------------------------
+
+    def run(self) -> int:
+        cfg = self.cfg
+        client_id = config_mod.resolve_client_id(cfg)  # ConfigError → 78
+        for directory in (cfg.storage.state_dir, cfg.storage.cache_dir):
+            directory.mkdir(parents=True, exist_ok=True)
+        with contextlib.ExitStack() as stack:
+            self.store = Store.from_config(cfg.storage)
+            stack.callback(self.store.close)
+            self.http = make_http_client(cfg.api)
+            stack.callback(self.http.close)
+            auth = TokenAuth(cfg.api.base_url, client_id,
+                             lambda: config_mod.resolve_api_key(self.cfg),
+                             RefreshTokenFile(cfg.storage.state_dir))
+            self.api = ApiClient(self.http, cfg.api.base_url, auth,
+                                 deadline_s=cfg.api.lookup_deadline_s,
+                                 low_balance=cfg.api.low_balance_warning)
+            self.lookups = Lookups(self.store, self.api)
+            self.display = Display(cfg.display)
+            stack.callback(self.display.close)
+            self.lookups.configure_display(
+                self.display.prepare_image,
+                f"display-{self.display.size[0]}x{self.display.size[1]}-{self.display.mode}")
+            self.keyboard = WindowKeyboard()
+            self.display.on_key = self._on_key
+            self.worker = ScanWorker(self.lookups, lambda r: self.events.put(_Scanned(r)),
+                                     duplicate_window_s=cfg.scanner.duplicate_window_s)
+            self.worker.start()
+            stack.callback(self.worker.stop)
+            self.drainer = Drainer(self.store, self.lookups.resolve,
+                                   lambda e: self.events.put(_Drained(e)))
+            self.drainer.start()
+            stack.callback(self.drainer.stop)
+            self._open_readers()
+            stack.callback(self._close_readers)
+            self._install_signals()
+            self._refresh_queue_depth()
+            self._probe(force=True)
+            self.notifier.ready(status_line(self.health))
+            self.ready.set()
+            logger.info("kiosk ready: %s mode, %dx%d, API %s", self.display.mode,
+                        *self.display.size, cfg.api.base_url)
+            self._loop()
+            self.notifier.stopping()
+            logger.info("stopping: finishing the current lookup, saving waiting scans")
+        self._status_file.remove()
+        logger.info("stopped")
+        return EX_OK
+
+    def stop(self) -> None:
+        """Ask the main loop to stop (thread-safe; what SIGTERM does)."""
+        self._stop.set()
+        self.events.put(None)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def queue_depth(self) -> int:
+        try:
+            return self.store.queue.stats().depth
+        except StoreError:
+            return -1
+
+    def _open_readers(self) -> None:
+        if not self._use_readers:
+            return
+        self._readers = open_readers(self.cfg.scanner, self.cfg.scanner_devices,
+                                     self.worker.submit, self._on_scanner_status)
+        for reader in self._readers:
+            self.health.scanners.setdefault(reader.source, False)
+            reader.start()
+
+    def _close_readers(self) -> None:
+        for reader in self._readers:
+            reader.stop()
+        self._readers = []
+
+    def _install_signals(self) -> None:
+        def stop(signum: int, frame: FrameType | None) -> None:
+            self.stop()
+
+        def reload(signum: int, frame: FrameType | None) -> None:
+            self._reload.set()
+            self.events.put(None)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGHUP, reload)
+
+    # --- the main loop ----------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        # In a window the keyboard is a reader, so window events are read often; full
+        # screen only needs them now and then.
+        pump_every = 0.5 if self.cfg.display.fullscreen else 0.05
+        deadline = self.display.tick()
+        while not self._stop.is_set() and not self.display.quit_requested:
+            now = time.monotonic()
+            self.notifier.watchdog(now)
+            waits = [now + pump_every, deadline, self.notifier.next_ping(), self._status_due,
+                     self._last_probe + PROBE_EVERY_S if self.health.online is not True else None]
+            timeout = max(0.0, min(w for w in waits if w is not None) - now)
+            try:
+                item = self.events.get(timeout=timeout)
+            except queue.Empty:
+                item = None
+            if item is not None:
+                self._handle(item)
+                while True:  # drain a burst before the next paint deadline check
+                    try:
+                        more = self.events.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is not None:
+                        self._handle(more)
+            if self._reload.is_set():
+                self._reload.clear()
+                self._do_reload()
+            now = time.monotonic()
+            self.display.pump()
+            for scan in self.keyboard.poll(now):
+                self.worker.submit(scan)
+            deadline = self.display.tick(now)
+            if self.health.online is not True and now - self._last_probe >= PROBE_EVERY_S:
+                self._probe()
+            if self._status_due is not None and now >= self._status_due:
+                self._publish_status()
+
+    def _handle(self, item: object) -> None:
+        if isinstance(item, _Scanned):
+            self._scanned(item.record)
+        elif isinstance(item, _Drained):
+            self._drained(item.event)
+        elif isinstance(item, _ScannerStatus):
+            self._scanner_changed(item)
+        elif isinstance(item, _Net):
+            self._set_online(item.online, item.reason)
+
+    def _scanned(self, record: ScanRecord) -> None:
+        answer = record.answer
+        self._note_api(answer.error if answer else None, reached=record.outcome in (
+            "shown", "not_found") or (answer is not None and answer.outcome == "error"))
+        if answer is not None and answer.outcome == "queued":
+            self.drainer.wake()
+        state = screen_for(record, self.api.state.credits_remaining)
+        latency_ms = None
+        if state is not None:
+            if self.display.mode == "staff":
+                entry = recent_entry(record.outcome, record.barcode,
+                                     answer.product if answer else None)
+                if entry is not None:
+                    self.recent.appendleft(entry)
+            self._refresh_health()
+            self.display.set_status(self.health.status_info(), list(self.recent))
+            self.display.show(state)
+            latency_ms = (time.monotonic() - record.t_last) * 1000
+            if self._after_show is not None:
+                self._after_show(record, self.display)
+        level = logging.WARNING if record.outcome in ("error",) else logging.INFO
+        event(logger, level, journal_message(record), **journal_fields(record, latency_ms))
+        self._schedule_status()
+
+    def _drained(self, ev: DrainEvent) -> None:
+        if ev.kind == "resolved":
+            self._set_online(True)
+            event(logger, logging.INFO, f"queued scan {ev.barcode} resolved ({ev.outcome})",
+                  kiosk_event="resolved", barcode=ev.barcode, outcome=ev.outcome,
+                  credits=ev.credits)
+            entry = recent_entry("resolved", ev.barcode)
+            if entry is not None and self.display.mode == "staff":
+                self.recent.appendleft(entry)
+        elif ev.kind == "retry" and ev.reason == "network":
+            self._set_online(False, "network")
+        self.health.queue_depth = ev.remaining
+        self._refresh_health()
+        self.display.set_status(self.health.status_info(), list(self.recent))
+        self._schedule_status()
+
+    def _scanner_changed(self, change: _ScannerStatus) -> None:
+        before = self.health.scanners.get(change.source)
+        self.health.scanners[change.source] = change.connected
+        if before is not change.connected:
+            if change.connected:
+                logger.info("scanner %s connected (%s)", change.source, change.detail)
+            elif before is not None or change.detail:
+                logger.warning("scanner %s not available (%s)", change.source, change.detail)
+        if self.display.mode == "staff":
+            if not self.health.scanner_ok and isinstance(self.display.state, Idle):
+                missing = next((s for s, ok in self.health.scanners.items() if not ok), None)
+                self.display.show(ScannerDisconnected(missing))
+            elif self.health.scanner_ok and isinstance(self.display.state, ScannerDisconnected):
+                self.display.show(self.display.idle)
+            self.display.set_status(self.health.status_info(), list(self.recent))
+        self._schedule_status()
+
+    # --- health ----------------------------------------------------------------------------
+
+    def _note_api(self, error: ApiError | None, *, reached: bool) -> None:
+        if isinstance(error, TransportError):
+            self._set_online(False, error.reason)
+        elif reached or (error is not None and not isinstance(error, TransportError)):
+            self._set_online(True)
+
+    def _set_online(self, online: bool, reason: str | None = None) -> None:
+        before = self.health.online
+        if before is online:
+            return
+        self.health.online = online
+        if online and before is False:
+            logger.warning("network back: the API answers again")
+            self.drainer.wake(retry_now=True)
+        elif online:
+            logger.info("the API answers")
+        else:
+            logger.warning("network lost: the API does not answer (%s); scans are saved "
+                           "and cached cards still show", reason or "no answer")
+        self._schedule_status()
+
+    def _probe(self, force: bool = False) -> None:
+        """Ask the free /balance in the background: are we online, what is left."""
+        if self._prober is not None and self._prober.is_alive():
+            return
+        self._last_probe = time.monotonic()
+
+        def probe() -> None:
+            try:
+                self.api.balance()
+            except TransportError as exc:
+                self.events.put(_Net(False, exc.reason))
+            except (CredentialsRefused, InsufficientCredits, ApiError) as exc:
+                logger.debug("probe: %s", exc)
+                self.events.put(_Net(True))
+            else:
+                self.events.put(_Net(True))
+
+        self._prober = threading.Thread(target=probe, name="kiosk-probe", daemon=True)
+        self._prober.start()
+
+    def _refresh_queue_depth(self) -> None:
+        try:
+            self.health.queue_depth = self.store.queue.stats().depth
+        except StoreError as exc:
+            logger.debug("queue depth unknown: %s", exc)
+
+    def _refresh_health(self) -> None:
+        st = self.api.state
+        self.health.credits_remaining = st.credits_remaining
+        self.health.token_expires_at = self.api.auth.expires_at
+        if self.api.auth.credentials_refused:
+            self.health.last_error = "API key refused: replace the key file"
+        else:
+            self.health.last_error = st.last_error
+        self._refresh_queue_depth()
+
+    def _schedule_status(self) -> None:
+        """Publish soon, but write the status file at most every few seconds (SD wear)."""
+        if self._status_due is None:
+            self._status_due = max(time.monotonic() + 0.2,
+                                   self._status_written + STATUS_WRITE_EVERY_S)
+
+    def _publish_status(self) -> None:
+        self._status_due = None
+        self._status_written = time.monotonic()
+        self._refresh_health()
+        self.notifier.status(status_line(self.health))
+        try:
+            self._status_file.write(self.health, self.display.mode)
+        except OSError as exc:
+            logger.debug("status file not written: %s", exc)
+
+    # --- callbacks from other threads ---------------------------------------------------------
+
+    def _on_scanner_status(self, source: str, connected: bool, detail: str) -> None:
+        self.events.put(_ScannerStatus(source, connected, detail))
+
+    def _on_key(self, pygame_event: Any) -> None:
+        for scan in self.keyboard.handle(pygame_event, time.monotonic()):
+            self.worker.submit(scan)
+
+    # --- reload -------------------------------------------------------------------------------
+
+    def _do_reload(self) -> None:
+        self.notifier.reloading()
+        path = self.cfg.path
+        try:
+            new = config_mod.load(path) if path else self.cfg
+        except ConfigError as exc:
+            logger.error("reload refused, keeping the running configuration: %s",
+                         "; ".join(exc.problems))
+            self.notifier.status(status_line(self.health))
+            return
+        old = self.cfg
+        self.cfg = new
+        if new.scanner != old.scanner:
+            logger.info("scanner settings changed: reopening the readers")
+            self._close_readers()
+            self.health.scanners.clear()
+            self.worker.set_duplicate_window(new.scanner.duplicate_window_s)
+            self._open_readers()
+        fixed = ("size", "mode", "fullscreen", "font")
+        d_old, d_new = old.display, new.display
+        if any(getattr(d_old, f) != getattr(d_new, f) for f in fixed):
+            logger.warning("display size, mode, full screen and font apply after a restart")
+        self.display.config = replace(d_new, **{f: getattr(d_old, f) for f in fixed})
+        self.display.set_idle(Idle(d_new.store_name, d_new.logo, d_new.scanner_position))
+        if new.api != old.api or new.storage != old.storage:
+            logger.warning("[api] and [storage] changes apply after a restart")
+        logger.info("configuration reloaded from %s", path)
+        self.notifier.status(status_line(self.health))
+
+
+def run(config_path: Path) -> int:
+    """Load the configuration and run the daemon; the exit code for systemd."""
+    try:
+        cfg = config_mod.load(config_path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            logger.error("configuration: %s", problem)
+        return EX_CONFIG
+    try:
+        return Daemon(cfg).run()
+    except ConfigError as exc:
+        for problem in exc.problems:
+            logger.error("configuration: %s", problem)
+        return EX_CONFIG
+    except KeyboardInterrupt:
+        return EX_OK
+    except Exception:
+        logger.exception("kiosk stopped on an unexpected error")
+        return EX_FAILURE

@@ -1,0 +1,193 @@
+"""`kiosk demo`: the real daemon against the built-in sandbox, no account or hardware.
+
+On a desktop it opens a window where the keyboard is the scanner (type digits, Enter);
+`--auto` scans interesting catalog products by itself. Without a display it runs a
+scripted session on SDL's dummy driver — cards, a re-scan from the cache, a mis-read,
+an unknown code, a double read, a scan while offline and its later resolution — and
+writes every screen to PNG files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kiosk.config import ApiConfig, Config, DisplayConfig, ScannerConfig, StorageConfig
+
+__all__ = ["add_arguments", "run"]
+
+logger = logging.getLogger(__name__)
+
+SHOW_TIMEOUT_S = 20.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--auto", action="store_true",
+                        help="scan interesting catalog products by itself, one every few seconds")
+    parser.add_argument("--headless", action="store_true",
+                        help="no window: run the scripted session and write PNG screens "
+                        "(the default when there is no desktop)")
+    parser.add_argument("--mode", choices=("shopper", "staff"), default="shopper",
+                        help="card layout (default: shopper)")
+    parser.add_argument("--size", default="1024x600", metavar="WxH",
+                        help="window or screen size (default: 1024x600)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="where the headless session writes its PNGs (default: a temp dir)")
+
+
+def _has_desktop() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def interesting(catalog: dict[str, Any]) -> list[str]:
+    """Catalog barcodes that show off the card: the published examples first."""
+    picks = ["017000161563", "000413000222"]
+
+    def add(predicate: Any) -> None:
+        for barcode, product in catalog.items():
+            if barcode not in picks and predicate(product):
+                picks.append(barcode)
+                return
+
+    def meta(product: dict[str, Any]) -> dict[str, Any]:
+        found = product.get("product_meta")
+        return found if isinstance(found, dict) else {}
+
+    add(lambda p: len(meta(p).get("hechshers") or []) > 1)
+    add(lambda p: any("\u0590" <= ch <= "\u05ff" for ch in meta(p).get("notes") or ""))
+    add(lambda p: len(meta(p).get("product_name") or "") > 100)
+    add(lambda p: p["image_meta"].get("front") is None)
+    add(lambda p: meta(p).get("nutrition") is None)
+    add(lambda p: meta(p).get("bracha") == "hagafen")
+    return [b for b in picks if b in catalog]
+
+
+def run(args: argparse.Namespace) -> int:
+    headless = args.headless or not _has_desktop()
+    if headless:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        print(f"kiosk demo: --size must look like 1024x600, not {args.size!r}")
+        return 2
+    from kiosk.app import Daemon
+    from kiosk.journal import setup_logging
+    from kiosk.sandbox import Sandbox
+
+    setup_logging(journal=False)
+    work = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
+    with Sandbox() as sandbox:
+        key_file = work / "api_key"
+        key_file.write_text(sandbox.api_key)
+        key_file.chmod(0o600)
+        cfg = Config(
+            api=ApiConfig(base_url=sandbox.base_url, client_id=sandbox.client_id,
+                          api_key_file=key_file),
+            scanner=ScannerConfig(),
+            display=DisplayConfig(mode=args.mode, fullscreen=False, size=[width, height],
+                                  store_name="Kiosk demo", card_seconds=8.0),
+            storage=StorageConfig(state_dir=work / "state", cache_dir=work / "cache"),
+        )
+        print(f"kiosk demo: sandbox at {sandbox.base_url}; state in {work}")
+        if headless:
+            return _scripted(cfg, sandbox, args.out or work / "screens")
+        print("kiosk demo: type a barcode and Enter in the window "
+              f"(try {', '.join(interesting(sandbox.catalog)[:3])}); close the window to stop")
+        daemon = Daemon(cfg, readers=False)
+        if args.auto:
+            _feed_forever(daemon, interesting(sandbox.catalog))
+        return daemon.run()
+
+
+def _feed_forever(daemon: Any, barcodes: list[str]) -> None:
+    from kiosk.scanner import Scan
+
+    def feed() -> None:
+        for barcode in _cycle(barcodes):
+            time.sleep(5.0)
+            if daemon.stopping:
+                return
+            daemon.worker.submit(Scan(barcode, "demo-auto", time.monotonic()))
+
+    threading.Thread(target=feed, name="demo-auto", daemon=True).start()
+
+
+def _cycle(items: list[str]) -> Iterator[str]:
+    while True:
+        yield from items
+
+
+def _scripted(cfg: Config, sandbox: Any, out: Path) -> int:
+    """Scan a story of products headless; save each screen as a PNG."""
+    import pygame.image
+
+    from kiosk.app import Daemon
+    from kiosk.scanner import Scan
+
+    out.mkdir(parents=True, exist_ok=True)
+    shown = threading.Event()
+    written: list[Path] = []
+    step: dict[str, Any] = {"n": 0, "name": "idle"}
+
+    def after_show(record: Any, display: Any) -> None:
+        step["n"] += 1
+        path = out / f"{step['n']:02d}-{step['name']}.png"
+        surface = pygame.display.get_surface()
+        if surface is not None:
+            pygame.image.save(surface, str(path))
+            written.append(path)
+        shown.set()
+
+    daemon = Daemon(cfg, readers=False, after_show=after_show)
+    picks = interesting(sandbox.catalog)
+    unseen = next(b for b, p in sandbox.catalog.items()
+                  if b not in picks and p["image_meta"].get("front"))
+    story: list[tuple[str, str, str | None]] = [(f"card-{b}", b, None) for b in picks]
+    story += [
+        ("cached-rescan", picks[0], None),
+        ("invalid-misread", "01700016156", None),
+        ("not-found", "012345678905", None),
+        ("offline-saved", unseen, "offline"),
+        ("offline-from-cache", picks[1], None),
+    ]
+
+    def scan(raw: str) -> None:
+        shown.clear()
+        daemon.worker.submit(Scan(raw, "demo", time.monotonic()))
+        if not shown.wait(SHOW_TIMEOUT_S):
+            logger.error("demo: %s was not shown within %.0f s", raw, SHOW_TIMEOUT_S)
+
+    def story_teller() -> None:
+        try:
+            if not daemon.ready.wait(SHOW_TIMEOUT_S):
+                return
+            for name, raw, action in story:
+                if action == "offline":
+                    sandbox.set_online(False)
+                step["name"] = name
+                scan(raw)
+            step["name"] = "double-read"
+            daemon.worker.submit(Scan(picks[1], "demo", time.monotonic()))
+            sandbox.set_online(True)
+            deadline = time.monotonic() + SHOW_TIMEOUT_S
+            while time.monotonic() < deadline and daemon.queue_depth() > 0:
+                daemon.drainer.wake(retry_now=True)
+                time.sleep(0.2)
+        finally:
+            daemon.stop()
+
+    threading.Thread(target=story_teller, name="demo-story", daemon=True).start()
+    code = int(daemon.run())
+    print(f"kiosk demo: {len(written)} screens written to {out}:")
+    for path in written:
+        print(f"  {path}")
+    return code

@@ -1,0 +1,169 @@
+"""Pure decisions about what a scan means to people: the screen, the journal line, the list.
+
+Kept apart from the daemon's threads and from pygame so every mapping here is a plain
+function of its inputs and can be tested as a table.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.api.errors import CredentialsRefused, InsufficientCredits
+from kiosk.display.screens import (
+    Card,
+    Error,
+    Invalid,
+    NotFound,
+    Offline,
+    OutOfCredits,
+    RecentScan,
+    ScreenState,
+    StatusInfo,
+)
+from kiosk.lookup import ScanAnswer
+from kiosk.product import Product
+
+__all__ = [
+    "Health",
+    "ScanRecord",
+    "journal_fields",
+    "journal_message",
+    "recent_entry",
+    "screen_for",
+    "status_line",
+]
+
+
+@dataclass(frozen=True)
+class ScanRecord:
+    """One scan's result as the main loop receives it from the scan worker."""
+
+    outcome: str  # shown, cached, not_found, invalid, duplicate, queued, error
+    barcode: str  # normalized; the printable raw text for an invalid scan
+    source: str
+    t_last: float  # monotonic time of the scan's last byte/key
+    answer: ScanAnswer | None = None
+    reason: str | None = None  # why invalid / queued / error
+
+
+@dataclass
+class Health:
+    """What the staff status bar, STATUS= and `kiosk status` say about the kiosk."""
+
+    online: bool | None = None  # None: not known yet
+    queue_depth: int = 0
+    credits_remaining: float | None = None
+    scanners: dict[str, bool] = field(default_factory=dict)
+    last_error: str | None = None
+    token_expires_at: float | None = None
+
+    @property
+    def scanner_ok(self) -> bool:
+        return bool(self.scanners) and all(self.scanners.values())
+
+    def status_info(self) -> StatusInfo:
+        return StatusInfo(online=bool(self.online), queue_depth=self.queue_depth,
+                          credits_remaining=self.credits_remaining,
+                          scanner_connected=self.scanner_ok, last_error=self.last_error)
+
+
+def status_line(h: Health) -> str:
+    """The one human line for systemd's STATUS=, e.g. 'online · queue 0 · 412.4 credits'."""
+    net = {True: "online", False: "offline", None: "starting"}[h.online]
+    credits = "credits ?"
+    if h.credits_remaining is not None:
+        credits = f"{h.credits_remaining:.1f} credits"
+    if not h.scanners:
+        scanner = "no scanner"
+    elif h.scanner_ok:
+        scanner = "scanner ok"
+    else:
+        scanner = "scanner missing"
+    parts = [net, f"queue {h.queue_depth}", credits, scanner]
+    if h.last_error:
+        parts.append(h.last_error)
+    return " · ".join(parts)
+
+
+def screen_for(record: ScanRecord, credits_remaining: float | None) -> ScreenState | None:
+    """The screen a scan shows, or None when it shows nothing (a double read)."""
+    answer = record.answer
+    if record.outcome == "invalid":
+        return Invalid(raw=record.barcode, reason=record.reason or "")
+    if record.outcome == "duplicate" or answer is None:
+        return None
+    if record.outcome in ("shown", "cached") and answer.product is not None:
+        offline = answer.stale and answer.error is not None
+        return Card(product=Product.from_api(answer.product), image=answer.image,
+                    from_cache=answer.from_cache, stale=answer.stale, offline=offline,
+                    credits_debited=answer.credits, credits_remaining=credits_remaining)
+    if record.outcome == "not_found":
+        return NotFound(barcode=answer.barcode)
+    if record.outcome == "queued":
+        if isinstance(answer.error, InsufficientCredits):
+            return OutOfCredits(balance=credits_remaining)
+        return Offline(barcode=answer.barcode, saved=answer.saved)
+    if isinstance(answer.error, CredentialsRefused):
+        return Error("This kiosk cannot sign in to the product service. Please ask staff.")
+    return Error(f"Could not look up {answer.barcode}: {answer.reason or 'error'}")
+
+
+_STATES = {"shown": "shown", "cached": "cached", "queued": "queued", "not_found": "not_found",
+           "invalid": "invalid", "resolved": "resolved"}
+
+
+def recent_entry(outcome: str, barcode: str, product: dict[str, Any] | None = None,
+                 now: float | None = None) -> RecentScan | None:
+    """A line for the staff recent-scans list (None for outcomes it does not list)."""
+    state = _STATES.get(outcome)
+    if state is None:
+        return None
+    name = None
+    if product:
+        meta = product.get("product_meta") or {}
+        name = meta.get("product_name") if isinstance(meta, dict) else None
+    at = time.strftime("%H:%M", time.localtime(now))
+    return RecentScan(barcode=barcode, state=state, name=name, at=at)  # type: ignore[arg-type]
+
+
+def journal_fields(record: ScanRecord, latency_ms: float | None) -> dict[str, Any]:
+    """The fields of the one journal entry every scan produces."""
+    answer = record.answer
+    fields: dict[str, Any] = {
+        "kiosk_event": "scan", "barcode": record.barcode, "outcome": record.outcome,
+        "source": record.source, "credits": answer.credits if answer else 0.0,
+    }
+    if latency_ms is not None:
+        fields["latency_ms"] = round(latency_ms, 1)
+    if answer is not None:
+        fields["request_id"] = answer.request_id
+        fields["error_code"] = answer.error_code
+        if record.outcome in ("queued", "error", "not_found") or answer.stale:
+            fields["reason"] = answer.reason
+        if answer.stale:
+            fields["stale"] = "yes"
+    if record.reason and record.outcome in ("invalid", "duplicate"):
+        fields["reason"] = record.reason
+    return fields
+
+
+def journal_message(record: ScanRecord) -> str:
+    answer = record.answer
+    what = {
+        "shown": "looked up and shown", "cached": "shown from the cache",
+        "not_found": "not in the catalog", "invalid": "invalid scan",
+        "duplicate": "double read ignored", "queued": "saved for later",
+        "error": "lookup failed",
+    }.get(record.outcome, record.outcome)
+    message = f"scan {record.barcode}: {what}"
+    if answer is not None and answer.stale:
+        message += " (stale, the API did not answer)"
+    if record.outcome == "queued" and answer is not None:
+        message += f" ({answer.reason})" if answer.saved else f" ({answer.reason}; NOT on disk yet)"
+    elif record.outcome in ("invalid", "error") and record.reason:
+        message += f" ({record.reason})"
+    if answer is not None and answer.credits:
+        message += f", {answer.credits:g} credits"
+    return message

@@ -1,0 +1,195 @@
+"""The real `kiosk run` process against the sandbox, a pty scanner, systemd's notify
+socket and the real journal: every outcome, the notify protocol, signals, exit codes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.sandbox import Sandbox
+from tests import journald
+from tests.e2e.harness import ROOT, Kiosk, PtyScanner
+
+CEREAL, FISH, SNACK = "017000161563", "000413000222", "080878194964"
+UNKNOWN = "012345678905"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def journal_running() -> None:
+    reason = journald.ensure_journald()
+    if reason:
+        pytest.skip(f"end-to-end daemon tests read the journal: {reason}")
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as sb:
+        yield sb
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path, sandbox: Sandbox) -> Iterator[Kiosk]:
+    k = Kiosk(tmp_path, sandbox)
+    yield k
+    k.stop()
+
+
+def uncached(sandbox: Sandbox, n: int, exclude: tuple[str, ...] = ()) -> list[str]:
+    return [b for b, p in sandbox.catalog.items()
+            if p["image_meta"].get("front") and b not in (CEREAL, FISH, SNACK, *exclude)][:n]
+
+
+def test_every_outcome_the_notify_protocol_and_an_orderly_stop(
+        kiosk: Kiosk, sandbox: Sandbox, tmp_path: Path) -> None:
+    # The scanner is not there at start: the kiosk starts anyway and picks it up later.
+    kiosk.start().wait_ready()
+    assert kiosk.alive()
+    scanner = PtyScanner(kiosk.scanner_link)
+    kiosk.wait_scanner()
+
+    scanner.send(CEREAL)
+    shown = kiosk.wait_scan(CEREAL, "shown")
+    assert shown["CREDITS"] == "1.3" and shown["SOURCE"] == f"serial:{kiosk.scanner_link}"
+    assert float(shown["LATENCY_MS"]) > 0 and shown["REQUEST_ID"].startswith("req_")
+    scanner.send(FISH)
+    kiosk.wait_scan(FISH, "shown")
+    scanner.send(FISH)  # a double read
+    kiosk.wait_scan(FISH, "duplicate")
+    scanner.send(CEREAL)  # A, B, A: a real re-scan, from the cache
+    cached = kiosk.wait_scan(CEREAL, "cached")
+    assert cached["CREDITS"] == "0"
+    scanner.send("01700016156")  # a mis-read: 11 digits
+    invalid = kiosk.wait_scan("01700016156", "invalid")
+    assert "11 digits" in invalid["REASON"]
+    scanner.send(UNKNOWN)
+    kiosk.wait_scan(UNKNOWN, "not_found")
+    sandbox.faults.add("status", count=1, path=f"/products/{SNACK}", status=418)
+    scanner.send(SNACK)
+    errored = kiosk.wait_scan(SNACK, "error")
+    assert errored["PRIORITY"] == "4"
+
+    # Network loss: a new product is saved for later; the loss is logged once.
+    offline_code, later_code = uncached(sandbox, 2)
+    sandbox.set_online(False)
+    scanner.send(offline_code)
+    queued = kiosk.wait_scan(offline_code, "queued")
+    assert queued["REASON"] == "network"
+    kiosk.wait_event(lambda e: e.get("MESSAGE", "").startswith("network lost"),
+                     what="network lost")
+    # Network back: the next lookup works and the queued scan is resolved.
+    sandbox.set_online(True)
+    scanner.send(later_code)
+    kiosk.wait_scan(later_code, "shown")
+    resolved = kiosk.wait_event(lambda e: e.get("KIOSK_EVENT") == "resolved"
+                                and e.get("BARCODE") == offline_code, what="resolved")
+    assert resolved["CREDITS"] == "1.3"
+    kiosk.wait_event(lambda e: e.get("MESSAGE", "").startswith("network back"),
+                     what="network back")
+
+    outcomes = {e["OUTCOME"] for e in kiosk.scans()}
+    assert outcomes == {"shown", "cached", "duplicate", "invalid", "not_found", "error", "queued"}
+    assert len(kiosk.scans()) == 9  # exactly one entry per scan sent above
+    assert all(e["SYSLOG_IDENTIFIER"] == "kiosk" for e in kiosk.journal())
+
+    # `kiosk status` while it runs (the daemon writes its part at most every 2 s).
+    link = f"serial:{kiosk.scanner_link}"
+    deadline = time.monotonic() + 10
+    while True:
+        status = subprocess.run(
+            [sys.executable, "-m", "kiosk.cli", "status", "--json", "--config",
+             str(kiosk.config)], capture_output=True, text=True, cwd=ROOT, timeout=60,
+            check=True)
+        data = json.loads(status.stdout)
+        if data["scanner"] == {link: "connected"} and data["online"] or \
+                time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    for key in ("online", "queue_depth", "oldest_queued_age_s", "cache_products", "cache_bytes",
+                "credits_remaining", "token_expires_at", "scanner", "last_error"):
+        assert key in data
+    assert data["daemon"] == "running" and data["online"] is True
+    assert data["queue_depth"] == 0 and data["cache_products"] >= 4
+    assert data["scanner"] == {link: "connected"}
+    assert data["credits_remaining"] == pytest.approx(500 - sandbox.credits_spent())
+
+    # The notify protocol: READY, a current STATUS, WATCHDOG while the loop turns.
+    kiosk.notify.wait_for("WATCHDOG=1")
+    kiosk.notify.wait_until(lambda s: s.startswith("STATUS=online · queue 0")
+                            and "scanner ok" in s)
+
+    kiosk.signal(signal.SIGTERM)
+    assert kiosk.wait() == 0
+    assert "STOPPING=1" in kiosk.notify.lines()
+
+    # No secret anywhere: key, refresh token.
+    text = kiosk.stderr() + "\n".join(str(e) for e in kiosk.journal())
+    refresh = (tmp_path / "state" / "refresh_token").read_text()
+    assert sandbox.api_key not in text
+    assert refresh.split('"')[3] not in text
+    scanner.unplug()
+
+
+def test_sighup_reloads_and_keeps_the_old_config_when_the_new_one_is_bad(
+        kiosk: Kiosk, sandbox: Sandbox) -> None:
+    kiosk.start().wait_ready()
+    kiosk.write_config(store_name="Renamed store")
+    kiosk.signal(signal.SIGHUP)
+    kiosk.wait_event(lambda e: e.get("MESSAGE", "").startswith("configuration reloaded"),
+                     what="reload")
+    kiosk.config.write_text("[display]\nmode = 'kiosk'\n")
+    kiosk.signal(signal.SIGHUP)
+    refused = kiosk.wait_event(lambda e: e.get("MESSAGE", "").startswith("reload refused"),
+                               what="reload refused")
+    assert "display.mode" in refused["MESSAGE"]
+    scanner = PtyScanner(kiosk.scanner_link)
+    kiosk.wait_scanner()
+    scanner.send(CEREAL)
+    kiosk.wait_scan(CEREAL, "shown")  # still working on the old configuration
+    kiosk.signal(signal.SIGTERM)
+    assert kiosk.wait() == 0
+    scanner.unplug()
+
+
+def test_bad_configuration_exits_78_without_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[scanner]\nkind = 'bluetooth'\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "run", "--config", str(bad)],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+        env={"SDL_VIDEODRIVER": "dummy", "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 78
+    assert "Traceback" not in proc.stderr
+
+
+def test_sigterm_during_a_slow_lookup_exits_0_and_keeps_the_scan(
+        kiosk: Kiosk, sandbox: Sandbox, tmp_path: Path) -> None:
+    kiosk.start().wait_ready()
+    scanner = PtyScanner(kiosk.scanner_link)
+    kiosk.wait_scanner()
+    (slow,) = uncached(sandbox, 1)
+    sandbox.faults.add("latency", count=5, path=f"/products/{slow}", seconds=4.0)
+    scanner.send(slow)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any(
+            e.path.endswith(slow) for e in sandbox.ledger) and not sandbox.faults.pending():
+        time.sleep(0.05)
+    time.sleep(0.5)  # the lookup is in flight now
+    kiosk.signal(signal.SIGTERM)
+    assert kiosk.wait() == 0
+    from kiosk.store import Store
+
+    store = Store.open(tmp_path / "state", tmp_path / "cache", readonly=True)
+    try:
+        kept = store.queue.items() and any(i.barcode == slow for i in store.queue.items())
+        shown = store.cache.get(slow) is not None
+    finally:
+        store.close()
+    assert kept or shown, "the scan was neither shown nor saved"
+    scanner.unplug()
