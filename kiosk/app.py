@@ -287,13 +287,8 @@ class Daemon:
         self._schedule_status()
 
     def _scanner_changed(self, change: _ScannerStatus) -> None:
-        before = self.health.scanners.get(change.source)
+        # The reader itself logs each transition once; here it only changes what is shown.
         self.health.scanners[change.source] = change.connected
-        if before is not change.connected:
-            if change.connected:
-                logger.info("scanner %s connected (%s)", change.source, change.detail)
-            elif before is not None or change.detail:
-                logger.warning("scanner %s not available (%s)", change.source, change.detail)
         if self.display.mode == "staff":
             if not self.health.scanner_ok and isinstance(self.display.state, Idle):
                 missing = next((s for s, ok in self.health.scanners.items() if not ok), None)
