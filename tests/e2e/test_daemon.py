@@ -107,8 +107,8 @@ def test_every_outcome_the_notify_protocol_and_an_orderly_stop(
              str(kiosk.config)], capture_output=True, text=True, cwd=ROOT, timeout=60,
             check=True)
         data = json.loads(status.stdout)
-        if data["scanner"] == {link: "connected"} and data["online"] or \
-                time.monotonic() > deadline:
+        settled = data["scanner"] == {link: "connected"} and data["online"]
+        if settled or time.monotonic() > deadline:
             break
         time.sleep(0.3)
     for key in ("online", "queue_depth", "oldest_queued_age_s", "cache_products", "cache_bytes",
