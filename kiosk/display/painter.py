@@ -21,13 +21,17 @@ __all__ = ["Painter", "arrow_points"]
 
 logger = logging.getLogger(__name__)
 
-_TEXT_CACHE = 3000
+# Rendered text kept for re-use, bounded by bytes rather than count: at 1920x1080 a few
+# hundred large glyph runs are tens of MB, and a store's catalog has thousands of names.
+# Idle and card labels repeat and stay; a product's own lines are cheap to render again.
+_TEXT_CACHE_BYTES = 4 * 1024 * 1024
 
 
 class Painter:
     def __init__(self, measure: FontMeasure) -> None:
         self.measure = measure
         self._text: OrderedDict[tuple[str, int, bool, Color], Any] = OrderedDict()
+        self._text_bytes = 0
         self._fitted: OrderedDict[tuple[int, int, int], tuple[Any, Any]] = OrderedDict()
 
     def paint(
@@ -70,8 +74,10 @@ class Painter:
         surf = self.measure.font(size, bold).render(text, True, color)
         surf = _converted(surf, alpha=True)
         self._text[key] = surf
-        if len(self._text) > _TEXT_CACHE:
-            self._text.popitem(last=False)
+        self._text_bytes += _nbytes(surf)
+        while self._text_bytes > _TEXT_CACHE_BYTES and len(self._text) > 1:
+            _, old = self._text.popitem(last=False)
+            self._text_bytes -= _nbytes(old)
         return surf
 
     def blit_fitted(self, target: Any, surf: Any, box: Box) -> None:
@@ -160,3 +166,7 @@ def draw_arrow(target: Any, arrow: Arrow, phase: float) -> None:
     pygame.draw.polygon(target, color, pts)
     if hasattr(pygame.draw, "aalines"):
         pygame.draw.aalines(target, color, True, pts)
+
+
+def _nbytes(surf: Any) -> int:
+    return int(surf.get_pitch()) * int(surf.get_height())

@@ -1,7 +1,7 @@
 """Credits: what a realistic shop day costs the kiosk, a naive client, and at the least.
 
 Method:
-- trace: `scan_trace.make_trace` over the sandbox catalog (600 scans, seed 7: popular
+- trace: `_scan_trace.make_trace` over the sandbox catalog (600 scans, seed 7: popular
   items, repeat and returning shoppers, double reads, mis-reads, unknown codes, UPC-A
   sent as EAN-13, GTIN-14 and UPC-E, two readers).
 - kiosk: each scan goes the daemon's way: `validate(Scan)`, the per-reader
@@ -43,7 +43,7 @@ for _path in (str(ROOT), str(HERE)):
 
 import httpx  # noqa: E402
 from _common import emit, parse_args, table  # noqa: E402
-from scan_trace import TraceScan, make_trace  # noqa: E402
+from _scan_trace import TraceScan, make_trace  # noqa: E402
 
 from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth, make_http_client  # noqa: E402
 from kiosk.config import ApiConfig, ScannerConfig, Secret, StorageConfig  # noqa: E402

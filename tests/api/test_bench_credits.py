@@ -35,7 +35,7 @@ def _load(name: str) -> ModuleType:
 
 
 credits = _load("credits")
-scan_trace = sys.modules["scan_trace"]
+_scan_trace = sys.modules["_scan_trace"]
 CATALOG = build_catalog()
 
 
@@ -69,7 +69,7 @@ def test_kiosk_shows_every_scanned_product_and_refuses_every_misread(
 def test_minimum_counts_each_product_once_and_unknown_codes_not_at_all() -> None:
     with_front = next(b for b, p in CATALOG.items() if p["image_meta"]["front"])
     without = next(b for b, p in CATALOG.items() if not p["image_meta"]["front"])
-    scan = scan_trace.TraceScan
+    scan = _scan_trace.TraceScan
     trace = [scan(with_front, "a", 0.0, "good", with_front),
              scan(with_front, "a", 9.0, "rescan", with_front),
              scan(without, "b", 1.0, "good", without),
@@ -79,15 +79,15 @@ def test_minimum_counts_each_product_once_and_unknown_codes_not_at_all() -> None
 
 
 def test_trace_is_deterministic_and_holds_every_kind_of_read() -> None:
-    trace = scan_trace.make_trace(CATALOG, n=200, seed=7)
-    assert trace == scan_trace.make_trace(CATALOG, n=200, seed=7)
-    assert trace != scan_trace.make_trace(CATALOG, n=200, seed=8)
+    trace = _scan_trace.make_trace(CATALOG, n=200, seed=7)
+    assert trace == _scan_trace.make_trace(CATALOG, n=200, seed=7)
+    assert trace != _scan_trace.make_trace(CATALOG, n=200, seed=8)
     assert len(trace) == 200
     assert [s.t for s in trace] == sorted(s.t for s in trace)
     kinds = Counter(s.kind for s in trace)
     assert set(kinds) == {"good", "rescan", "returning", "double", "misread", "garbage",
                           "unknown"}
-    assert {s.source for s in trace} == set(scan_trace.READERS)
+    assert {s.source for s in trace} == set(_scan_trace.READERS)
     truths = [s for s in trace if s.gtin in CATALOG]
     assert any(len(s.raw) == 13 and s.raw == "0" + s.gtin for s in truths)
     assert any(len(s.raw) == 8 and upca_to_upce(s.gtin) == s.raw for s in truths)

@@ -1,6 +1,6 @@
 """A realistic, reproducible scan trace for the benchmarks that replay a shop day.
 
-Named `scan_trace`, not `trace`: this directory is put first on `sys.path`, and a
+Named `_scan_trace`, not `trace`: this directory is put first on `sys.path`, and a
 `trace.py` there would shadow the standard library's `trace` module.
 
 What a kiosk by the shelves sees, and what the trace therefore holds:
