@@ -72,10 +72,7 @@ FAULTS: list[Inject] = [rate_limit_storm, server_errors, html_5xx, resets, not_j
 
 @pytest.fixture
 def running(tmp_path: Path, sandbox: Sandbox, fleet: Fleet) -> Iterator[Running]:
-    k = fleet.start(tmp_path, sandbox)
-    scanner = PtyScanner(k.scanner_link)
-    k.wait_ready()
-    k.wait_scanner()
+    k, scanner = fleet.start_scanning(tmp_path, sandbox)
     yield k, scanner
     scanner.unplug()
 

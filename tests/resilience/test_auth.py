@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from kiosk.sandbox import Sandbox
-from tests.e2e.harness import PtyScanner
 from tests.resilience.util import Figures, Fleet, lookups, products, settle, stop
 
 NEW_KEY = "sk_test_rotated_key"
@@ -36,11 +35,8 @@ def test_tokens_invalidated_mid_session(
         fault: Callable[[Sandbox], None]) -> None:
     case = figures.case(f"auth: {fault.__name__}")
     before, after = products(sandbox, 2)
-    k = fleet.start(tmp_path, sandbox)
-    scanner = PtyScanner(k.scanner_link)
+    k, scanner = fleet.start_scanning(tmp_path, sandbox)
     try:
-        k.wait_ready()
-        k.wait_scanner()
         scanner.send(before)
         k.wait_scan(before, "shown")
         fault(sandbox)
@@ -58,11 +54,8 @@ def test_api_key_rotated_then_key_file_replaced(
         tmp_path: Path, sandbox: Sandbox, figures: Figures, fleet: Fleet) -> None:
     case = figures.case("auth: API key rotated, key file replaced")
     first, refused, later = products(sandbox, 3)
-    k = fleet.start(tmp_path, sandbox)
-    scanner = PtyScanner(k.scanner_link)
+    k, scanner = fleet.start_scanning(tmp_path, sandbox)
     try:
-        k.wait_ready()
-        k.wait_scanner()
         scanner.send(first)
         k.wait_scan(first, "shown")
         sandbox.rotate_key(NEW_KEY)

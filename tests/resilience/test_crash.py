@@ -75,11 +75,8 @@ def test_sigkill_at_random_moments_during_a_20_item_drain(
     case = figures.case("SIGKILL at random moments during a 20-item drain")
     rng = random.Random(20261122)
     codes = products(sandbox, 20)
-    k = fleet.start(tmp_path, sandbox)
-    scanner = PtyScanner(k.scanner_link)
+    k, scanner = fleet.start_scanning(tmp_path, sandbox)
     try:
-        k.wait_ready()
-        k.wait_scanner()
         sandbox.set_online(False)
         for code in codes:
             scanner.send(code)

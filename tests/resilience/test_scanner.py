@@ -24,10 +24,7 @@ def test_unplugged_and_replugged_under_the_same_path(
         tmp_path: Path, sandbox: Sandbox, figures: Figures, fleet: Fleet) -> None:
     case = figures.case("scanner unplugged and replugged")
     before, after = products(sandbox, 2)
-    k = fleet.start(tmp_path, sandbox)
-    scanner = PtyScanner(k.scanner_link)
-    k.wait_ready()
-    k.wait_scanner()
+    k, scanner = fleet.start_scanning(tmp_path, sandbox)
     scanner.send(before)
     k.wait_scan(before, "shown")
     scanner.unplug()
@@ -59,11 +56,8 @@ def test_thousands_of_lines_of_random_bytes(
     case = figures.case(f"scanner noise: {NOISE_LINES} random lines")
     (real,) = products(sandbox, 1)
     rng = random.Random(7)
-    k = fleet.start(tmp_path, sandbox)
-    scanner = PtyScanner(k.scanner_link)
+    k, scanner = fleet.start_scanning(tmp_path, sandbox)
     try:
-        k.wait_ready()
-        k.wait_scanner()
         asked = product_requests(sandbox)
         for _ in range(NOISE_LINES):
             os.write(scanner.master, noise(rng) + b"\r\n")

@@ -7,7 +7,6 @@ import signal
 from pathlib import Path
 
 from kiosk.sandbox import Sandbox
-from tests.e2e.harness import PtyScanner
 from tests.resilience.util import (
     Figures,
     Fleet,
@@ -23,11 +22,8 @@ def test_sigterm_during_a_lookup(tmp_path: Path, sandbox: Sandbox, figures: Figu
                                  fleet: Fleet) -> None:
     case = figures.case("SIGTERM during a slow lookup, then a restart")
     (slow,) = products(sandbox, 1)
-    k = fleet.start(tmp_path, sandbox)
-    scanner = PtyScanner(k.scanner_link)
+    k, scanner = fleet.start_scanning(tmp_path, sandbox)
     try:
-        k.wait_ready()
-        k.wait_scanner()
         sandbox.faults.add("latency", count=1, path=f"/products/{slow}", seconds=2.0)
         scanner.send(slow)
         case.scans += 1

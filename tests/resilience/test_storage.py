@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from kiosk.sandbox import Sandbox
-from tests.e2e.harness import PtyScanner
 from tests.resilience.util import (
     Figures,
     Fleet,
@@ -32,11 +31,8 @@ def test_corrupt_databases_are_moved_aside_and_the_kiosk_works(
         path.parent.mkdir(parents=True)
         path.write_bytes(b"SQLite format 3\x00" + garbage)
     code, offline = products(sandbox, 2)
-    k = fleet.start(tmp_path, sandbox)
-    scanner = PtyScanner(k.scanner_link)
+    k, scanner = fleet.start_scanning(tmp_path, sandbox)
     try:
-        k.wait_ready()
-        k.wait_scanner()
         scanner.send(code)
         k.wait_scan(code, "shown")
         sandbox.set_online(False)
@@ -92,11 +88,8 @@ def test_full_disk(tmp_path: Path, small_disk: Path, sandbox: Sandbox, figures: 
                    fleet: Fleet) -> None:
     case = figures.case("full disk")
     first, online, offline = products(sandbox, 3)
-    k = fleet.start(tmp_path, sandbox)
-    scanner = PtyScanner(k.scanner_link)
+    k, scanner = fleet.start_scanning(tmp_path, sandbox)
     try:
-        k.wait_ready()
-        k.wait_scanner()
         scanner.send(first)
         k.wait_scan(first, "shown")
         filler = fill(small_disk)

@@ -18,7 +18,7 @@ from typing import Any
 
 from kiosk.sandbox import Sandbox
 from kiosk.store import CachedMiss, CacheHit, Store
-from tests.e2e.harness import Event, Kiosk
+from tests.e2e.harness import Event, Kiosk, PtyScanner
 
 CEREAL, FISH, SNACK = "017000161563", "000413000222", "080878194964"
 FINAL = ("shown", "cached", "not_found", "invalid", "duplicate", "error")
@@ -93,6 +93,16 @@ class Fleet:
         k = new_kiosk(tmp, sandbox, **kwargs)
         self.kiosks.append(k)
         return k.start()
+
+    def start_scanning(
+        self, tmp: Path, sandbox: Sandbox, **kwargs: Any
+    ) -> tuple[Kiosk, PtyScanner]:
+        """A daemon that is READY with its pty scanner connected."""
+        k = self.start(tmp, sandbox, **kwargs)
+        scanner = PtyScanner(k.scanner_link)
+        k.wait_ready()
+        k.wait_scanner()
+        return k, scanner
 
     def close(self) -> None:
         for k in self.kiosks:
