@@ -5,7 +5,9 @@ Threads, and why:
 - the **main thread** owns pygame (its display is not thread-safe): it paints, logs each
   scan once the card is on screen (so `LATENCY_MS` is the shopper's wait), talks to
   systemd, and sleeps on one queue between events, so an idle kiosk costs nothing;
-- one **scan worker** validates and looks up scans in order (`kiosk.worker`);
+- the **scan worker** (`kiosk.worker`): a fast lane that validates scans and answers
+  from the cache, and a lookup lane that asks the API in order, so a cached card never
+  waits behind a slow lookup;
 - the **drainer** resolves queued scans when the API answers again (`kiosk.store`);
 - one thread per **reader** (`kiosk.scanner`).
 
@@ -99,6 +101,7 @@ class Daemon:
         self._stop = threading.Event()
         self._reload = threading.Event()
         self.ready = threading.Event()
+        self._drawn_seq = 0
         self._readers: list[Reader] = []
         self._status_file = StatusFile(cfg.storage.state_dir)
         self._status_due: float | None = 0.0
@@ -254,7 +257,12 @@ class Daemon:
             self.drainer.wake()
         state = screen_for(record, self.api.state.credits_remaining)
         latency_ms = None
+        if state is not None and record.seq and record.seq < self._drawn_seq:
+            # A later scan answered from the cache is already on screen: keep it.
+            logger.info("card for %s not drawn: a later scan is on screen", record.barcode)
+            state = None
         if state is not None:
+            self._drawn_seq = max(self._drawn_seq, record.seq)
             if self.display.mode == "staff":
                 entry = recent_entry(record.outcome, record.barcode,
                                      answer.product if answer else None)

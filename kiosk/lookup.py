@@ -70,13 +70,20 @@ class Lookups:
         """Set how images are made display-ready (the display knows its real size)."""
         self._prepare, self._display_key = prepare, display_key
 
+    def from_cache(self, barcode: str) -> ScanAnswer | None:
+        """The answer when the cache alone can give it (fresh product or fresh miss).
+
+        Only reads (and at most prepares a display image): the scan worker's fast lane
+        uses it so a cached card never waits behind a slow API call.
+        """
+        return self._cache_answer(barcode, self._cached(barcode))
+
     def lookup(self, barcode: str, source: str = "cli", scanned_at: float | None = None,
                *, queue_on_failure: bool = True) -> ScanAnswer:
         cached = self._cached(barcode)
-        if isinstance(cached, CachedMiss):
-            return ScanAnswer("not_found", barcode, from_cache=True, reason="cached_miss")
-        if isinstance(cached, CacheHit) and not cached.stale:
-            return self._from_cache(cached, stale=False)
+        answer = self._cache_answer(barcode, cached)
+        if answer is not None:
+            return answer
         if self.api is None:
             return self._queue(barcode, source, scanned_at, "no_api", None, cached)
         try:
@@ -117,6 +124,14 @@ class Lookups:
         except StoreError as exc:
             logger.warning("cache unreadable for %s (%s); asking the API", barcode, exc)
             return None
+
+    def _cache_answer(self, barcode: str, cached: CacheHit | CachedMiss | None
+                      ) -> ScanAnswer | None:
+        if isinstance(cached, CachedMiss):
+            return ScanAnswer("not_found", barcode, from_cache=True, reason="cached_miss")
+        if isinstance(cached, CacheHit) and not cached.stale:
+            return self._from_cache(cached, stale=False)
+        return None
 
     def _from_cache(self, hit: CacheHit, *, stale: bool, reason: str | None = None,
                     error: ApiError | None = None) -> ScanAnswer:

@@ -46,6 +46,7 @@ class ScanRecord:
     t_last: float  # monotonic time of the scan's last byte/key
     answer: ScanAnswer | None = None
     reason: str | None = None  # why invalid / queued / error
+    seq: int = 0  # scan order; a record older than the card on screen is not drawn
 
 
 @dataclass

@@ -1,16 +1,22 @@
-"""The scan worker: one thread that turns raw scans into answers, in order.
+"""The scan worker: two lanes that turn raw scans into answers without blocking anyone.
 
-Readers (evdev, serial, the window keyboard) only put `Scan`s on this worker's queue,
-so a slow API never blocks a reader or the screen. Each scan is validated, checked
-against the double-read window of its reader, and looked up through `Lookups`; the
-result goes to the main loop as a `ScanRecord`.
+Readers (evdev, serial, the window keyboard) only put `Scan`s here, so a slow API never
+blocks a reader or the screen. The **fast lane** validates each scan, applies its
+reader's double-read window and answers what the cache alone can answer (a fresh
+product, a fresh "not found"); a cached card is therefore on screen within a frame even
+while the API is slow. What needs the API goes to the **lookup lane**, in order.
 
-On stop the scan being looked up is given a few seconds to finish; scans still waiting
-are saved to the durable queue, so a SIGTERM never loses a scan.
+Every record carries a sequence number in scan order, so the screen can keep a newer
+card when an older, slower lookup finishes after it.
+
+On stop the lookup in flight is given a few seconds to finish; scans still waiting are
+saved to the durable queue, so a SIGTERM never loses a scan.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import logging
 import queue
 import threading
@@ -27,6 +33,7 @@ __all__ = ["ScanWorker"]
 logger = logging.getLogger(__name__)
 
 _STOP = object()
+_Pending = tuple[int, str, Scan]  # (sequence, gtin, scan)
 
 
 class ScanWorker:
@@ -40,9 +47,11 @@ class ScanWorker:
         self._lookups = lookups
         self._on_record = on_record
         self._dupes = DuplicateWindow(duplicate_window_s)
+        self._seq = itertools.count(1)
         self._inbox: queue.Queue[object] = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._current: tuple[str, Scan] | None = None
+        self._pending: queue.Queue[object] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self._current: _Pending | None = None
         self._lock = threading.Lock()
 
     def set_duplicate_window(self, window_s: float) -> None:
@@ -56,25 +65,31 @@ class ScanWorker:
     # --- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="kiosk-scans", daemon=True)
-        self._thread.start()
+        for target, name in ((self._fast_lane, "kiosk-scans"),
+                             (self._lookup_lane, "kiosk-lookups")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self, timeout: float = 3.0) -> None:
-        """Finish the current lookup (or queue it), then save every scan still waiting."""
+        """Finish the lookup in flight (or queue it), then save every scan still waiting."""
         self._inbox.put(_STOP)
-        if self._thread is not None:
-            self._thread.join(timeout)
+        deadline = time.monotonic() + timeout
+        fast, lookups = self._threads or (None, None)
+        if fast is not None:
+            fast.join(max(0.0, deadline - time.monotonic()))
+        self._pending.put(_STOP)
+        if lookups is not None:
+            lookups.join(max(0.0, deadline - time.monotonic()))
         with self._lock:
-            current = self._current if self._thread and self._thread.is_alive() else None
+            current = self._current if lookups is not None and lookups.is_alive() else None
         if current is not None:
-            gtin, scan = current
-            logger.warning("stopping during the lookup of %s; saving it for later", gtin)
-            self._save(gtin, scan)
-        while True:
-            try:
-                item = self._inbox.get_nowait()
-            except queue.Empty:
-                break
+            logger.warning("stopping during the lookup of %s; saving it for later", current[1])
+            self._save(current[1], current[2])
+        for item in _drain(self._pending):
+            if isinstance(item, tuple):
+                self._save(item[1], item[2])
+        for item in _drain(self._inbox):
             if isinstance(item, Scan):
                 verdict = validate(item)
                 if not isinstance(verdict, Invalid):
@@ -86,37 +101,69 @@ class ScanWorker:
         except StoreError as exc:
             logger.error("scan %s from %s lost at shutdown: %s", gtin, scan.source, exc)
 
-    # --- the thread -----------------------------------------------------------------------
+    # --- the lanes ------------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _fast_lane(self) -> None:
         while True:
             item = self._inbox.get()
             if item is _STOP:
                 return
             assert isinstance(item, Scan)
-            try:
-                record = self.handle(item)
-            except Exception:  # a bug must not stop every later scan
-                logger.exception("scan from %s could not be handled", item.source)
-                record = ScanRecord("error", printable(item.raw), item.source, item.t_last,
-                                    reason="internal error")
+            self._guarded(item, functools.partial(self.triage, item))
+
+    def _lookup_lane(self) -> None:
+        while True:
+            item = self._pending.get()
+            if item is _STOP:
+                return
+            assert isinstance(item, tuple)
+            self._guarded(item[2], functools.partial(self.look_up, item))
+
+    def _guarded(self, scan: Scan, work: Callable[[], ScanRecord | None]) -> None:
+        try:
+            record = work()
+        except Exception:  # a bug must not stop every later scan
+            logger.exception("scan from %s could not be handled", scan.source)
+            record = ScanRecord("error", printable(scan.raw), scan.source, scan.t_last,
+                                reason="internal error")
+        if record is not None:
             self._on_record(record)
 
-    def handle(self, scan: Scan) -> ScanRecord:
+    def triage(self, scan: Scan) -> ScanRecord | None:
+        """The fast lane's verdict, or None when the scan went on to the lookup lane."""
+        seq = next(self._seq)
         verdict = validate(scan)
         if isinstance(verdict, Invalid):
             return ScanRecord("invalid", printable(scan.raw), scan.source, scan.t_last,
-                              reason=verdict.reason)
+                              reason=verdict.reason, seq=seq)
         gtin = verdict.gtin
         if self._dupes.is_duplicate(scan.source, gtin, scan.t_last):
             return ScanRecord("duplicate", gtin, scan.source, scan.t_last,
-                              reason="double read")
+                              reason="double read", seq=seq)
+        answer = self._lookups.from_cache(gtin)
+        if answer is not None:
+            return ScanRecord(answer.outcome, gtin, scan.source, scan.t_last, answer=answer,
+                              reason=answer.reason, seq=seq)
+        self._pending.put((seq, gtin, scan))
+        return None
+
+    def look_up(self, item: _Pending) -> ScanRecord:
+        seq, gtin, scan = item
         with self._lock:
-            self._current = (gtin, scan)
+            self._current = item
         try:
             answer = self._lookups.lookup(gtin, scan.source, scanned_at=time.time())
         finally:
             with self._lock:
                 self._current = None
         return ScanRecord(answer.outcome, gtin, scan.source, scan.t_last, answer=answer,
-                          reason=answer.reason)
+                          reason=answer.reason, seq=seq)
+
+
+def _drain(q: queue.Queue[object]) -> list[object]:
+    items = []
+    while True:
+        try:
+            items.append(q.get_nowait())
+        except queue.Empty:
+            return items
