@@ -31,7 +31,7 @@ from types import FrameType
 from typing import Any
 
 from kiosk import config as config_mod
-from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth, make_http_client
+from kiosk.api import client_for, make_http_client
 from kiosk.api.errors import ApiError, CredentialsRefused, InsufficientCredits, TransportError
 from kiosk.config import Config
 from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
@@ -113,7 +113,7 @@ class Daemon:
 
     def run(self) -> int:
         cfg = self.cfg
-        client_id = config_mod.resolve_client_id(cfg)  # ConfigError → 78
+        config_mod.resolve_client_id(cfg)  # ConfigError → 78, before anything is opened
         for directory in (cfg.storage.state_dir, cfg.storage.cache_dir):
             directory.mkdir(parents=True, exist_ok=True)
         with contextlib.ExitStack() as stack:
@@ -121,12 +121,7 @@ class Daemon:
             stack.callback(self.store.close)
             self.http = make_http_client(cfg.api)
             stack.callback(self.http.close)
-            auth = TokenAuth(cfg.api.base_url, client_id,
-                             lambda: config_mod.resolve_api_key(self.cfg),
-                             RefreshTokenFile(cfg.storage.state_dir))
-            self.api = ApiClient(self.http, cfg.api.base_url, auth,
-                                 deadline_s=cfg.api.lookup_deadline_s,
-                                 low_balance=cfg.api.low_balance_warning)
+            self.api = client_for(cfg, self.http)
             self.lookups = Lookups(self.store, self.api)
             self.display = Display(cfg.display)
             stack.callback(self.display.close)
@@ -230,10 +225,9 @@ class Daemon:
                 self._reload.clear()
                 self._do_reload()
             now = time.monotonic()
-            self.display.pump()
+            deadline = self.display.tick(now)  # reads window events (the keyboard) too
             for scan in self.keyboard.poll(now):
                 self.worker.submit(scan)
-            deadline = self.display.tick(now)
             if self.health.online is not True and now - self._last_probe >= PROBE_EVERY_S:
                 self._probe()
             if self._status_due is not None and now >= self._status_due:
@@ -311,7 +305,7 @@ class Daemon:
     def _note_api(self, error: ApiError | None, *, reached: bool) -> None:
         if isinstance(error, TransportError):
             self._set_online(False, error.reason)
-        elif reached or (error is not None and not isinstance(error, TransportError)):
+        elif reached or error is not None:  # any answer from the API means we are online
             self._set_online(True)
 
     def _set_online(self, online: bool, reason: str | None = None) -> None:

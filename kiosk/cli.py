@@ -37,13 +37,9 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
     from kiosk import config
     from kiosk.errors import ConfigError
 
-    try:
-        cfg = config.load(args.config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        print(f"{args.config}: {len(exc.problems)} problem(s); not valid", file=sys.stderr)
-        return EX_CONFIG
+    cfg, code = _load_config(args.config)
+    if not isinstance(cfg, config.Config):
+        return code
     warnings = []
     try:
         config.resolve_client_id(cfg)
@@ -78,6 +74,7 @@ def _load_config(path: Path) -> tuple[object, int]:
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
+        print(f"{path}: {len(exc.problems)} problem(s); not valid", file=sys.stderr)
         return None, EX_CONFIG
 
 

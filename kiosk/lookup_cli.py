@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from kiosk import config as config_mod
-from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth, make_http_client
+from kiosk.api import client_for, make_http_client
 from kiosk.config import Config
 from kiosk.errors import ConfigError, StoreError
 from kiosk.lookup import Lookups, ScanAnswer
@@ -33,7 +33,7 @@ def lookup_command(cfg: Config, barcode: str, *, as_json: bool = False) -> int:
              f"{barcode}: not a valid product code ({verdict.reason}); nothing was charged")
         return EX_INVALID
     try:
-        client_id = config_mod.resolve_client_id(cfg)
+        config_mod.resolve_client_id(cfg)
     except ConfigError as exc:
         print("error: " + "; ".join(exc.problems), file=sys.stderr)
         return EX_CONFIG
@@ -44,10 +44,7 @@ def lookup_command(cfg: Config, barcode: str, *, as_json: bool = False) -> int:
         return EX_FAILURE
     try:
         with make_http_client(cfg.api) as http:
-            auth = TokenAuth(cfg.api.base_url, client_id, lambda: config_mod.resolve_api_key(cfg),
-                             RefreshTokenFile(cfg.storage.state_dir))
-            api = ApiClient(http, cfg.api.base_url, auth, deadline_s=cfg.api.lookup_deadline_s,
-                            low_balance=cfg.api.low_balance_warning)
+            api = client_for(cfg, http)
             answer = Lookups(store, api).lookup(verdict.gtin, "cli", queue_on_failure=False)
             remaining = api.state.credits_remaining
     finally:

@@ -1,7 +1,7 @@
 """The only code that talks to Retail Digitals: tokens, the cheapest lookup, the image."""
 
 from kiosk.api.auth import TokenAuth
-from kiosk.api.client import ApiClient, LookupResult, make_http_client
+from kiosk.api.client import ApiClient, LookupResult, client_for, make_http_client
 from kiosk.api.errors import (
     ApiError,
     BadRequest,
@@ -33,5 +33,6 @@ __all__ = [
     "ServerError",
     "TokenAuth",
     "TransportError",
+    "client_for",
     "make_http_client",
 ]

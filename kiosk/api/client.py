@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 import httpx
 
 from kiosk import __version__
+from kiosk import config as config_mod
 from kiosk.api.auth import TokenAuth
 from kiosk.api.backoff import Backoff
 from kiosk.api.errors import (
@@ -39,10 +40,11 @@ from kiosk.api.images import image_kind
 from kiosk.api.pacing import Pacer
 from kiosk.api.pricing import Pricing
 from kiosk.api.responses import error_code, error_from_response, json_body, request_id
-from kiosk.config import ApiConfig, is_loopback_host
+from kiosk.api.tokens import RefreshTokenFile
+from kiosk.config import ApiConfig, Config, is_loopback_host
 from kiosk.errors import ConfigError
 
-__all__ = ["ApiClient", "LookupResult", "make_http_client"]
+__all__ = ["ApiClient", "LookupResult", "client_for", "make_http_client"]
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +96,19 @@ def make_http_client(cfg: ApiConfig) -> httpx.Client:
         headers={"User-Agent": f"kiosk/{__version__}", "Accept": "application/json"},
         limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
     )
+
+
+def client_for(cfg: Config, http: httpx.Client) -> ApiClient:
+    """The client as the daemon and `kiosk lookup` both use it, from the configuration.
+
+    Raises ConfigError when no client id is configured. The API key is read when a
+    token is needed, so a key file replaced after a rotation is picked up.
+    """
+    client_id = config_mod.resolve_client_id(cfg)
+    auth = TokenAuth(cfg.api.base_url, client_id, lambda: config_mod.resolve_api_key(cfg),
+                     RefreshTokenFile(cfg.storage.state_dir))
+    return ApiClient(http, cfg.api.base_url, auth, deadline_s=cfg.api.lookup_deadline_s,
+                     low_balance=cfg.api.low_balance_warning)
 
 
 class ApiClient:

@@ -166,10 +166,6 @@ class Display:
                     deadlines.append(self._shown_at + after)
         return min(deadlines) if deadlines else None
 
-    def pump(self) -> None:
-        """Read window events now (key presses for the window keyboard, a close request)."""
-        self._pump()
-
     def close(self) -> None:
         import pygame.display
 
