@@ -176,10 +176,12 @@ class DaemonRun:
         was appending at the moment it looked (about 1 in 600 here)."""
         match = [f"BARCODE={code}"] if code else []
         out = subprocess.run(
-            ["journalctl", "-o", "json", "--no-pager", f"_PID={self.pid}",
-             "KIOSK_EVENT=scan", *match],
+            ["journalctl", "-o", "json", "--no-pager", f"--since=@{self.started_us // 10**6 - 1}",
+             f"_PID={self.pid}", "KIOSK_EVENT=scan", *match],
             capture_output=True, text=True, check=False).stdout
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
+        entries = (json.loads(line) for line in out.splitlines() if line.strip())
+        # PIDs are reused; the journal keeps earlier runs: only this daemon's entries.
+        return [e for e in entries if int(e["__REALTIME_TIMESTAMP"]) >= self.started_us]
 
     def scan(self, code: str, timeout: float = 15.0) -> tuple[Entry | None, bool]:
         """Send `code`, wait for its scan event: (event or None, whether the reader saw it)."""

@@ -151,6 +151,9 @@ cache_dir = "{self.tmp / 'cache'}"
         if self.watchdog_usec:
             env["WATCHDOG_USEC"] = str(self.watchdog_usec)
         self._stderr = self.stderr_path.open("wb")
+        # PIDs are reused and the journal keeps every earlier run: only entries written
+        # after this start belong to this daemon.
+        self.started_us = int(time.time() * 1_000_000)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kiosk.cli", "run", "--config", str(self.config)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr, env=env,
@@ -183,11 +186,13 @@ cache_dir = "{self.tmp / 'cache'}"
         return self.stderr_path.read_text(errors="replace")
 
     def journal(self) -> list[Event]:
+        since = f"--since=@{self.started_us // 1_000_000 - 1}"
         out = subprocess.run(
-            ["journalctl", "-o", "json", "--no-pager", f"_PID={self.pid}"],
+            ["journalctl", "-o", "json", "--no-pager", since, f"_PID={self.pid}"],
             capture_output=True, text=True, check=False,
         ).stdout
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
+        entries = (json.loads(line) for line in out.splitlines() if line.strip())
+        return [e for e in entries if int(e["__REALTIME_TIMESTAMP"]) >= self.started_us]
 
     def wait_event(self, pred: Callable[[Event], bool], timeout: float = 20.0,
                    what: str = "event") -> Event:
