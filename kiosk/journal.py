@@ -5,20 +5,22 @@ with `SYSLOG_IDENTIFIER=kiosk`, and events carry fields admins filter on::
 
     journalctl -u kiosk KIOSK_EVENT=scan OUTCOME=queued
 
-Without a journal socket (a developer's terminal) the same records are printed as
-plain lines on stderr, the fields appended as `KEY=value`. Messages carry no
-timestamps: journald keeps its own.
+Without a journal that answers (a developer's terminal, or a socket file left behind
+by a journald that is gone) the same records are printed as plain lines on stderr,
+the fields appended as `KEY=value`. A journald that stops answering later does not
+cost a line either: the record goes to stderr instead of a logging traceback.
+Messages carry no timestamps: journald keeps its own.
 """
 
 from __future__ import annotations
 
 import logging
-import os
+import socket
 import sys
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["JOURNAL_SOCKET", "event", "setup_logging"]
+__all__ = ["JOURNAL_SOCKET", "event", "journal_answers", "setup_logging"]
 
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
 # Lower-case, so journald drops it: the fields themselves are sent as upper-case attributes.
@@ -36,22 +38,50 @@ class _StderrFormatter(logging.Formatter):
         return line
 
 
+def journal_answers(path: str = JOURNAL_SOCKET) -> bool:
+    """True when journald listens on `path`, not merely when the socket file exists.
+
+    A journald that died (or an image snapshotted with one running) leaves the file
+    behind; sending to it fails with ECONNREFUSED on every line.
+    """
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(path)
+        except OSError:
+            return False
+    return True
+
+
+def _stderr_handler() -> logging.Handler:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_StderrFormatter())
+    return handler
+
+
+def _journal_handler() -> logging.Handler:
+    from systemd.journal import JournalHandler
+
+    class _Handler(JournalHandler):  # type: ignore[misc]  # systemd-python is untyped
+        """JournalHandler whose records go to stderr while journald does not answer."""
+
+        fallback = _stderr_handler()
+
+        def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+            self.fallback.handle(record)
+
+    handler: logging.Handler = _Handler(SYSLOG_IDENTIFIER="kiosk")
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    return handler
+
+
 def setup_logging(level: int = logging.INFO, *, journal: bool | None = None) -> str:
-    """Send the root logger to journald when its socket exists, else to stderr.
+    """Send the root logger to journald when it answers, else to stderr.
 
     Returns "journal" or "stderr". httpx's per-request INFO lines are kept at WARNING:
     the kiosk logs one line per scan itself.
     """
-    use_journal = os.path.exists(JOURNAL_SOCKET) if journal is None else journal
-    handler: logging.Handler
-    if use_journal:
-        from systemd.journal import JournalHandler
-
-        handler = JournalHandler(SYSLOG_IDENTIFIER="kiosk")
-        handler.setFormatter(logging.Formatter("%(message)s"))
-    else:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(_StderrFormatter())
+    use_journal = journal_answers() if journal is None else journal
+    handler = _journal_handler() if use_journal else _stderr_handler()
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

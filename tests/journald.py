@@ -1,7 +1,8 @@
 """A real systemd-journald for tests, and reading it back with `journalctl -o json`.
 
-journald runs here without systemd as PID 1: when its socket is missing and the tests
-run as root, it is started once for the session. Where that is impossible the tests
+journald runs here without systemd as PID 1: when its socket is missing, or is a file
+left behind by a journald that is gone (connections refused), and the tests run as
+root, it is started once for the session. Where that is impossible the tests
 that need it are skipped with the reason.
 """
 
@@ -15,24 +16,29 @@ import time
 import uuid
 from typing import Any
 
-SOCKET = "/run/systemd/journal/socket"
+from kiosk.journal import JOURNAL_SOCKET as SOCKET
+from kiosk.journal import journal_answers
+
 JOURNALD = "/lib/systemd/systemd-journald"
+# The journald this test session started: it outlives every test, so it is kept here
+# rather than left to the garbage collector (which would warn that it still runs).
+_started: list[subprocess.Popen[bytes]] = []
 
 
 def ensure_journald() -> str | None:
-    """None when a journal socket is there (started if need be), else why not."""
-    if os.path.exists(SOCKET):
+    """None when journald answers on its socket (started if need be), else why not."""
+    if journal_answers():
         return None
     if os.geteuid() != 0:
         return "no journald socket and not root, so journald cannot be started"
     if not os.path.exists(JOURNALD) or shutil.which("journalctl") is None:
         return "systemd-journald / journalctl not installed"
-    subprocess.Popen([JOURNALD], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     start_new_session=True)
+    _started.append(subprocess.Popen([JOURNALD], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True))
     deadline = time.monotonic() + 10
-    while not os.path.exists(SOCKET):
+    while not journal_answers():
         if time.monotonic() > deadline:
-            return "systemd-journald did not create its socket"
+            return f"systemd-journald does not answer on {SOCKET}"
         time.sleep(0.05)
     return None
 

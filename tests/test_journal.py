@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from kiosk.journal import event, journal_answers, setup_logging
 from tests import journald
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,3 +62,34 @@ def test_plain_stderr_lines_without_a_journal() -> None:
     assert lines[0].startswith("info: scan 017000161563: shown [")
     assert "OUTCOME=shown" in lines[0] and "BARCODE=017000161563" in lines[0]
     assert lines[1] == "warning: network lost"
+
+
+def test_a_socket_file_left_by_a_dead_journald_does_not_count(tmp_path: Path) -> None:
+    path = str(tmp_path / "socket")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as live:
+        live.bind(path)
+        assert journal_answers(path)
+    assert os.path.exists(path)  # the file outlives the listener, as journald's does
+    assert not journal_answers(path)
+    assert not journal_answers(str(tmp_path / "missing"))
+
+
+def test_records_go_to_stderr_while_journald_refuses(capsys: pytest.CaptureFixture[str]) -> None:
+    if not journal_answers():
+        pytest.skip("needs systemd-python's JournalHandler with a journal to pick it")
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        assert setup_logging(journal=True) == "journal"
+        handler = root.handlers[0]
+
+        def refused(*_args: object, **_fields: object) -> None:
+            raise ConnectionRefusedError(111, "Connection refused")
+
+        handler.send = refused  # type: ignore[attr-defined]  # journald gone mid-run
+        event(logging.getLogger("kiosk.app"), logging.WARNING, "network lost", reason="timeout")
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    err = capsys.readouterr().err
+    assert err == "warning: network lost [REASON=timeout]\n"
