@@ -66,7 +66,7 @@ def _journal_handler() -> logging.Handler:
 
         fallback = _stderr_handler()
 
-        def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        def handleError(self, record: logging.LogRecord) -> None:
             self.fallback.handle(record)
 
     handler: logging.Handler = _Handler(SYSLOG_IDENTIFIER="kiosk")
