@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.sandbox import Sandbox
-from tests.e2e.harness import PtyScanner
+from tests.e2e.harness import Kiosk, PtyScanner
 from tests.resilience.util import (
     Figures,
     Fleet,
@@ -69,6 +69,27 @@ def test_queued_offline_killed_restarted_then_resolved_exactly_once(
     assert after.queued == set() and after.cached == set(codes)
 
 
+def charged_lookups(sandbox: Sandbox) -> list[str]:
+    """Barcodes of the charged product lookups, in the order the API charged them."""
+    return [e.barcode for e in sandbox.ledger if e.method == "GET" and e.credits > 0
+            and e.barcode and e.path.endswith(f"/products/{e.barcode}")]
+
+
+def crash_mid_lookup(k: Kiosk, sandbox: Sandbox) -> str:
+    """SIGKILL `k` after the API charged a lookup and before its card is in the cache.
+
+    The front image is held back for seconds, so the kill lands in the one window where
+    a crash costs money: the lookup is paid for but its result not yet committed.
+    """
+    sandbox.faults.add("latency", seconds=5.0, path="/image")
+    before = len(charged_lookups(sandbox))
+    wait_for(lambda: len(charged_lookups(sandbox)) > before, 20, "a charged lookup")
+    time.sleep(0.3)  # the image request is under way, its answer seconds off
+    crash(k)
+    sandbox.faults.clear()
+    return charged_lookups(sandbox)[before]
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_moments_during_a_20_item_drain(
         tmp_path: Path, sandbox: Sandbox, figures: Figures, fleet: Fleet) -> None:
@@ -76,6 +97,7 @@ def test_sigkill_at_random_moments_during_a_20_item_drain(
     rng = random.Random(20261122)
     codes = products(sandbox, 20)
     k, scanner = fleet.start_scanning(tmp_path, sandbox)
+    in_flight: list[str] = []  # lookups paid for when their daemon was killed
     try:
         sandbox.set_online(False)
         for code in codes:
@@ -86,14 +108,20 @@ def test_sigkill_at_random_moments_during_a_20_item_drain(
         crash(k)
         sandbox.set_online(True)
 
-        # Each new daemon starts draining at once; kill it somewhere in the middle.
-        for _ in range(6):
+        # Each new daemon starts draining at once; kill it somewhere in the middle, and
+        # every other time exactly between the API's charge and the cache commit.
+        for attempt in range(6):
             if not snapshot(tmp_path, codes).queued:
                 break
             k = fleet.start(tmp_path, sandbox)
-            k.wait_ready()
-            time.sleep(rng.uniform(0.2, 2.5))  # the drainer starts before READY
-            crash(k)
+            if attempt % 2 == 0:
+                code = crash_mid_lookup(k, sandbox)
+                in_flight.append(code)
+                assert code in snapshot(tmp_path, codes).queued  # paid for, still kept
+            else:
+                k.wait_ready()
+                time.sleep(rng.uniform(0.2, 2.5))  # the drainer starts before READY
+                crash(k)
             case.crashes += 1
             assert not snapshot(tmp_path, codes).lost(codes)
 
@@ -110,5 +138,7 @@ def test_sigkill_at_random_moments_during_a_20_item_drain(
     case.lost = len(after.lost(codes))
     case.double_charges = double_charges(sandbox, codes)
     assert case.lost == 0 and after.cached == set(codes)
+    assert in_flight  # the costly window was hit, not only hoped for
+    assert all(lookups(sandbox, c) == 2 for c in in_flight)  # the crash cost one lookup
     assert all(1 <= lookups(sandbox, c) <= 2 for c in codes)
-    assert case.double_charges <= case.crashes
+    assert len(in_flight) <= case.double_charges <= case.crashes
