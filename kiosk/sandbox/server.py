@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import socket
 import struct
+import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +46,13 @@ class SandboxServer(ThreadingHTTPServer):
         with self._conn_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid-answer (a killed kiosk, a timeout) is routine for a
+        server, not a traceback on stderr; anything else still is."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def cut_connections(self) -> None:
         """Reset every open client connection (keep-alive ones included)."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import socket
+import struct
+import time
 
 import httpx
 import pytest
@@ -117,3 +120,18 @@ def test_parse_fault_spec(spec: str, parsed: tuple) -> None:  # type: ignore[typ
 def test_parse_fault_spec_rejects(spec: str) -> None:
     with pytest.raises(ValueError):
         parse_fault_spec(spec)
+
+
+def test_a_client_that_hangs_up_mid_answer_is_no_traceback(
+        sb: Sandbox, capfd: pytest.CaptureFixture[str]) -> None:
+    sb.faults.add("latency", seconds=0.3, path="/pricing")
+    conn = socket.create_connection((sb.host, sb.port))
+    conn.sendall(b"GET /api/v1/pricing HTTP/1.1\r\nHost: x\r\n\r\n")
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()  # a reset, as from a killed kiosk: the answer has nowhere to go
+    deadline = time.monotonic() + 5
+    while not sb.ledger and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # the write that fails comes just after the ledger entry
+    assert sb.ledger and sb.ledger[-1].path == "/api/v1/pricing"
+    assert "Traceback" not in capfd.readouterr().err
