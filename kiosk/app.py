@@ -404,10 +404,11 @@ class Daemon:
             self.health.scanners.clear()
             self.worker.set_duplicate_window(new.scanner.duplicate_window_s)
             self._open_readers()
-        fixed = ("size", "mode", "fullscreen", "font")
+        fixed = ("size", "mode", "fullscreen", "font", "backlight", "brightness_percent")
         d_old, d_new = old.display, new.display
         if any(getattr(d_old, f) != getattr(d_new, f) for f in fixed):
-            logger.warning("display size, mode, full screen and font apply after a restart")
+            logger.warning("display size, mode, full screen, font and backlight apply after "
+                           "a restart")
         self.display.config = replace(d_new, **{f: getattr(d_old, f) for f in fixed})
         self.display.set_idle(Idle(d_new.store_name, d_new.logo, d_new.scanner_position))
         if new.api != old.api or new.storage != old.storage:

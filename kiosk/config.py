@@ -115,6 +115,13 @@ class DisplayConfig:
     card_seconds: float = _opt(20.0, "a card returns to the idle screen after this", min=1)
     dim_after_s: float = _opt(0.0, "dim the idle screen after this (0: never)", min=0)
     blank_after_s: float = _opt(0.0, "blank the idle screen after this (0: never)", min=0)
+    backlight: str = _opt(
+        "", 'panel backlight dimmed and switched off with the idle screen: "" none (paint '
+        'only), "auto" (the first in /sys/class/backlight) or its sysfs directory',
+    )
+    brightness_percent: float = _opt(
+        100.0, "backlight brightness while awake, % of the panel's maximum", min=1, max=100,
+    )
     font: Path | None = _opt(None, "TTF font covering Latin and Hebrew (default: DejaVu Sans)")
 
 

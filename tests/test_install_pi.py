@@ -21,9 +21,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "install-pi"
 RULES = ROOT / "systemd" / "99-barcode-scanner.rules"
+BACKLIGHT_RULES = ROOT / "systemd" / "99-kiosk-backlight.rules"
 UNIT = ROOT / "systemd" / "kiosk.service"
 EXAMPLE_CONFIG = ROOT / "config" / "kiosk.toml"
-DOC = ROOT / "docs" / "install-pi.md"
+DOC = ROOT / "README.md"  # its "Install on a Raspberry Pi" section
 
 # What a real install on this machine would create or change.
 WATCHED = [
@@ -31,6 +32,8 @@ WATCHED = [
     Path("/etc/kiosk"),
     Path("/etc/systemd/system/kiosk.service"),
     Path("/etc/udev/rules.d/99-barcode-scanner.rules"),
+    Path("/etc/udev/rules.d/99-kiosk-backlight.rules"),
+    Path("/etc/systemd/system/kiosk.service.d"),
 ]
 SECRET = "sk_live_DO_NOT_PRINT_7f3a9c"
 
@@ -54,13 +57,19 @@ def _snapshot() -> dict[str, object]:
 
 
 def _install(
-    *args: str | Path, stdin: str | None = None, user: int | None = None
+    *args: str | Path, stdin: str | None = None, user: int | None = None,
+    backlights: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """Run install-pi; `backlights` stands in for /sys/class/backlight."""
     cmd = [str(SCRIPT), *map(str, args)]
     if user is not None:
         cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
+    env = dict(os.environ)
+    if backlights is not None:
+        env["KIOSK_BACKLIGHT_CLASS"] = str(backlights)
     return subprocess.run(
         cmd,
+        env=env,
         input=stdin,
         stdin=subprocess.DEVNULL if stdin is None else None,
         capture_output=True,
@@ -244,7 +253,13 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     root = tmp_path / "root"
     key = tmp_path / "key"
     key.write_text(SECRET + "\n")
-    res = _install("--prefix", root, "--api-key-file", key, "--client-id", "rd_client_test_1")
+    panel = tmp_path / "sys/devices/platform/rpi-dsi/backlight/10-0045"
+    panel.mkdir(parents=True)
+    backlights = tmp_path / "sys/class/backlight"
+    backlights.mkdir(parents=True)
+    (backlights / "10-0045").symlink_to(panel)  # as sysfs links a class to its device
+    res = _install("--prefix", root, "--api-key-file", key, "--client-id", "rd_client_test_1",
+                   backlights=backlights)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out
     assert SECRET not in out
@@ -253,6 +268,15 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     assert (root / "etc/systemd/system/kiosk.service").read_bytes() == UNIT.read_bytes()
     rules = root / "etc/udev/rules.d/99-barcode-scanner.rules"
     assert rules.read_bytes() == RULES.read_bytes()
+    udev = root / "etc/udev/rules.d"
+    assert (udev / BACKLIGHT_RULES.name).read_bytes() == BACKLIGHT_RULES.read_bytes()
+    dropin = root / "etc/systemd/system/kiosk.service.d/backlight.conf"
+    assert dropin.read_text().endswith(f"[Service]\nReadWritePaths=-{panel}\n")
+    if shutil.which("systemd-analyze"):
+        unit = root / "etc/systemd/system/kiosk.service"
+        verify = subprocess.run(["systemd-analyze", "verify", "--man=no", str(unit)],
+                                capture_output=True, text=True, timeout=60, check=False)
+        assert "backlight.conf" not in verify.stdout + verify.stderr  # no unknown key or bad value
     assert (opt / "src/pyproject.toml").is_file() and (opt / "src/kiosk/cli.py").is_file()
     for unwanted in (".git", ".venv", "bench-results"):
         assert not (opt / "src" / unwanted).exists()
@@ -278,8 +302,10 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     with rules.open("a") as f:
         f.write("# site scanner\n")
     (opt / "src/kiosk/stale_module.py").write_text("")
+    (backlights / "10-0045").unlink()  # the panel swapped for an HDMI monitor
     res = _install(
-        "--prefix", root, "--api-key-stdin", "--client-id", "other", stdin="sk_rotated_key_2\n"
+        "--prefix", root, "--api-key-stdin", "--client-id", "other", stdin="sk_rotated_key_2\n",
+        backlights=backlights,
     )
     out = res.stdout + res.stderr
     assert res.returncode == 0, out
@@ -288,6 +314,7 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     assert 'client_id = "rd_client_test_1"' in (etc / "kiosk.toml").read_text()
     assert rules.read_text().endswith("# site scanner\n")
     assert not (opt / "src/kiosk/stale_module.py").exists()
+    assert not dropin.exists() and "no backlight under" in res.stdout
     assert (etc / "api_key").read_text() == "sk_rotated_key_2\n"
     assert stat.S_IMODE((etc / "api_key").stat().st_mode) == 0o600
 
@@ -332,7 +359,8 @@ _ASSIGN_ONLY = {
     "WAIT_FOR",
 }
 _BOTH = {"NAME", "SYMLINK", "ATTR", "SYSCTL", "ENV", "TAG"}
-_NEEDS_ATTR = {"ATTR", "ATTRS", "ENV", "SYSCTL", "TEST", "CONST", "SECLABEL"}
+# TEST{mode mask} is optional: TEST=="file" only asks whether the file exists.
+_NEEDS_ATTR = {"ATTR", "ATTRS", "ENV", "SYSCTL", "CONST", "SECLABEL"}
 _PAIR = re.compile(
     r'(?P<key>[A-Z_]+)(?:\{(?P<attr>[^{}"]+)\})?(?P<op>==|!=|\+=|-=|:=|=)"(?P<value>[^"]*)"'
 )
@@ -416,6 +444,20 @@ def test_udev_rules_name_the_scanners() -> None:
         assert hint in text
 
 
+def test_backlight_rules_open_brightness_and_bl_power_to_the_services_group() -> None:
+    rules = _rules(BACKLIGHT_RULES.read_text())
+    assert len(rules) == 2
+    found = re.search(r"^SupplementaryGroups=(.*)$", UNIT.read_text(), re.M)
+    assert found is not None and "video" in found.group(1).split()
+    for rule, attribute in zip(rules, ("brightness", "bl_power"), strict=True):
+        assert _rule_problems(rule) == [], rule
+        assert 'ACTION=="add", SUBSYSTEM=="backlight"' in rule
+        runs = [m["value"] for m in _PAIR.finditer(rule) if m["key"] == "RUN"]
+        assert runs == [f"/bin/chgrp video /sys%p/{attribute}",
+                        f"/bin/chmod g+w /sys%p/{attribute}"]
+    assert 'TEST=="bl_power"' in rules[1]  # not every panel has it
+
+
 def _udevadm_parse(rules_dir: Path) -> str:
     """udev's own parser on `rules_dir`, mounted over /etc/udev/rules.d in a private
     mount namespace so that the machine's rules are not touched."""
@@ -445,8 +487,10 @@ def _udevadm_parse(rules_dir: Path) -> str:
 )
 def test_udevadm_parses_the_rules_without_complaint(tmp_path: Path) -> None:
     shutil.copy(RULES, tmp_path / RULES.name)
+    shutil.copy(BACKLIGHT_RULES, tmp_path / BACKLIGHT_RULES.name)
     (tmp_path / "98-broken.rules").write_text('SUBSYSTEM=="tty", ATRS{idVendor}=="0c2e"\n')
     out = _udevadm_parse(tmp_path)
-    assert f"Reading rules file: /etc/udev/rules.d/{RULES.name}" in out
     assert "/etc/udev/rules.d/98-broken.rules:1" in out  # the parser does complain
-    assert f"/etc/udev/rules.d/{RULES.name}:" not in out
+    for rules in (RULES, BACKLIGHT_RULES):
+        assert f"Reading rules file: /etc/udev/rules.d/{rules.name}" in out
+        assert f"/etc/udev/rules.d/{rules.name}:" not in out

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from kiosk.config import DisplayConfig
+from kiosk.display.backlight import Backlight
 from kiosk.display.commands import Arrow, Layout
 from kiosk.display.images import load_prepared, prepare_image, prepared_size
 from kiosk.display.layout import layout
@@ -92,6 +93,9 @@ class Display:
         self._shown_at = 0.0
         self._next_frame: float | None = None
         self._power = "on"  # on | dim | blank
+        self._backlight = Backlight.find(config.backlight, config.brightness_percent)
+        if self._backlight is not None:
+            self._backlight.set("on")  # a kiosk killed while blank must not stay dark
         self.quit_requested = False
         # The daemon's window keyboard (kiosk.scanner.WindowKeyboard) gets key events here.
         self.on_key: Callable[[Any], None] | None = None
@@ -130,7 +134,7 @@ class Display:
         self._pump()
         self._state = state
         self._shown_at = now
-        self._power = "on"
+        self._wake()
         self._render(now)
 
     def tick(self, now: float | None = None) -> float | None:
@@ -167,8 +171,10 @@ class Display:
         return min(deadlines) if deadlines else None
 
     def close(self) -> None:
+        """Close the window, leaving the panel lit for whatever shows next."""
         import pygame.display
 
+        self._wake()
         pygame.display.quit()
 
     def __enter__(self) -> Display:
@@ -221,10 +227,14 @@ class Display:
         pygame.display.update(rects)
 
     def _dim(self) -> None:
+        """Dim the idle screen: with the backlight where there is one, else by painting."""
         import pygame
         import pygame.display
 
         self._power = "dim"
+        if self._backlight is not None and self._backlight.set("dim"):
+            logger.debug("idle screen dimmed (backlight)")
+            return
         shade = pygame.Surface(self.size, pygame.SRCALPHA)
         shade.fill((0, 0, 0, 170))
         self._screen.blit(shade, (0, 0))
@@ -237,7 +247,14 @@ class Display:
         self._power = "blank"
         self._screen.fill((0, 0, 0))
         pygame.display.flip()
+        if self._backlight is not None:
+            self._backlight.set("blank")
         logger.debug("idle screen blanked")
+
+    def _wake(self) -> None:
+        if self._power != "on" and self._backlight is not None:
+            self._backlight.set("on")
+        self._power = "on"
 
     def _pump(self) -> None:
         import pygame
