@@ -12,6 +12,15 @@ logger = logging.getLogger(__name__)
 
 #: How often a missing device is looked for again.
 RETRY_S = 1.0
+#: How long a reader blocks on an idle device. It bounds how soon stop() returns, and
+#: keeps an idle kiosk's readers at two wake-ups a second instead of forty.
+IDLE_WAIT_S = 0.5
+
+
+def poll_interval(inter_key_timeout_s: float) -> float:
+    """How long a reader blocks while a partial scan waits for its inter-key timeout:
+    a fraction of it, so an unterminated scan ends close to the timeout."""
+    return min(0.05, max(0.005, inter_key_timeout_s / 2))
 
 
 class ReaderThread:

@@ -27,7 +27,7 @@ from typing import Protocol
 from evdev import InputEvent
 from evdev import ecodes as e
 
-from kiosk.scanner._base import RETRY_S, ReaderThread
+from kiosk.scanner._base import IDLE_WAIT_S, RETRY_S, ReaderThread, poll_interval
 from kiosk.scanner.hid import Dropped, HidDecoder
 from kiosk.scanner.scan import OnScan, OnStatus, printable
 
@@ -110,7 +110,7 @@ class EvdevReader(ReaderThread):
         self._layout = layout
         self._name_pattern = name_pattern
         self._timeout_s = inter_key_timeout_ms / 1000
-        self._poll_s = min(0.05, max(0.005, self._timeout_s / 2))
+        self._poll_s = poll_interval(self._timeout_s)
         self._open_device = open_device
         self._list_devices = list_devices
         self._dev: InputDeviceLike | None = None
@@ -136,7 +136,8 @@ class EvdevReader(ReaderThread):
         self._close()
 
     def _read_once(self, dev: InputDeviceLike) -> None:
-        ready, _, _ = select.select([dev], [], [], self._poll_s)
+        wait = self._poll_s if self._decoder.pending else IDLE_WAIT_S
+        ready, _, _ = select.select([dev], [], [], wait)
         if not ready:
             for scan in self._decoder.flush(time.monotonic()):
                 self._emit(scan)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from kiosk.scanner._base import RETRY_S, ReaderThread
+from kiosk.scanner._base import IDLE_WAIT_S, RETRY_S, ReaderThread, poll_interval
 from kiosk.scanner.scan import MAX_SCAN_CHARS, OnScan, OnStatus, Scan
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ class SerialPort(Protocol):
 
     @property
     def in_waiting(self) -> int: ...
+
+    timeout: float | None
 
     def read(self, size: int = 1) -> bytes: ...
 
@@ -135,9 +137,9 @@ class SerialReader(ReaderThread):
         self._path = port
         self._baudrate = baudrate
         timeout_s = inter_key_timeout_ms / 1000
-        # The read timeout bounds how late an unterminated frame is flushed and how long
-        # stop() can take; a fraction of the inter-byte timeout keeps both small.
-        self._poll_s = min(0.05, max(0.005, timeout_s / 2))
+        # The read timeout: short while a frame waits for its inter-byte timeout, so it
+        # is flushed on time; IDLE_WAIT_S otherwise (it bounds how long stop() takes).
+        self._poll_s = poll_interval(timeout_s)
         self._framer = SerialFramer(self._source, timeout_s, strip_prefix, strip_suffix)
         self._opener = opener or self._open_pyserial
         self._port: SerialPort | None = None
@@ -146,7 +148,7 @@ class SerialReader(ReaderThread):
         import serial  # imported here: nothing touches a device at import time
 
         port: SerialPort = serial.serial_for_url(
-            self._path, baudrate=self._baudrate, timeout=self._poll_s, exclusive=True
+            self._path, baudrate=self._baudrate, timeout=IDLE_WAIT_S, exclusive=True
         )
         return port
 
@@ -164,6 +166,9 @@ class SerialReader(ReaderThread):
                     continue
                 self._set_status(True, f"{self._path} at {self._baudrate} baud")
             try:
+                wait = self._poll_s if self._framer.pending else IDLE_WAIT_S
+                if self._port.timeout != wait:
+                    self._port.timeout = wait
                 data = self._port.read(max(1, self._port.in_waiting))
             except errors as exc:
                 self._close()

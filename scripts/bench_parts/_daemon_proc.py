@@ -139,10 +139,10 @@ class DaemonRun:
 
     def start(self, timeout: float = 30.0) -> float:
         """Start the process; seconds from exec to READY=1 on the notify socket."""
-        since = time.time() - 2
         t0 = time.monotonic()
         self.kiosk.start()
-        self.journal = JournalFollower(self.pid, since)
+        # PIDs are reused and the journal keeps earlier runs: read from this start on.
+        self.journal = JournalFollower(self.pid, self.kiosk.started_us / 1e6)
         while not any(line.startswith("READY=1") for line in self.kiosk.notify.lines()):
             if not self.kiosk.alive() or time.monotonic() - t0 > timeout:
                 raise RuntimeError(f"kiosk not ready: {self.kiosk.stderr()[-2000:]}")
@@ -175,13 +175,14 @@ class DaemonRun:
         The ground truth: the polled reader now and then misses an entry that journald
         was appending at the moment it looked (about 1 in 600 here)."""
         match = [f"BARCODE={code}"] if code else []
+        started_us = self.kiosk.started_us
         out = subprocess.run(
-            ["journalctl", "-o", "json", "--no-pager", f"--since=@{self.started_us // 10**6 - 1}",
+            ["journalctl", "-o", "json", "--no-pager", f"--since=@{started_us // 10**6 - 1}",
              f"_PID={self.pid}", "KIOSK_EVENT=scan", *match],
             capture_output=True, text=True, check=False).stdout
         entries = (json.loads(line) for line in out.splitlines() if line.strip())
         # PIDs are reused; the journal keeps earlier runs: only this daemon's entries.
-        return [e for e in entries if int(e["__REALTIME_TIMESTAMP"]) >= self.started_us]
+        return [e for e in entries if int(e["__REALTIME_TIMESTAMP"]) >= started_us]
 
     def scan(self, code: str, timeout: float = 15.0) -> tuple[Entry | None, bool]:
         """Send `code`, wait for its scan event: (event or None, whether the reader saw it)."""
