@@ -38,6 +38,7 @@ from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
 from kiosk.errors import ConfigError, StoreError
 from kiosk.journal import event
 from kiosk.lookup import Lookups
+from kiosk.memory import pin_mmap_threshold
 from kiosk.notify import Notifier
 from kiosk.present import (
     Health,
@@ -419,6 +420,7 @@ class Daemon:
 
 def run(config_path: Path) -> int:
     """Load the configuration and run the daemon; the exit code for systemd."""
+    pin_mmap_threshold()  # before the first image is decoded
     try:
         cfg = config_mod.load(config_path)
     except ConfigError as exc:
