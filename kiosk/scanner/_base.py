@@ -17,9 +17,12 @@ RETRY_S = 1.0
 IDLE_WAIT_S = 0.5
 
 
-def poll_interval(inter_key_timeout_s: float) -> float:
-    """How long a reader blocks while a partial scan waits for its inter-key timeout:
-    a fraction of it, so an unterminated scan ends close to the timeout."""
+def read_wait(inter_key_timeout_s: float, partial: bool) -> float:
+    """How long a reader may block on its device: while a partial scan waits for its
+    inter-key timeout, a fraction of that timeout (so the scan ends close to it); on an
+    idle device, IDLE_WAIT_S."""
+    if not partial:
+        return IDLE_WAIT_S
     return min(0.05, max(0.005, inter_key_timeout_s / 2))
 
 

@@ -27,7 +27,7 @@ from typing import Protocol
 from evdev import InputEvent
 from evdev import ecodes as e
 
-from kiosk.scanner._base import IDLE_WAIT_S, RETRY_S, ReaderThread, poll_interval
+from kiosk.scanner._base import RETRY_S, ReaderThread, read_wait
 from kiosk.scanner.hid import Dropped, HidDecoder
 from kiosk.scanner.scan import OnScan, OnStatus, printable
 
@@ -110,7 +110,6 @@ class EvdevReader(ReaderThread):
         self._layout = layout
         self._name_pattern = name_pattern
         self._timeout_s = inter_key_timeout_ms / 1000
-        self._poll_s = poll_interval(self._timeout_s)
         self._open_device = open_device
         self._list_devices = list_devices
         self._dev: InputDeviceLike | None = None
@@ -136,7 +135,7 @@ class EvdevReader(ReaderThread):
         self._close()
 
     def _read_once(self, dev: InputDeviceLike) -> None:
-        wait = self._poll_s if self._decoder.pending else IDLE_WAIT_S
+        wait = read_wait(self._timeout_s, self._decoder.pending)
         ready, _, _ = select.select([dev], [], [], wait)
         if not ready:
             for scan in self._decoder.flush(time.monotonic()):

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from kiosk.scanner._base import IDLE_WAIT_S, RETRY_S, ReaderThread, poll_interval
+from kiosk.scanner._base import IDLE_WAIT_S, RETRY_S, ReaderThread, read_wait
 from kiosk.scanner.scan import MAX_SCAN_CHARS, OnScan, OnStatus, Scan
 
 logger = logging.getLogger(__name__)
@@ -136,11 +136,8 @@ class SerialReader(ReaderThread):
         super().__init__(f"serial:{port}", on_scan, on_status, retry_s)
         self._path = port
         self._baudrate = baudrate
-        timeout_s = inter_key_timeout_ms / 1000
-        # The read timeout: short while a frame waits for its inter-byte timeout, so it
-        # is flushed on time; IDLE_WAIT_S otherwise (it bounds how long stop() takes).
-        self._poll_s = poll_interval(timeout_s)
-        self._framer = SerialFramer(self._source, timeout_s, strip_prefix, strip_suffix)
+        self._timeout_s = inter_key_timeout_ms / 1000
+        self._framer = SerialFramer(self._source, self._timeout_s, strip_prefix, strip_suffix)
         self._opener = opener or self._open_pyserial
         self._port: SerialPort | None = None
 
@@ -166,7 +163,7 @@ class SerialReader(ReaderThread):
                     continue
                 self._set_status(True, f"{self._path} at {self._baudrate} baud")
             try:
-                wait = self._poll_s if self._framer.pending else IDLE_WAIT_S
+                wait = read_wait(self._timeout_s, self._framer.pending)
                 if self._port.timeout != wait:
                     self._port.timeout = wait
                 data = self._port.read(max(1, self._port.in_waiting))
