@@ -67,3 +67,11 @@ def _pairwise(items: list[tuple[Box, str]], verb: str) -> list[str]:
             if a.overlaps(b):
                 out.append(f"{na} {a} {verb} {nb} {b}")
     return out
+
+
+def pixel(x: int, y: int) -> tuple[int, int, int]:
+    """The colour on the open window at (x, y)."""
+    import pygame.display
+
+    c = pygame.display.get_surface().get_at((x, y))
+    return (c.r, c.g, c.b)

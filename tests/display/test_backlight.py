@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import pygame
 import pytest
 
 from kiosk.config import DisplayConfig
@@ -15,6 +14,7 @@ from kiosk.display import Card, Display, Idle
 from kiosk.display.backlight import Backlight
 from kiosk.display.theme import PALETTE
 from kiosk.product import Product
+from tests.display.checks import pixel
 from tests.display.samples import CEREAL
 
 
@@ -89,11 +89,6 @@ def test_a_backlight_it_may_not_write_is_reported_once_then_left_alone(
     assert len(warnings) == 1 and "painting only" in warnings[0].getMessage()
 
 
-def _pixel(x: int, y: int) -> tuple[int, int, int]:
-    c = pygame.display.get_surface().get_at((x, y))
-    return (c.r, c.g, c.b)
-
-
 def _display(backlight: str) -> Display:
     return Display(DisplayConfig(fullscreen=False, size=[800, 480], dim_after_s=60,
                                  blank_after_s=120, backlight=backlight), now=1000.0)
@@ -105,16 +100,16 @@ def test_the_display_drives_the_backlight_with_the_idle_screen(tmp_path: Path) -
     try:
         assert read(path) == ("255", "0")  # lit at start, though left dark before
         display.show(Idle("Shop"), now=3000.0)
-        lit = _pixel(5, 5)
+        lit = pixel(5, 5)
         display.tick(3061.0)
         assert read(path) == ("76", "0")
-        assert _pixel(5, 5) == lit  # the backlight dims; the picture is not darkened too
+        assert pixel(5, 5) == lit  # the backlight dims; the picture is not darkened too
         display.tick(3121.0)
         assert read(path) == ("76", "4")
-        assert _pixel(5, 5) == (0, 0, 0)
+        assert pixel(5, 5) == (0, 0, 0)
         display.show(Card(Product.from_api(CEREAL)), now=3122.0)  # a scan wakes it at once
         assert read(path) == ("255", "0")
-        assert _pixel(5, 5) == PALETTE.bg
+        assert pixel(5, 5) == PALETTE.bg
         display.show(Idle("Shop"), now=4000.0)
         display.tick(4121.0)
         assert read(path)[1] == "4"
@@ -130,8 +125,8 @@ def test_without_a_writable_backlight_the_display_dims_by_painting(tmp_path: Pat
     display = _display(str(path))
     try:
         display.show(Idle("Shop"), now=3000.0)
-        lit = _pixel(5, 5)
+        lit = pixel(5, 5)
         display.tick(3061.0)
-        assert sum(_pixel(5, 5)) < sum(lit)
+        assert sum(pixel(5, 5)) < sum(lit)
     finally:
         display.close()

@@ -14,6 +14,7 @@ from kiosk.display.commands import Arrow, Box, Fill
 from kiosk.display.layout import card_image_box
 from kiosk.display.theme import KOSHER_COLORS, PALETTE
 from kiosk.product import Product
+from tests.display.checks import pixel
 from tests.display.samples import CEREAL, edge_cases
 
 
@@ -33,11 +34,6 @@ def display() -> Iterator[Display]:
     d.close()
 
 
-def _pixel(d: Display, x: int, y: int) -> tuple[int, int, int]:
-    c = pygame.display.get_surface().get_at((x, y))
-    return (c.r, c.g, c.b)
-
-
 def _close(a: tuple[int, int, int], b: tuple[int, int, int], tol: int = 12) -> bool:
     return all(abs(x - y) <= tol for x, y in zip(a, b, strict=True))
 
@@ -48,21 +44,21 @@ def test_card_image_is_painted_in_its_box(display: Display) -> None:
     display.show(Card(Product.from_api(CEREAL), image), now=1001.0)
     box = card_image_box(display.size, "shopper")
     cx, cy = box.x + box.w // 2, box.y + box.h // 2
-    assert _close(_pixel(display, cx, cy), (200, 30, 30))
+    assert _close(pixel(cx, cy), (200, 30, 30))
     # The image is taller than wide: fitted by height, so the box's left edge stays panel.
-    assert _close(_pixel(display, box.x + 2, cy), PALETTE.panel)
+    assert _close(pixel(box.x + 2, cy), PALETTE.panel)
 
 
 def test_placeholder_instead_of_a_missing_image(display: Display) -> None:
     display.show(Card(Product.from_api(CEREAL), None), now=1001.0)
     box = card_image_box(display.size, "shopper")
-    assert _close(_pixel(display, box.x + box.w // 8, box.y + box.h // 2), PALETTE.placeholder)
+    assert _close(pixel(box.x + box.w // 8, box.y + box.h // 2), PALETTE.placeholder)
 
 
 def test_unusable_image_bytes_fall_back_to_the_placeholder(display: Display) -> None:
     display.show(Card(Product.from_api(CEREAL), b"\xff\xd8 not really a jpeg"), now=1001.0)
     box = card_image_box(display.size, "shopper")
-    assert _close(_pixel(display, box.x + box.w // 8, box.y + box.h // 2), PALETTE.placeholder)
+    assert _close(pixel(box.x + box.w // 8, box.y + box.h // 2), PALETTE.placeholder)
 
 
 @pytest.mark.parametrize("kind", ["dairy", "meat", "pareve", None])
@@ -75,7 +71,7 @@ def test_hechsher_badge_has_its_kashrus_colour(display: Display, kind: str | Non
               if isinstance(c, Fill) and c.role == f"hechsher:{kind or 'unknown'}"]
     assert len(badges) == 1
     b = badges[0].box
-    assert _pixel(display, b.x + b.w // 2, b.y + 1) == KOSHER_COLORS[kind]
+    assert pixel(b.x + b.w // 2, b.y + 1) == KOSHER_COLORS[kind]
 
 
 def _arrow_width(d: Display, box: Box, direction: str, frac: float) -> int:
@@ -90,7 +86,7 @@ def _arrow_width(d: Display, box: Box, direction: str, frac: float) -> int:
             x, y = box.x + round(frac * (box.w - 1)), box.y + k
         else:
             x, y = box.right - 1 - round(frac * (box.w - 1)), box.y + k
-        if _pixel(d, x, y) != PALETTE.idle_bg:
+        if pixel(x, y) != PALETTE.idle_bg:
             count += 1
     return count
 
@@ -120,13 +116,13 @@ def test_idle_animates_at_a_few_frames_per_second_then_dims_and_blanks(
     display.show(Idle("Shop"), now=3000.0)
     first = display.tick(3000.0)
     assert first is not None and 3000.0 < first <= 3000.5
-    bg = _pixel(display, 5, 5)
+    bg = pixel(5, 5)
     assert display.tick(3061.0) == pytest.approx(3120.0)  # dimmed; next: blank
-    assert sum(_pixel(display, 5, 5)) < sum(bg)
+    assert sum(pixel(5, 5)) < sum(bg)
     assert display.tick(3121.0) is None  # blank: nothing to do until a scan
-    assert _pixel(display, 5, 5) == (0, 0, 0)
+    assert pixel(5, 5) == (0, 0, 0)
     display.show(Card(Product.from_api(CEREAL)), now=3122.0)  # a scan wakes it at once
-    assert _pixel(display, 5, 5) == PALETTE.bg
+    assert pixel(5, 5) == PALETTE.bg
 
 
 def test_persistent_screens_have_no_timeout(display: Display) -> None:
@@ -142,6 +138,6 @@ def test_staff_status_bar_repaints_on_status_change() -> None:
         assert d._layout is not None
         (dot,) = [c for c in d._layout.commands if c.role == "status:online:dot"]
         b = dot.box
-        assert _pixel(d, b.x + b.w // 2, b.y + b.h // 2) == PALETTE.bad
+        assert pixel(b.x + b.w // 2, b.y + b.h // 2) == PALETTE.bad
     finally:
         d.close()

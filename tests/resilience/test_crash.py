@@ -14,6 +14,7 @@ from tests.e2e.harness import Kiosk, PtyScanner
 from tests.resilience.util import (
     Figures,
     Fleet,
+    charged_lookups,
     crash,
     double_charges,
     is_resolved,
@@ -67,12 +68,6 @@ def test_queued_offline_killed_restarted_then_resolved_exactly_once(
     case.lost = len(after.lost(codes))
     case.double_charges = double_charges(sandbox, codes)
     assert after.queued == set() and after.cached == set(codes)
-
-
-def charged_lookups(sandbox: Sandbox) -> list[str]:
-    """Barcodes of the charged product lookups, in the order the API charged them."""
-    return [e.barcode for e in sandbox.ledger if e.method == "GET" and e.credits > 0
-            and e.barcode and e.path.endswith(f"/products/{e.barcode}")]
 
 
 def crash_mid_lookup(k: Kiosk, sandbox: Sandbox) -> str:

@@ -118,10 +118,16 @@ def products(sandbox: Sandbox, n: int, exclude: Iterable[str] = ()) -> list[str]
     return found
 
 
+def charged_lookups(sandbox: Sandbox) -> list[str]:
+    """Barcodes of the charged product lookups, in the order the API charged them (image
+    downloads and redirects are not lookups)."""
+    return [e.barcode for e in sandbox.ledger if e.method == "GET" and e.credits > 0
+            and e.barcode and e.path.endswith(f"/products/{e.barcode}")]
+
+
 def lookups(sandbox: Sandbox, barcode: str) -> int:
-    """Charged product lookups of `barcode` (the image download is not counted)."""
-    return sum(1 for e in sandbox.ledger if e.method == "GET" and e.credits > 0
-               and e.path.endswith(f"/products/{barcode}"))
+    """Charged product lookups of `barcode`."""
+    return charged_lookups(sandbox).count(barcode)
 
 
 def product_requests(sandbox: Sandbox) -> int:
