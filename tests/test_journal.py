@@ -75,8 +75,9 @@ def test_a_socket_file_left_by_a_dead_journald_does_not_count(tmp_path: Path) ->
 
 
 def test_records_go_to_stderr_while_journald_refuses(capsys: pytest.CaptureFixture[str]) -> None:
-    if not journal_answers():
-        pytest.skip("needs systemd-python's JournalHandler with a journal to pick it")
+    reason = journald.ensure_journald()
+    if reason:
+        pytest.skip(f"needs systemd-python's JournalHandler with a journal to pick it: {reason}")
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     try:
