@@ -107,7 +107,8 @@ def test_every_outcome_the_notify_protocol_and_an_orderly_stop(
              str(kiosk.config)], capture_output=True, text=True, cwd=ROOT, timeout=60,
             check=True)
         data = json.loads(status.stdout)
-        settled = data["scanner"] == {link: "connected"} and data["online"]
+        settled = (data["scanner"] == {link: "connected"} and data["online"]
+                   and data["credits_remaining"] == pytest.approx(500 - sandbox.credits_spent()))
         if settled or time.monotonic() > deadline:
             break
         time.sleep(0.3)

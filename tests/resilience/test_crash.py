@@ -134,6 +134,11 @@ def test_sigkill_at_random_moments_during_a_20_item_drain(
     case.double_charges = double_charges(sandbox, codes)
     assert case.lost == 0 and after.cached == set(codes)
     assert in_flight  # the costly window was hit, not only hoped for
-    assert all(lookups(sandbox, c) == 2 for c in in_flight)  # the crash cost one lookup
-    assert all(1 <= lookups(sandbox, c) <= 2 for c in codes)
+    assert all(lookups(sandbox, c) >= 2 for c in in_flight)  # the crash cost a lookup
+    # The promise: a cut costs at most one repeated lookup. A random cut may land in the
+    # charge-to-commit window of the very item a deliberate one left at the head of the
+    # queue, so one code may be bought three times; the total is what is bounded.
+    extra = sum(lookups(sandbox, c) - 1 for c in codes)
+    assert all(lookups(sandbox, c) >= 1 for c in codes)
+    assert len(in_flight) <= extra <= case.crashes
     assert len(in_flight) <= case.double_charges <= case.crashes
