@@ -31,7 +31,7 @@ from types import FrameType
 from typing import Any
 
 from kiosk import config as config_mod
-from kiosk.api import client_for, make_http_client
+from kiosk.api import client_for, describe_route, make_http_client
 from kiosk.api.errors import ApiError, CredentialsRefused, InsufficientCredits, TransportError
 from kiosk.config import Config
 from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
@@ -146,8 +146,8 @@ class Daemon:
             self._probe(force=True)
             self.notifier.ready(status_line(self.health))
             self.ready.set()
-            logger.info("kiosk ready: %s mode, %dx%d, API %s", self.display.mode,
-                        *self.display.size, cfg.api.base_url)
+            logger.info("kiosk ready: %s mode, %dx%d, API %s %s", self.display.mode,
+                        *self.display.size, cfg.api.base_url, describe_route(cfg.api))
             self._loop()
             self.notifier.stopping()
             logger.info("stopping: finishing the current lookup, saving waiting scans")

@@ -35,8 +35,10 @@ __all__ = [
     "ScannerConfig",
     "Secret",
     "StorageConfig",
+    "base_url_problem",
     "is_loopback_host",
     "load",
+    "mask_url",
     "resolve_api_key",
     "resolve_client_id",
 ]
@@ -70,6 +72,13 @@ class ApiConfig:
     )
     low_balance_warning: float = _opt(
         50.0, "warn once when credits remaining fall below this", min=0
+    )
+    ca_file: Path | None = _opt(
+        None, "extra CA certificate(s) to trust, PEM, besides the system's /etc/ssl/certs"
+    )
+    proxy: str = _opt(
+        "", "HTTP(S) proxy URL, credentials allowed (never printed); empty: HTTPS_PROXY / "
+        "NO_PROXY from the environment, else direct"
     )
 
 
@@ -319,14 +328,20 @@ def _convert(tp: Any, value: Any, where: str, base_dir: Path | None, problems: l
 
 
 def _check_semantics(cfg: Config, source: str, problems: list[str]) -> None:
-    url = urllib.parse.urlsplit(cfg.api.base_url)
-    if url.scheme not in ("https", "http") or not url.hostname:
-        problems.append(f"{source}: api.base_url: {cfg.api.base_url!r} is not an http(s) URL")
-    elif url.scheme == "http" and not is_loopback_host(url.hostname):
-        problems.append(
-            f"{source}: api.base_url: plain http:// is allowed only for a loopback host "
-            f"(got {url.hostname!r}); use https://"
-        )
+    base_url = base_url_problem(cfg.api.base_url)
+    if base_url is not None:
+        problems.append(f"{source}: api.base_url: {base_url}")
+    if cfg.api.proxy:
+        proxy = urllib.parse.urlsplit(cfg.api.proxy)
+        try:
+            port_ok = proxy.port is None or proxy.port > 0
+        except ValueError:
+            port_ok = False
+        if proxy.scheme not in ("http", "https") or not proxy.hostname or not port_ok:
+            problems.append(f"{source}: api.proxy: {mask_url(cfg.api.proxy)!r} is not an "
+                            "http:// or https:// URL with a host")
+    if cfg.api.ca_file is not None and not cfg.api.ca_file.is_file():
+        problems.append(f"{source}: api.ca_file: {cfg.api.ca_file}: no such file")
     size = cfg.display.size
     if len(size) != 2:
         problems.append(f"{source}: display.size: expected [width, height], got {size!r}")
@@ -346,6 +361,27 @@ def _check_semantics(cfg: Config, source: str, problems: list[str]) -> None:
             re.compile(cfg.scanner.name_pattern)
         except re.error as exc:
             problems.append(f"{source}: scanner.name_pattern: invalid regular expression: {exc}")
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why `url` cannot be the API's base URL: it must be https://, http:// only on loopback."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return f"{url!r} is not an http(s) URL"
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        return (f"plain http:// is allowed only for a loopback host (got {parts.hostname!r}); "
+                "use https://")
+    return None
+
+
+def mask_url(url: str) -> str:
+    """`url` with its password (a proxy's credentials) replaced by ****, for any output."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:****@{host}"))
 
 
 def is_loopback_host(host: str) -> bool:

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         key_file.chmod(0o600)
         cfg = Config(
             api=ApiConfig(base_url=sandbox.base_url, client_id=sandbox.client_id,
-                          api_key_file=key_file),
+                          api_key_file=key_file, ca_file=sandbox.ca_file),
             scanner=ScannerConfig(),
             display=DisplayConfig(mode=args.mode, fullscreen=False, size=[width, height],
                                   store_name="Kiosk demo", card_seconds=8.0),

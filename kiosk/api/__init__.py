@@ -1,7 +1,7 @@
 """The only code that talks to Retail Digitals: tokens, the cheapest lookup, the image."""
 
 from kiosk.api.auth import TokenAuth
-from kiosk.api.client import ApiClient, LookupResult, client_for, make_http_client
+from kiosk.api.client import ApiClient, LookupResult, client_for
 from kiosk.api.errors import (
     ApiError,
     BadRequest,
@@ -9,13 +9,16 @@ from kiosk.api.errors import (
     InsufficientCredits,
     NotFound,
     PermanentError,
+    ProxyRefused,
     RateLimited,
     RetryableError,
     ServerError,
     TransportError,
+    UntrustedCertificate,
 )
 from kiosk.api.pricing import Pricing
 from kiosk.api.tokens import RefreshTokenFile
+from kiosk.api.transport import describe_route, make_http_client, trust_context
 
 __all__ = [
     "ApiClient",
@@ -27,12 +30,16 @@ __all__ = [
     "NotFound",
     "PermanentError",
     "Pricing",
+    "ProxyRefused",
     "RateLimited",
     "RefreshTokenFile",
     "RetryableError",
     "ServerError",
     "TokenAuth",
     "TransportError",
+    "UntrustedCertificate",
     "client_for",
+    "describe_route",
     "make_http_client",
+    "trust_context",
 ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import random
+import ssl
 import threading
 import time
 import urllib.parse
@@ -26,25 +27,25 @@ from typing import Any, TypeVar
 
 import httpx
 
-from kiosk import __version__
 from kiosk import config as config_mod
 from kiosk.api.auth import TokenAuth
 from kiosk.api.backoff import Backoff
 from kiosk.api.errors import (
     ApiError,
+    ProxyRefused,
     RateLimited,
     ServerError,
     TransportError,
+    UntrustedCertificate,
 )
 from kiosk.api.images import image_kind
 from kiosk.api.pacing import Pacer
 from kiosk.api.pricing import Pricing
 from kiosk.api.responses import error_code, error_from_response, json_body, request_id
 from kiosk.api.tokens import RefreshTokenFile
-from kiosk.config import ApiConfig, Config, is_loopback_host
-from kiosk.errors import ConfigError
+from kiosk.config import Config, is_loopback_host
 
-__all__ = ["ApiClient", "LookupResult", "client_for", "make_http_client"]
+__all__ = ["ApiClient", "LookupResult", "client_for"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,27 +76,10 @@ class ClientState:
     last_error: str | None = None
     last_request_id: str | None = None
     low_balance_warned: bool = False
+    tls_warned: bool = False  # the "certificate not trusted" guidance was logged
     pricing: Pricing = field(default_factory=Pricing)
     pricing_read_at: float | None = None  # monotonic
     pricing_tried_at: float | None = None
-
-
-def make_http_client(cfg: ApiConfig) -> httpx.Client:
-    """The one httpx client: verified TLS, bounded timeouts, no automatic redirects."""
-    url = urllib.parse.urlsplit(cfg.base_url)
-    loopback = is_loopback_host(url.hostname or "")
-    if url.scheme != "https" and not (url.scheme == "http" and loopback):
-        raise ConfigError(
-            [f"api.base_url: {cfg.base_url!r} must be https:// (http:// only for loopback)"])
-    timeout = httpx.Timeout(
-        connect=cfg.connect_timeout_s, read=cfg.read_timeout_s, write=cfg.read_timeout_s,
-        pool=cfg.connect_timeout_s,
-    )
-    return httpx.Client(
-        timeout=timeout, verify=True, follow_redirects=False, trust_env=False,
-        headers={"User-Agent": f"kiosk/{__version__}", "Accept": "application/json"},
-        limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
-    )
 
 
 def client_for(cfg: Config, http: httpx.Client) -> ApiClient:
@@ -210,7 +194,7 @@ class ApiClient:
         """(image, note, extra credits). A failed image never fails the lookup."""
         extra = 0.0
         try:
-            response = self._get_signed(url, deadline)
+            response = self._get_signed(barcode, url, deadline)
             if response.status_code in (403, 410):
                 logger.info("signed image URL for %s answered %d (%s); asking for a fresh one",
                             barcode, response.status_code, _code_or_status(response))
@@ -221,7 +205,7 @@ class ApiClient:
                 if not location:
                     return None, "redirect without Location", extra
                 target = urllib.parse.urljoin(str(fresh.url), location)
-                response = self._get_signed(target, deadline)
+                response = self._get_signed(barcode, target, deadline)
             if response.status_code != 200:
                 return None, f"image download answered {response.status_code}", extra
         except ApiError as exc:
@@ -235,14 +219,22 @@ class ApiClient:
             return None, "corrupt image", extra
         return data, "ok", extra
 
-    def _get_signed(self, url: str, deadline: float) -> httpx.Response:
-        # Signed URLs carry their own authority: no bearer token, no rate-limit slot.
+    def _get_signed(self, barcode: str, url: str, deadline: float) -> httpx.Response:
+        # Signed URLs carry their own authority: no bearer token (auth is given per API
+        # call, never to the client), no rate-limit slot. Only over https, so a photo
+        # cannot be swapped on the way; plain http only to a loopback sandbox.
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "https" and not (
+                parts.scheme == "http" and is_loopback_host(parts.hostname or "")):
+            raise TransportError(f"image URL for {barcode} is not https:// "
+                                 f"({parts.scheme or 'no scheme'}://{parts.hostname}); "
+                                 "not downloaded", code="insecure_image_url")
         try:
             return self._http.get(url, timeout=self._timeout(deadline))
         except httpx.TimeoutException as exc:
             raise TransportError(f"image download timed out ({type(exc).__name__})") from None
         except httpx.HTTPError as exc:
-            raise TransportError(f"image download failed ({type(exc).__name__})") from None
+            raise self._failed(_transport_error(exc, "image download")) from None
 
     # --- sending -------------------------------------------------------------------------
 
@@ -254,7 +246,7 @@ class ApiClient:
             try:
                 return call()
             except (TransportError, ServerError) as exc:
-                if exc.code == "connect":
+                if exc.code == "connect" or isinstance(exc, UntrustedCertificate | ProxyRefused):
                     raise
                 attempt += 1
                 wait = backoff.next_delay()
@@ -279,16 +271,13 @@ class ApiClient:
                 method, self._base + path, params=params, auth=self.auth,
                 timeout=self._timeout(deadline),
             )
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            # No connection at all: the network is down. Retrying at once rarely helps and
-            # would keep a shopper waiting for the "saved" screen.
-            no_link = TransportError(f"cannot reach the API ({type(exc).__name__})", code="connect")
-            raise self._failed(no_link) from None
         except httpx.TimeoutException as exc:
+            if isinstance(exc, httpx.ConnectTimeout):
+                raise self._failed(_no_link(exc)) from None
             timed_out = TransportError(f"{path}: timed out ({type(exc).__name__})")
             raise self._failed(timed_out) from None
         except httpx.HTTPError as exc:
-            raise self._failed(TransportError(f"{path}: {type(exc).__name__}")) from None
+            raise self._failed(_transport_error(exc, path)) from None
         except ApiError as exc:  # raised by the token flow: refused key, 5xx on refresh
             raise self._failed(exc) from None
         self.pacer.observe(response.headers)
@@ -312,6 +301,14 @@ class ApiClient:
     def _failed(self, error: ApiError) -> ApiError:
         with self._state_lock:
             self.state.last_error = _short(error)
+            warn = isinstance(error, UntrustedCertificate) and not self.state.tls_warned
+            self.state.tls_warned |= warn
+        if warn:
+            logger.error("%s. If this network inspects TLS, install its CA certificate: copy it "
+                         "to /usr/local/share/ca-certificates/<name>.crt, run "
+                         "`sudo update-ca-certificates`, then `sudo systemctl restart kiosk` "
+                         "(or name the file in api.ca_file). Scans are saved until then.",
+                         error)
         return error
 
     def _json(self, response: httpx.Response) -> dict[str, Any]:
@@ -335,6 +332,7 @@ class ApiClient:
         with self._state_lock:
             st = self.state
             st.last_request_id = request_id(response) or st.last_request_id
+            st.tls_warned = False  # an answer came through: TLS works again
             if response.status_code < 400:
                 st.last_error = None
             if not isinstance(remaining, int | float) or isinstance(remaining, bool):
@@ -347,6 +345,50 @@ class ApiClient:
             elif remaining >= self._low_balance and st.low_balance_warned:
                 st.low_balance_warned = False
                 logger.info("balance back above %.2f: %.2f credits", self._low_balance, remaining)
+
+
+def _transport_error(exc: httpx.HTTPError, what: str) -> TransportError:
+    """The typed error for an httpx failure below HTTP: no link, TLS refused, proxy
+    refused, or a connection that broke."""
+    verify = _cause(exc, ssl.SSLCertVerificationError)
+    if verify is not None:
+        detail = getattr(verify, "verify_message", None) or str(verify)
+        hint = ("; check the clock (timedatectl)"
+                if "not yet valid" in detail or "expired" in detail else "")
+        host = exc.request.url.host if _has_request(exc) else "the API"
+        return UntrustedCertificate(
+            f"certificate of {host} not trusted ({detail}{hint})", code="tls_untrusted")
+    if isinstance(exc, httpx.ProxyError):
+        return ProxyRefused(f"the proxy refused the connection ({exc})", code="proxy_refused")
+    if isinstance(exc, httpx.ConnectError):
+        return _no_link(exc)
+    return TransportError(f"{what}: {type(exc).__name__}")
+
+
+def _no_link(exc: httpx.HTTPError) -> TransportError:
+    # No connection at all: the network is down. Retrying at once rarely helps and would
+    # keep a shopper waiting for the "saved" screen.
+    return TransportError(f"cannot reach the API ({type(exc).__name__})", code="connect")
+
+
+def _cause(exc: BaseException, kind: type[ssl.SSLCertVerificationError]
+           ) -> ssl.SSLCertVerificationError | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _has_request(exc: httpx.HTTPError) -> bool:
+    try:
+        exc.request  # noqa: B018 - httpx raises RuntimeError when no request is attached
+    except RuntimeError:
+        return False
+    return True
 
 
 def _short(exc: BaseException) -> str:

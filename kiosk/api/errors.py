@@ -4,7 +4,9 @@ The tree (all under `kiosk.errors.ApiError`)::
 
     ApiError
     ├── RetryableError           try again later; the scan is queued
-    │   ├── TransportError       connect/read timeout, reset, DNS, TLS
+    │   ├── TransportError       connect/read timeout, reset, DNS
+    │   │   ├── UntrustedCertificate  the certificate did not verify (CA not installed, clock)
+    │   │   └── ProxyRefused     the proxy answered CONNECT with an error (407, 403, ...)
     │   ├── ServerError          5xx, or a body that is not the JSON we expect
     │   ├── RateLimited          429; `retry_after` seconds
     │   ├── InsufficientCredits  402; staff must top up, the scan is kept for later
@@ -30,10 +32,12 @@ __all__ = [
     "InsufficientCredits",
     "NotFound",
     "PermanentError",
+    "ProxyRefused",
     "RateLimited",
     "RetryableError",
     "ServerError",
     "TransportError",
+    "UntrustedCertificate",
 ]
 
 
@@ -47,6 +51,24 @@ class TransportError(RetryableError):
     @property
     def reason(self) -> str:
         return "network"
+
+
+class UntrustedCertificate(TransportError):
+    """TLS verification failed: a TLS-inspecting proxy whose CA is not installed, a wrong
+    `api.ca_file`, or a clock so far off that the certificate looks expired. Retrying at
+    once cannot help; the admin must act, so the message says what to do."""
+
+    @property
+    def reason(self) -> str:
+        return "tls_untrusted"
+
+
+class ProxyRefused(TransportError):
+    """The configured proxy refused to open the tunnel (bad credentials, a blocked host)."""
+
+    @property
+    def reason(self) -> str:
+        return "proxy_refused"
 
 
 class ServerError(RetryableError):

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import signal
 import sys
+import tempfile
 import threading
+from pathlib import Path
 from types import FrameType
 
+from kiosk.config import is_loopback_host
 from kiosk.sandbox import faults as faults_mod
 from kiosk.sandbox.sandbox import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, Sandbox
 
@@ -37,6 +41,16 @@ def _fault_spec(text: str) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8700, help="TCP port (0: any free port)")
+    parser.add_argument("--http", action="store_true",
+                        help="plain HTTP instead of HTTPS (loopback only, as the kiosk "
+                             "accepts http:// only for a loopback API)")
+    parser.add_argument("--tls-dir", type=Path, metavar="DIR",
+                        help="where the CA and server certificate are written (default: a "
+                             "new temporary directory, printed at start)")
+    parser.add_argument("--san", action="append", default=[], metavar="NAME",
+                        help="another host name or IP clients use to reach the sandbox "
+                             "(repeatable; the loopback names and --host are always in "
+                             "the certificate)")
     parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID, help="accepted client id")
     parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="accepted API key")
     parser.add_argument("--balance", type=float, default=500.0, help="starting credits")
@@ -49,9 +63,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM; 0 on an orderly stop."""
-    sandbox = Sandbox(host=args.host, port=args.port, client_id=args.client_id,
-                      api_key=args.api_key, balance=args.balance,
-                      access_ttl=args.access_ttl, rpm=args.rpm)
+    if args.http and not is_loopback_host(args.host):
+        sys.stderr.write(f"kiosk sandbox: --http is for a loopback --host only, not "
+                         f"{args.host!r}: the kiosk speaks plain HTTP to loopback only\n")
+        return 2
+    tls_dir, made_dir = args.tls_dir, False
+    if not args.http and tls_dir is None:
+        tls_dir, made_dir = Path(tempfile.mkdtemp(prefix="kiosk-sandbox-tls-")), True
+    try:
+        sandbox = Sandbox(host=args.host, port=args.port, client_id=args.client_id,
+                          api_key=args.api_key, balance=args.balance,
+                          access_ttl=args.access_ttl, rpm=args.rpm, tls=not args.http,
+                          tls_dir=tls_dir, names=args.san)
+    except ImportError as exc:
+        sys.stderr.write(f"kiosk sandbox: HTTPS needs the cryptography package ({exc}): "
+                         "pip install 'kiosk[sandbox]', or serve plain HTTP with --http\n")
+        return 1
     for spec in args.fault:
         kind, count, path, params = faults_mod.parse_fault_spec(spec)
         sandbox.faults.add(kind, count=count, path=path, **params)
@@ -75,14 +102,21 @@ def run(args: argparse.Namespace) -> int:
             f"  api key:   {sandbox.api_key}\n"
             f"  balance:   {sandbox.balance:g} credits\n"
             f"  products:  {len(sandbox.catalog)} (e.g. 017000161563, 000413000222)\n"
-            "Ctrl-C to stop.\n"
         )
+        if sandbox.tls_files is not None:
+            sys.stdout.write(
+                f"  CA:        {sandbox.tls_files.ca_cert} (trust it with api.ca_file, or "
+                "install it into /usr/local/share/ca-certificates/)\n"
+                f"  names:     {', '.join(sandbox.tls_files.names)}\n")
+        sys.stdout.write("Ctrl-C to stop.\n")
         sys.stdout.flush()
         stop.wait()
     finally:
         sandbox.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if made_dir:
+            shutil.rmtree(tls_dir, ignore_errors=True)  # its private key dies with it
     return 0
 
 

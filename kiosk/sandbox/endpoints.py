@@ -64,6 +64,7 @@ class Endpoints:
             status=0 if resp.drop else resp.status, credits=resp.charged,
             client_ip=req.client_ip, barcode=resp.barcode, time=self.s.clock.now(),
             error_code=resp.error_code, fault=resp.fault,
+            authorization="authorization" in req.headers,
         ))
         return resp
 
@@ -346,7 +347,7 @@ class Endpoints:
         expires = self.s.clock.now() + (-1.0 if expired else self.s.image_url_ttl)
         token = self.s.signer.sign(barcode, variant, ip, expires)
         host = req.headers.get("host") or "127.0.0.1"
-        return f"http://{host}{API_PREFIX}/image/{token}"
+        return f"{req.scheme}://{host}{API_PREFIX}/image/{token}"
 
     def _image(self, req: Request, args: dict[str, str]) -> Response:
         try:

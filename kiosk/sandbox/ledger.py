@@ -21,6 +21,7 @@ class LedgerEntry:
     time: float
     error_code: str | None = None
     fault: str | None = None
+    authorization: bool = False  # the request carried an Authorization header
 
 
 class Ledger:

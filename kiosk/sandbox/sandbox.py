@@ -1,16 +1,24 @@
 """The `Sandbox` object: start, stop and steer a local Retail Digitals API.
 
-Defaults (the README quotes them): client id `rd_client_sandbox`, API key
-`sk_test_sandbox_key`, 500.0 credits, access tokens living 3600 s, 60 requests a minute
-and 10,000 a day, signed image URLs living 900 s, rates 0.3 per scope, 1.0 per image,
-0.05 per HEAD, 1.0 per image redirect. The catalog is `build_catalog(seed)`.
+Defaults (the README quotes them): HTTPS with a CA made at start (`tls_files.ca_cert` is
+what a client must trust), client id `rd_client_sandbox`, API key `sk_test_sandbox_key`,
+500.0 credits, access tokens living 3600 s, 60 requests a minute and 10,000 a day, signed
+image URLs living 900 s, idle connections closed after 60 s, rates 0.3 per scope, 1.0 per
+image, 0.05 per HEAD, 1.0 per image redirect. The catalog is `build_catalog(seed)`.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
+import ssl
+import tempfile
 import threading
+import weakref
+from collections.abc import Iterable
+from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from kiosk.sandbox.catalog import DEFAULT_SEED, Product, build_catalog
 from kiosk.sandbox.endpoints import API_PREFIX, Endpoints
@@ -20,6 +28,9 @@ from kiosk.sandbox.ledger import LedgerEntry
 from kiosk.sandbox.ratelimit import RateLimiter
 from kiosk.sandbox.server import SandboxServer
 from kiosk.sandbox.state import Pricing, State, Wallet
+
+if TYPE_CHECKING:
+    from kiosk.sandbox.tls import TlsFiles
 
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_CLIENT_ID", "Sandbox"]
 
@@ -49,7 +60,14 @@ class Sandbox:
         seed: int = DEFAULT_SEED,
         image_url_ttl: float = 900.0,
         pricing: Pricing | None = None,
+        tls: bool = True,
+        tls_dir: Path | str | None = None,
+        names: Iterable[str] = (),
+        idle_timeout: float | None = 60.0,
     ) -> None:
+        """`tls_dir`: where the CA and server certificate go (default: a temporary
+        directory removed with the sandbox); `names`: host names and IPs clients use to
+        reach it besides the loopback ones and `host` (the certificate's SANs)."""
         catalog = build_catalog(seed)
         self._state = State(
             client_id=client_id, api_key=api_key, access_ttl=access_ttl, catalog=catalog,
@@ -58,6 +76,16 @@ class Sandbox:
         )
         self._endpoints = Endpoints(self._state)
         self._host, self._port = host, port
+        self._idle_timeout = idle_timeout
+        self.tls_files: TlsFiles | None = None
+        self._client_ctx: ssl.SSLContext | None = None
+        if tls:
+            from kiosk.sandbox.tls import make_certificates  # needs kiosk[sandbox]
+
+            if tls_dir is None:
+                tls_dir = tempfile.mkdtemp(prefix="kiosk-sandbox-tls-")
+                weakref.finalize(self, shutil.rmtree, tls_dir, True)
+            self.tls_files = make_certificates(tls_dir, [host, *names])
         self._server: SandboxServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -98,7 +126,9 @@ class Sandbox:
                 self._close()
 
     def _listen(self) -> None:
-        self._server = SandboxServer((self._host, self._port), self._endpoints)
+        tls = self.tls_files.server_context() if self.tls_files is not None else None
+        self._server = SandboxServer((self._host, self._port), self._endpoints, tls=tls,
+                                     idle_timeout=self._idle_timeout)
         self._port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.05},
@@ -127,9 +157,27 @@ class Sandbox:
         return self._port
 
     @property
+    def scheme(self) -> str:
+        return "https" if self.tls_files is not None else "http"
+
+    @property
     def base_url(self) -> str:
         host = "127.0.0.1" if self._host in ("", "0.0.0.0") else self._host
-        return f"http://{host}:{self._port}{API_PREFIX}"
+        return f"{self.scheme}://{host}:{self._port}{API_PREFIX}"
+
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        """What an httpx client needs to trust this sandbox (`verify=`): its CA only."""
+        if self.tls_files is None:
+            return True
+        if self._client_ctx is None:
+            self._client_ctx = self.tls_files.client_context()
+        return self._client_ctx
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The CA certificate a client must trust (None for plain HTTP)."""
+        return self.tls_files.ca_cert if self.tls_files is not None else None
 
     @property
     def client_id(self) -> str:
@@ -200,6 +248,18 @@ class Sandbox:
         self._state.tokens.expire_access(self._state.clock.now())
 
     # --- what happened --------------------------------------------------------------------
+
+    @property
+    def open_connections(self) -> int:
+        """Client connections whose handler has not finished (0 when offline)."""
+        server = self._server
+        return server.open_connections() if server is not None else 0
+
+    @property
+    def requests_in_flight(self) -> int:
+        """Requests read and not yet answered (a latency fault holds them here)."""
+        server = self._server
+        return server.requests_in_flight() if server is not None else 0
 
     @property
     def ledger(self) -> list[LedgerEntry]:

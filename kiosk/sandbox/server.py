@@ -1,14 +1,18 @@
 """HTTP/1.1 plumbing: parse a request into a `Request`, write a `Response`, nothing more.
 
 Keep-alive is on (HTTP/1.1, Content-Length always sent), as the production API behind its
-load balancer; open connections are tracked so that "going offline" or a restart really
-cuts the clients off instead of leaving half-alive keep-alive sockets behind.
+load balancer, and like that load balancer the server closes a connection that stayed
+idle for `idle_timeout` seconds. Open connections are tracked so that "going offline" or
+a restart really cuts the clients off instead of leaving half-alive keep-alive sockets
+behind. With a TLS context every connection is HTTPS; the handshake runs on the
+connection's own thread, so a slow or refusing client never holds up the others.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -31,11 +35,27 @@ class SandboxServer(ThreadingHTTPServer):
     allow_reuse_address = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], endpoints: Endpoints) -> None:
+    def __init__(
+        self, address: tuple[str, int], endpoints: Endpoints, *,
+        tls: ssl.SSLContext | None = None, idle_timeout: float | None = None,
+    ) -> None:
         self.endpoints = endpoints
+        self.tls = tls
+        self.idle_timeout = idle_timeout
         self._conn_lock = threading.Lock()
         self._connections: set[socket.socket] = set()
+        self._in_flight = 0
         super().__init__(address, _Handler)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls is not None else "http"
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        conn, address = super().get_request()
+        if self.tls is not None:
+            conn = self.tls.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        return conn, address
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._conn_lock:
@@ -48,11 +68,33 @@ class SandboxServer(ThreadingHTTPServer):
         super().shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hung up mid-answer (a killed kiosk, a timeout) is routine for a
-        server, not a traceback on stderr; anything else still is."""
-        if isinstance(sys.exc_info()[1], ConnectionError):
+        """A client that hung up mid-answer (a killed kiosk, a timeout) or refused our
+        certificate is routine for a server, not a traceback on stderr; anything else
+        still is."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | ssl.SSLError | TimeoutError):
+            logger.debug("client %s: %s", client_address[0], exc)
             return
         super().handle_error(request, client_address)
+
+    def open_connections(self) -> int:
+        """Connections accepted and not yet finished with (their handler still runs)."""
+        with self._conn_lock:
+            return len(self._connections)
+
+    def requests_in_flight(self) -> int:
+        """Requests read and not yet answered."""
+        with self._conn_lock:
+            return self._in_flight
+
+    def handle_request_now(self, req: Request) -> Response:
+        with self._conn_lock:
+            self._in_flight += 1
+        try:
+            return self.endpoints.handle(req)
+        finally:
+            with self._conn_lock:
+                self._in_flight -= 1
 
     def cut_connections(self) -> None:
         """Reset every open client connection (keep-alive ones included)."""
@@ -81,6 +123,15 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: SandboxServer
     server_version = "RetailDigitalsSandbox/1.0"
+
+    def setup(self) -> None:
+        super().setup()
+        # Every read waits at most this long: between two requests it is the idle timeout
+        # after which the server closes a keep-alive connection (handle_one_request ends
+        # the connection on the timeout).
+        self.connection.settimeout(self.server.idle_timeout)
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -113,8 +164,9 @@ class _Handler(BaseHTTPRequestHandler):
             client_ip=self.client_address[0],
             request_id=rid,
             raw_query=split.query,
+            scheme=self.server.scheme,
         )
-        resp = self.server.endpoints.handle(req)
+        resp = self.server.handle_request_now(req)
         if resp.drop:
             self.close_connection = True
             _reset(self.connection)

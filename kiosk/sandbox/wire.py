@@ -35,6 +35,7 @@ class Request:
     client_ip: str
     request_id: str
     raw_query: str = ""
+    scheme: str = "http"  # as the client reached us: signed URLs point back the same way
 
 
 @dataclass

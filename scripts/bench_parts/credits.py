@@ -97,7 +97,7 @@ def replay_kiosk(trace: list[TraceScan], workdir: Path) -> ClientRun:
     doubles = 0
     now = [0.0]
     with Sandbox(**UNBOUNDED) as sb:
-        cfg = ApiConfig(base_url=sb.base_url, client_id=sb.client_id)
+        cfg = ApiConfig(base_url=sb.base_url, client_id=sb.client_id, ca_file=sb.ca_file)
         store = Store.from_config(storage, clock=lambda: EPOCH + now[0])
         try:
             with make_http_client(cfg) as http:
@@ -139,7 +139,7 @@ def replay_naive(trace: list[TraceScan]) -> ClientRun:
     run_shown: set[str] = set()
     fresh = httpx.Limits(max_keepalive_connections=0)  # a new connection per call
     with Sandbox(**UNBOUNDED) as sb, httpx.Client(timeout=10.0, trust_env=False,
-                                                  limits=fresh) as http:
+                                                  limits=fresh, verify=sb.verify) as http:
         token = http.post(f"{sb.base_url}/auth/token",
                           json={"client_id": sb.client_id, "api_key": sb.api_key})
         token.raise_for_status()

@@ -20,8 +20,9 @@ from kiosk.api import (
     ServerError,
     TokenAuth,
     TransportError,
+    make_http_client,
 )
-from kiosk.config import Secret
+from kiosk.config import ApiConfig, Secret
 from kiosk.sandbox import Sandbox
 
 CLIENT_ID = "rd_client_test"
@@ -70,7 +71,8 @@ def client(sandbox: Sandbox, tmp_path: Path, key_file: Path, clock: Clock) -> It
 class make_client:
     def __init__(self, sandbox: Sandbox, tmp_path: Path, key_file: Path, clock: Clock,
                  **kw: object) -> None:
-        self.http = httpx.Client(timeout=5.0, follow_redirects=False)
+        self.http = make_http_client(ApiConfig(base_url=sandbox.base_url, ca_file=sandbox.ca_file,
+                                               read_timeout_s=5.0))
         auth = TokenAuth(sandbox.base_url, CLIENT_ID,
                          lambda: Secret(key_file.read_text().strip()),
                          RefreshTokenFile(tmp_path), clock=clock)
@@ -174,7 +176,8 @@ def test_refresh_tokens_rotate_and_the_old_one_dies(sandbox: Sandbox, client: Ap
     client.lookup(FISH)
     second = RefreshTokenFile(tmp_path).load()
     assert first and second and first != second
-    answer = httpx.post(sandbox.base_url + "/auth/refresh", json={"refresh_token": first})
+    answer = httpx.post(sandbox.base_url + "/auth/refresh", json={"refresh_token": first},
+                        verify=sandbox.verify)
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "invalid_refresh_token"
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth
-from kiosk.config import Secret
+from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth, make_http_client
+from kiosk.config import ApiConfig, Secret
 from kiosk.lookup import Lookups
 from kiosk.sandbox import Sandbox
 from kiosk.store import Store
@@ -34,7 +33,7 @@ def clock() -> FakeClock:
 def lookups(sandbox: Sandbox, tmp_path: Path, clock: FakeClock) -> Iterator[Lookups]:
     store = Store.open(tmp_path / "state", tmp_path / "cache", product_ttl_s=7 * 86400,
                        miss_ttl_s=3600, clock=clock)
-    with httpx.Client(timeout=5) as http:
+    with make_http_client(ApiConfig(base_url=sandbox.base_url, ca_file=sandbox.ca_file)) as http:
         auth = TokenAuth(sandbox.base_url, CLIENT_ID, lambda: Secret(KEY),
                          RefreshTokenFile(tmp_path / "state"))
         api = ApiClient(http, sandbox.base_url, auth, deadline_s=3.0, retries=0)

@@ -121,6 +121,7 @@ class Kiosk:
         self.config.write_text(f"""
 [api]
 base_url = "{self.sandbox.base_url}"
+ca_file = "{self.sandbox.ca_file}"
 client_id = "{self.sandbox.client_id}"
 api_key_file = "{self.key_file}"
 lookup_deadline_s = 5.0

@@ -32,6 +32,7 @@ def config(tmp_path: Path, sandbox: Sandbox) -> Path:
     path.write_text(f"""
 [api]
 base_url = "{sandbox.base_url}"
+ca_file = "{sandbox.ca_file}"
 client_id = "{sandbox.client_id}"
 api_key_file = "{key}"
 [storage]

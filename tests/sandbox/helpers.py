@@ -15,14 +15,14 @@ FOUR = "000413000222"  # all four variants
 
 def token_for(sb: Sandbox) -> dict[str, Any]:
     r = httpx.post(f"{sb.base_url}/auth/token",
-                   json={"client_id": sb.client_id, "api_key": sb.api_key})
+                   json={"client_id": sb.client_id, "api_key": sb.api_key}, verify=sb.verify)
     assert r.status_code == 200, r.text
     return dict(r.json())
 
 
 def authed(sb: Sandbox, **kw: Any) -> httpx.Client:
     tokens = token_for(sb)
-    return httpx.Client(base_url=sb.base_url, timeout=10,
+    return httpx.Client(base_url=sb.base_url, timeout=10, verify=sb.verify,
                         headers={"Authorization": f"Bearer {tokens['access_token']}"}, **kw)
 
 

@@ -10,7 +10,7 @@ from tests.sandbox.helpers import error_code, token_for
 
 
 def _post(sb: Sandbox, path: str, **kw: object) -> httpx.Response:
-    return httpx.post(f"{sb.base_url}{path}", **kw)  # type: ignore[arg-type]
+    return httpx.post(f"{sb.base_url}{path}", **kw, verify=sb.verify)  # type: ignore[arg-type]
 
 
 def test_token_success_shape(sb: Sandbox) -> None:
@@ -67,12 +67,13 @@ def test_refresh_rotates(sb: Sandbox) -> None:
      ({"Authorization": "Bearer not-a-token"}, "invalid_token")],
 )
 def test_bearer_failures(sb: Sandbox, headers: dict[str, str], code: str) -> None:
-    r = httpx.get(f"{sb.base_url}/balance", headers=headers)
+    r = httpx.get(f"{sb.base_url}/balance", headers=headers, verify=sb.verify)
     assert r.status_code == 401 and error_code(r) == code
 
 
 def _balance(sb: Sandbox, token: str) -> httpx.Response:
-    return httpx.get(f"{sb.base_url}/balance", headers={"Authorization": f"Bearer {token}"})
+    return httpx.get(f"{sb.base_url}/balance", headers={"Authorization": f"Bearer {token}"},
+                     verify=sb.verify)
 
 
 def test_access_token_expires_by_clock_and_by_control(sb: Sandbox) -> None:
@@ -122,7 +123,8 @@ def test_restart_forgets_tokens_keeps_port_and_balance(sb: Sandbox) -> None:
     tokens = token_for(sb)
     port = sb.port
     sb.set_balance(42.5)
-    with httpx.Client(headers={"Authorization": f"Bearer {tokens['access_token']}"}) as c:
+    with httpx.Client(headers={"Authorization": f"Bearer {tokens['access_token']}"},
+                      verify=sb.verify) as c:
         assert c.get(f"{sb.base_url}/balance").status_code == 200  # a keep-alive connection
         sb.restart()
         assert sb.port == port
@@ -134,6 +136,6 @@ def test_restart_forgets_tokens_keeps_port_and_balance(sb: Sandbox) -> None:
 def test_offline_refuses_connections(sb: Sandbox) -> None:
     sb.set_online(False)
     with pytest.raises(httpx.ConnectError):
-        httpx.get(f"{sb.base_url}/pricing", timeout=2)
+        httpx.get(f"{sb.base_url}/pricing", timeout=2, verify=sb.verify)
     sb.set_online(True)
     assert token_for(sb)["token_type"] == "Bearer"

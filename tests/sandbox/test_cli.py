@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -43,15 +44,19 @@ def _drive(proc: subprocess.Popen[str]) -> None:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         base = first.split(" at ")[1].strip()
-        banner = "".join(proc.stdout.readline() for _ in range(3))
+        banner = "".join(proc.stdout.readline() for _ in range(6))
         assert "rd_client_sandbox" in banner and "sk_test_sandbox_key" in banner
         assert "12 credits" in banner
+        assert base.startswith("https://127.0.0.1:")
+        ca = banner.split("CA:")[1].split()[0]
+        verify = ssl.create_default_context(cafile=ca)  # the printed CA, and only it
         token = httpx.post(f"{base}/auth/token", json={"client_id": "rd_client_sandbox",
                                                        "api_key": "sk_test_sandbox_key"},
-                           timeout=10).json()["access_token"]
+                           timeout=10, verify=verify).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        assert httpx.get(f"{base}/pricing", headers=headers).status_code == 503
-        assert httpx.get(f"{base}/balance", headers=headers).json()["credit_balance"] == 12
+        assert httpx.get(f"{base}/pricing", headers=headers, verify=verify).status_code == 503
+        balance = httpx.get(f"{base}/balance", headers=headers, verify=verify).json()
+        assert balance["credit_balance"] == 12
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
     finally:

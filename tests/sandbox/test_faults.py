@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import socket
+import ssl
 import struct
 import time
 
@@ -72,20 +73,20 @@ def test_rate_limit(sb: Sandbox, client: httpx.Client) -> None:
 def test_bind_ip(sb: Sandbox, client: httpx.Client) -> None:
     sb.faults.add("bind_ip", ip="10.9.9.9", count=1)
     urls = client.get(f"/products/{FOUR}", params={"include": "images"}).json()["images"]
-    statuses = [httpx.get(urls[v]).status_code for v in ("front", "back")]
+    statuses = [httpx.get(urls[v], verify=sb.verify).status_code for v in ("front", "back")]
     assert statuses == [403, 200]  # count counts URLs: only the first is bound elsewhere
 
 
 def test_truncate_image(sb: Sandbox, client: httpx.Client) -> None:
     sb.faults.add("truncate_image", fraction=0.4)
     url = client.get(f"/products/{TWO}/image", params={"variant": "front"}).headers["location"]
-    r = httpx.get(url)
+    r = httpx.get(url, verify=sb.verify)
     assert r.status_code == 200
     assert int(r.headers["content-length"]) == len(r.content)
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     pygame = pytest.importorskip("pygame")
     full = httpx.get(client.get(f"/products/{TWO}/image", params={"variant": "front"})
-                     .headers["location"]).content
+                     .headers["location"], verify=sb.verify).content
     assert len(r.content) == int(len(full) * 0.4)
     assert full.startswith(r.content[:2]) and not r.content.endswith(b"\xff\xd9")
     assert pygame.image.load(io.BytesIO(full), "x.jpg").get_width() > 0
@@ -124,14 +125,22 @@ def test_parse_fault_spec_rejects(spec: str) -> None:
 
 def test_a_client_that_hangs_up_mid_answer_is_no_traceback(
         sb: Sandbox, capfd: pytest.CaptureFixture[str]) -> None:
-    sb.faults.add("latency", seconds=0.3, path="/pricing")
-    conn = socket.create_connection((sb.host, sb.port))
+    sb.faults.add("latency", seconds=1.0, path="/pricing")
+    assert isinstance(sb.verify, ssl.SSLContext)
+    raw = socket.create_connection((sb.host, sb.port))
+    conn = sb.verify.wrap_socket(raw, server_hostname=sb.host)
     conn.sendall(b"GET /api/v1/pricing HTTP/1.1\r\nHost: x\r\n\r\n")
+    deadline = time.monotonic() + 5
+    while not sb.requests_in_flight and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sb.requests_in_flight == 1  # read, and held by the latency fault
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     conn.close()  # a reset, as from a killed kiosk: the answer has nowhere to go
+    # The handler has answered (ledger) and its connection is finished with: any error
+    # handling, and so any traceback, came before.
     deadline = time.monotonic() + 5
-    while not sb.ledger and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.2)  # the write that fails comes just after the ledger entry
+    while (not sb.ledger or sb.open_connections) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert sb.ledger and sb.ledger[-1].path == "/api/v1/pricing"
+    assert sb.open_connections == 0
     assert "Traceback" not in capfd.readouterr().err

@@ -132,7 +132,7 @@ def test_redirect_costs_one_and_points_at_fresh_url(sb: Sandbox, client: httpx.C
     assert r.status_code == 302
     assert "/api/v1/image/" in r.headers["location"]
     assert sb.credits_spent() == pytest.approx(1.0)
-    img = httpx.get(r.headers["location"])
+    img = httpx.get(r.headers["location"], verify=sb.verify)
     assert img.status_code == 200 and img.headers["content-type"] == "image/png"
     assert img.headers["x-request-id"]
     again = client.get(f"/products/{FOUR}/image", params={"variant": "back_clean"},
@@ -185,7 +185,7 @@ def test_free_endpoints(sb: Sandbox, client: httpx.Client) -> None:
 def test_ledger_records_every_request(sb: Sandbox, client: httpx.Client) -> None:
     r = client.get(f"/products/{TWO}", params={"include": "product_meta,images",
                                                "variants": "front"})
-    httpx.get(r.json()["images"]["front"])
+    httpx.get(r.json()["images"]["front"], verify=sb.verify)
     client.get("/products/017000161564")
     entries = sb.ledger
     lookup = next(e for e in entries if e.path == f"/api/v1/products/{TWO}")

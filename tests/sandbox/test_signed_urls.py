@@ -22,7 +22,7 @@ def test_first_get_same_ip_in_time(sb: Sandbox, client: httpx.Client) -> None:
     urls = _urls(client)
     spent = sb.credits_spent()
     for variant, url in urls.items():
-        r = httpx.get(url)  # no Authorization header at all
+        r = httpx.get(url, verify=sb.verify)  # no Authorization header at all
         assert r.status_code == 200
         want = "image/png" if variant.endswith("_clean") else "image/jpeg"
         assert r.headers["content-type"] == want
@@ -32,21 +32,22 @@ def test_first_get_same_ip_in_time(sb: Sandbox, client: httpx.Client) -> None:
     assert sb.credits_spent() == spent  # downloads are free
 
 
-def test_second_time_is_410_used(client: httpx.Client) -> None:
+def test_second_time_is_410_used(sb: Sandbox, client: httpx.Client) -> None:
     url = _urls(client, TWO)["front"]
-    assert httpx.get(url).status_code == 200
-    r = httpx.get(url)
+    assert httpx.get(url, verify=sb.verify).status_code == 200
+    r = httpx.get(url, verify=sb.verify)
     assert r.status_code == 410 and error_code(r) == "signed_url_used"
 
 
 def test_other_ip_is_403_and_does_not_consume(sb: Sandbox, client: httpx.Client) -> None:
     url = _urls(client, TWO)["front"]
-    other = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+    other = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2",
+                                                       verify=sb.verify))
     with other:
         r = other.get(url)
     assert r.status_code == 403 and error_code(r) == "signed_url_ip_mismatch"
     assert sb.ledger[-1].client_ip == "127.0.0.2"
-    assert httpx.get(url).status_code == 200
+    assert httpx.get(url, verify=sb.verify).status_code == 200
 
 
 def _tamper(url: str) -> list[str]:
@@ -57,18 +58,18 @@ def _tamper(url: str) -> list[str]:
             f"{base}/{payload}.{sig}x!", f"{base}/garbage.garbage"]
 
 
-def test_tampered_is_403_invalid(client: httpx.Client) -> None:
+def test_tampered_is_403_invalid(sb: Sandbox, client: httpx.Client) -> None:
     url = _urls(client, TWO)["front"]
     for bad in _tamper(url):
-        r = httpx.get(bad)
+        r = httpx.get(bad, verify=sb.verify)
         assert r.status_code == 403 and error_code(r) == "signed_url_invalid", bad
-    assert httpx.get(url).status_code == 200
+    assert httpx.get(url, verify=sb.verify).status_code == 200
 
 
 def test_expired_is_410(sb: Sandbox, client: httpx.Client) -> None:
     url = _urls(client, TWO)["front"]
     sb.advance_clock(15 * 60 + 1)
-    r = httpx.get(url)
+    r = httpx.get(url, verify=sb.verify)
     assert r.status_code == 410 and error_code(r) == "signed_url_expired"
 
 
@@ -76,13 +77,13 @@ def test_url_lifetime_is_settable(sb: Sandbox, client: httpx.Client) -> None:
     sb.image_url_ttl = 5
     url = _urls(client, TWO)["front"]
     sb.advance_clock(6)
-    assert error_code(httpx.get(url)) == "signed_url_expired"
+    assert error_code(httpx.get(url, verify=sb.verify)) == "signed_url_expired"
 
 
 def test_restart_invalidates_urls(sb: Sandbox, client: httpx.Client) -> None:
     url = _urls(client, TWO)["front"]
     sb.restart()
-    assert error_code(httpx.get(url)) == "signed_url_invalid"
+    assert error_code(httpx.get(url, verify=sb.verify)) == "signed_url_invalid"
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +99,7 @@ def test_images_decode_at_stated_resolution(
 ) -> None:
     meta = client.get(f"/products/{barcode}", params={"include": "image_meta"}).json()
     for variant, url in _urls(client, barcode).items():
-        data = httpx.get(url).content
+        data = httpx.get(url, verify=sb.verify).content
         surface = pygame_mod.image.load(io.BytesIO(data), "x.png" if "clean" in variant else
                                         "x.jpg")
         w, h = (int(x) for x in meta["image_meta"][variant]["resolution"].split("x"))
@@ -115,6 +116,6 @@ def test_legacy_resolution_product(pygame_mod: Any, sb: Sandbox, client: httpx.C
     legacy = next(code for code, p in sb.catalog.items()
                   if any(m and m["resolution"] == "600x600" for m in p["image_meta"].values()))
     for variant, url in _urls(client, legacy).items():
-        surface = pygame_mod.image.load(io.BytesIO(httpx.get(url).content),
+        surface = pygame_mod.image.load(io.BytesIO(httpx.get(url, verify=sb.verify).content),
                                         "x.png" if "clean" in variant else "x.jpg")
         assert surface.get_size() == (600, 600)
