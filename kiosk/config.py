@@ -382,7 +382,10 @@ def _check_rules(cfg: Config, source: str, invalid: set[str], problems: list[str
 
 @_rule("api.base_url")
 def _base_url_is_https(base_url: str) -> str | None:
-    url = urllib.parse.urlsplit(base_url)
+    try:
+        url = urllib.parse.urlsplit(base_url)
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address
+        return f"{base_url!r} is not an http(s) URL"
     if url.scheme not in ("https", "http") or not url.hostname:
         return f"{base_url!r} is not an http(s) URL"
     if url.scheme == "http" and not is_loopback_host(url.hostname):

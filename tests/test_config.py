@@ -77,6 +77,8 @@ def test_several_devices(tmp_path: Path) -> None:
         ("[api]\nbase_url = 'http://api.example.com/api/v1'\n",
          "api.base_url: plain http:// is allowed only for a loopback host"),
         ("[api]\nbase_url = 'ftp://x/'\n", "api.base_url: 'ftp://x/' is not an http(s) URL"),
+        ("[api]\nbase_url = 'http://[::1/api'\n",
+         "api.base_url: 'http://[::1/api' is not an http(s) URL"),
         ("[api]\nread_timeout_s = 0\n", "api.read_timeout_s: 0 is below the minimum 0.1"),
         ("[storage]\ncache_max_mb = true\n", "storage.cache_max_mb: expected a number"),
         ("api = 3\n", "[api] must be a table"),
