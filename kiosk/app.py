@@ -36,7 +36,7 @@ from kiosk.api.errors import ApiError, CredentialsRefused, InsufficientCredits, 
 from kiosk.config import Config
 from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
 from kiosk.errors import ConfigError, StoreError
-from kiosk.journal import event
+from kiosk.journal import event, fatal
 from kiosk.lookup import Lookups
 from kiosk.memory import pin_mmap_threshold
 from kiosk.notify import Notifier
@@ -419,22 +419,20 @@ class Daemon:
 
 
 def run(config_path: Path) -> int:
-    """Load the configuration and run the daemon; the exit code for systemd."""
+    """Load the configuration and run the daemon; the exit code for systemd.
+
+    Every way the daemon ends on an error passes through `fatal` here, so that the
+    reason reaches the journal and, when `kiosk run` was typed in one, the terminal.
+    """
     pin_mmap_threshold()  # before the first image is decoded
     try:
-        cfg = config_mod.load(config_path)
+        return Daemon(config_mod.load(config_path)).run()
     except ConfigError as exc:
         for problem in exc.problems:
-            logger.error("configuration: %s", problem)
-        return EX_CONFIG
-    try:
-        return Daemon(cfg).run()
-    except ConfigError as exc:
-        for problem in exc.problems:
-            logger.error("configuration: %s", problem)
+            fatal(logger, "configuration: %s", problem)
         return EX_CONFIG
     except KeyboardInterrupt:
         return EX_OK
     except Exception:
-        logger.exception("kiosk stopped on an unexpected error")
+        fatal(logger, "kiosk stopped on an unexpected error", exc_info=True)
         return EX_FAILURE
