@@ -60,6 +60,13 @@ FATAL = {
     "no client id": Fatal(
         GOOD.replace('client_id = "rd_client_test"\n', ""), 78,
         ["configuration: api.client_id: not set (nor RD_CLIENT_ID in the environment)"]),
+    "no display": Fatal(
+        GOOD, 1, ["kiosk cannot run: cannot initialise the display ("],
+        env={"SDL_VIDEODRIVER": "no-such-video-driver"}),
+    "unusable state directory": Fatal(
+        GOOD.replace("{tmp}/state", "{tmp}/a-file/state"), 1,
+        ["kiosk cannot run: storage.state_dir: {tmp}/a-file/state cannot be used: "
+         "Not a directory"]),
 }
 
 
@@ -73,6 +80,7 @@ def journal_running() -> None:
 def prepare(tmp_path: Path, case: Fatal) -> tuple[Path, list[str], dict[str, str]]:
     """The configuration file, the expected message starts and the environment."""
     config = tmp_path / "kiosk.toml"
+    (tmp_path / "a-file").write_text("in the way of a state directory\n")
     if case.config is not None:
         config.write_text(case.config.replace("{tmp}", str(tmp_path)))
     messages = [m.replace("{tmp}", str(tmp_path)).replace("{config}", str(config))
