@@ -35,8 +35,8 @@ from kiosk.api import client_for, describe_route, make_http_client
 from kiosk.api.errors import ApiError, CredentialsRefused, InsufficientCredits, TransportError
 from kiosk.config import Config
 from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
-from kiosk.errors import ConfigError, StoreError
-from kiosk.journal import event
+from kiosk.errors import ConfigError, DisplayError, StoreError
+from kiosk.journal import event, fatal
 from kiosk.lookup import Lookups
 from kiosk.memory import pin_mmap_threshold
 from kiosk.notify import Notifier
@@ -115,8 +115,12 @@ class Daemon:
     def run(self) -> int:
         cfg = self.cfg
         config_mod.resolve_client_id(cfg)  # ConfigError → 78, before anything is opened
-        for directory in (cfg.storage.state_dir, cfg.storage.cache_dir):
-            directory.mkdir(parents=True, exist_ok=True)
+        for key, directory in (("storage.state_dir", cfg.storage.state_dir),
+                               ("storage.cache_dir", cfg.storage.cache_dir)):
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # a file in the way, or no permission to create it
+                raise StoreError(f"{key}: {directory} cannot be used: {exc.strerror}") from exc
         with contextlib.ExitStack() as stack:
             self.store = Store.from_config(cfg.storage)
             stack.callback(self.store.close)
@@ -419,22 +423,23 @@ class Daemon:
 
 
 def run(config_path: Path) -> int:
-    """Load the configuration and run the daemon; the exit code for systemd."""
+    """Load the configuration and run the daemon; the exit code for systemd.
+
+    Every way the daemon ends on an error passes through `fatal` here, so that the
+    reason reaches the journal and, when `kiosk run` was typed in one, the terminal.
+    """
     pin_mmap_threshold()  # before the first image is decoded
     try:
-        cfg = config_mod.load(config_path)
+        return Daemon(config_mod.load(config_path)).run()
     except ConfigError as exc:
         for problem in exc.problems:
-            logger.error("configuration: %s", problem)
+            fatal(logger, "configuration: %s", problem)
         return EX_CONFIG
-    try:
-        return Daemon(cfg).run()
-    except ConfigError as exc:
-        for problem in exc.problems:
-            logger.error("configuration: %s", problem)
-        return EX_CONFIG
+    except (DisplayError, StoreError) as exc:  # no screen; a state or cache dir unusable
+        fatal(logger, "kiosk cannot run: %s", exc)
+        return EX_FAILURE
     except KeyboardInterrupt:
         return EX_OK
     except Exception:
-        logger.exception("kiosk stopped on an unexpected error")
+        fatal(logger, "kiosk stopped on an unexpected error", exc_info=True)
         return EX_FAILURE

@@ -150,8 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "run", help="run the kiosk daemon (what the systemd unit starts)",
         description="Run the kiosk: read scanners, look products up, show cards. Logs go to "
-        "the journal when it is there, else to stderr. Exit status: 0 stopped on request, "
-        "78 bad configuration, 1 anything else.",
+        "the journal when it is there, else to stderr; why it stops on an error is also "
+        "shown on a terminal. Exit status: 0 stopped on request, 78 bad configuration, "
+        "1 anything else.",
     )
     _add_config_arg(p)
     p.set_defaults(handler=_cmd_run)

@@ -3,7 +3,8 @@
 The schema is the set of frozen dataclasses below; each field's metadata carries its
 bounds or allowed values and a one-line description. `load()` walks the TOML document
 against the schema and collects *every* problem (unknown keys with a "did you mean",
-wrong types, out-of-range numbers, unknown enum values) before raising one
+wrong types, out-of-range numbers, unknown enum values, then the `_rule` checks of one
+value or between fields, each on whatever fields validated) before raising one
 `ConfigError`, so an admin fixes a file in one round instead of one error per restart.
 
 The API key is not part of the file: it is resolved by `resolve_api_key()` from a
@@ -17,6 +18,7 @@ import dataclasses
 import difflib
 import ipaddress
 import os
+import re
 import tomllib
 import types
 import typing
@@ -153,8 +155,11 @@ class Config:
 
     @property
     def scanner_devices(self) -> list[str]:
-        dev = self.scanner.device
-        return [dev] if isinstance(dev, str) else list(dev)
+        return _devices(self.scanner.device)
+
+
+def _devices(device: str | list[str]) -> list[str]:
+    return [device] if isinstance(device, str) else list(device)
 
 
 class Secret:
@@ -213,6 +218,7 @@ def from_dict(
 ) -> Config:
     """Validate an already-parsed document (used by `load` and by tests)."""
     problems: list[str] = []
+    invalid: set[str] = set()
     sections: dict[str, Any] = {}
     section_types = {
         f.name: f.type for f in dataclasses.fields(Config) if not f.metadata.get("internal")
@@ -224,12 +230,15 @@ def from_dict(
             continue
         if not isinstance(value, dict):
             problems.append(f"{source}: [{name}] must be a table, not {_tname(value)}")
+            invalid.add(name)
             continue
-        sections[name] = _build(hints[name], value, f"{name}", source, base_dir, problems)
-    if problems:
-        raise ConfigError(problems)
+        sections[name] = _build(
+            hints[name], value, f"{name}", source, base_dir, problems, invalid
+        )
+    # Fields that did not validate keep their defaults here, so that the rules can run on
+    # everything else in the same round; a rule that reads an invalid field is skipped.
     cfg = Config(**sections, path=path)
-    _check_semantics(cfg, source, problems)
+    _check_rules(cfg, source, invalid, problems)
     if problems:
         raise ConfigError(problems)
     return cfg
@@ -237,8 +246,9 @@ def from_dict(
 
 def _build(
     cls: type, table: dict[str, Any], prefix: str, source: str, base_dir: Path | None,
-    problems: list[str],
+    problems: list[str], invalid: set[str],
 ) -> Any:
+    """The section `cls` from the fields of `table` that validated; `invalid` gets the rest."""
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
@@ -248,22 +258,27 @@ def _build(
             continue
         where = f"{source}: {prefix}.{key}"
         converted = _convert(hints[key], value, where, base_dir, problems)
-        if converted is _INVALID:
+        problem = None if converted is _INVALID else _out_of_bounds(
+            fields[key].metadata, converted, value)
+        if problem is not None:
+            problems.append(f"{where}: {problem}")
+        if converted is _INVALID or problem is not None:
+            invalid.add(f"{prefix}.{key}")
             continue
-        meta = fields[key].metadata
-        if "choices" in meta and converted not in meta["choices"]:
-            choices = ", ".join(repr(c) for c in meta["choices"])
-            problems.append(f"{where}: {value!r} is not one of {choices}")
-            continue
-        if isinstance(converted, int | float) and not isinstance(converted, bool):
-            if "min" in meta and converted < meta["min"]:
-                problems.append(f"{where}: {value!r} is below the minimum {meta['min']}")
-                continue
-            if "max" in meta and converted > meta["max"]:
-                problems.append(f"{where}: {value!r} is above the maximum {meta['max']}")
-                continue
         values[key] = converted
     return cls(**values)
+
+
+def _out_of_bounds(meta: typing.Mapping[str, Any], converted: Any, value: Any) -> str | None:
+    if "choices" in meta and converted not in meta["choices"]:
+        choices = ", ".join(repr(c) for c in meta["choices"])
+        return f"{value!r} is not one of {choices}"
+    if isinstance(converted, int | float) and not isinstance(converted, bool):
+        if "min" in meta and converted < meta["min"]:
+            return f"{value!r} is below the minimum {meta['min']}"
+        if "max" in meta and converted > meta["max"]:
+            return f"{value!r} is above the maximum {meta['max']}"
+    return None
 
 
 _INVALID = object()
@@ -327,45 +342,118 @@ def _convert(tp: Any, value: Any, where: str, base_dir: Path | None, problems: l
     raise TypeError(f"unsupported schema type {tp!r}")  # a bug in the schema, not the file
 
 
-def _check_semantics(cfg: Config, source: str, problems: list[str]) -> None:
-    base_url = base_url_problem(cfg.api.base_url)
-    if base_url is not None:
-        problems.append(f"{source}: api.base_url: {base_url}")
-    if cfg.api.proxy:
-        proxy = urllib.parse.urlsplit(cfg.api.proxy)
-        try:
-            port_ok = proxy.port is None or proxy.port > 0
-        except ValueError:
-            port_ok = False
-        if proxy.scheme not in ("http", "https") or not proxy.hostname or not port_ok:
-            problems.append(f"{source}: api.proxy: {mask_url(cfg.api.proxy)!r} is not an "
-                            "http:// or https:// URL with a host")
-    if cfg.api.ca_file is not None and not cfg.api.ca_file.is_file():
-        problems.append(f"{source}: api.ca_file: {cfg.api.ca_file}: no such file")
-    size = cfg.display.size
-    if len(size) != 2:
-        problems.append(f"{source}: display.size: expected [width, height], got {size!r}")
-    elif not all(160 <= v <= 7680 for v in size):
-        problems.append(f"{source}: display.size: {size!r} must be between 160 and 7680 pixels")
-    if not cfg.scanner_devices or any(not d for d in cfg.scanner_devices):
-        problems.append(f"{source}: scanner.device: must name a device or be \"auto\"")
-    if cfg.scanner.kind == "serial" and "auto" in cfg.scanner_devices:
-        problems.append(
-            f"{source}: scanner.device: a serial reader needs a port path such as "
-            "/dev/serial/by-id/…, not \"auto\""
-        )
-    if cfg.scanner.name_pattern:
-        import re
+# --- rules across a field's value or between fields ------------------------------------
 
-        try:
-            re.compile(cfg.scanner.name_pattern)
-        except re.error as exc:
-            problems.append(f"{source}: scanner.name_pattern: invalid regular expression: {exc}")
+_Check = typing.Callable[..., str | None]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    fields: tuple[str, ...]  # "section.key"; problems are reported against the first
+    check: _Check
+
+
+_RULES: list[_Rule] = []
+
+
+def _rule(*fields: str) -> typing.Callable[[_Check], _Check]:
+    """Register a check that gets the values of `fields`, in order, and says what is wrong.
+
+    A rule sees only the fields it names, so it runs exactly when those validated: a type
+    error elsewhere in the file does not hide its problem, and a field already reported
+    as invalid is not reported a second time.
+    """
+    hints = typing.get_type_hints(Config)
+    for dotted in fields:
+        section, _, key = dotted.partition(".")
+        cls = hints.get(section)
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)
+                and key in {f.name for f in dataclasses.fields(cls)}):
+            raise TypeError(f"rule on unknown field {dotted!r}")  # a bug in the schema
+
+    def register(check: _Check) -> _Check:
+        _RULES.append(_Rule(fields, check))
+        return check
+
+    return register
+
+
+def _check_rules(cfg: Config, source: str, invalid: set[str], problems: list[str]) -> None:
+    for rule in _RULES:
+        if any(f in invalid or f.partition(".")[0] in invalid for f in rule.fields):
+            continue
+        values = [getattr(getattr(cfg, s), k) for s, _, k in
+                  (f.partition(".") for f in rule.fields)]
+        problem = rule.check(*values)
+        if problem is not None:
+            problems.append(f"{source}: {rule.fields[0]}: {problem}")
+
+
+@_rule("api.base_url")
+def _base_url_is_https(base_url: str) -> str | None:
+    return base_url_problem(base_url)
+
+
+@_rule("api.proxy")
+def _proxy_is_a_url(proxy: str) -> str | None:
+    if not proxy:
+        return None
+    try:
+        parts = urllib.parse.urlsplit(proxy)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        return f"{mask_url(proxy)!r} is not an http:// or https:// URL with a host"
+    return None
+
+
+@_rule("api.ca_file")
+def _ca_file_exists(ca_file: Path | None) -> str | None:
+    if ca_file is not None and not ca_file.is_file():
+        return f"{ca_file}: no such file"
+    return None
+
+
+@_rule("display.size")
+def _size_is_a_screen(size: list[int]) -> str | None:
+    if len(size) != 2:
+        return f"expected [width, height], got {size!r}"
+    if not all(160 <= v <= 7680 for v in size):
+        return f"{size!r} must be between 160 and 7680 pixels"
+    return None
+
+
+@_rule("scanner.device")
+def _device_is_named(device: str | list[str]) -> str | None:
+    devices = _devices(device)
+    if not devices or any(not d for d in devices):
+        return 'must name a device or be "auto"'
+    return None
+
+
+@_rule("scanner.device", "scanner.kind")
+def _serial_device_is_a_port(device: str | list[str], kind: str) -> str | None:
+    if kind == "serial" and "auto" in _devices(device):
+        return 'a serial reader needs a port path such as /dev/serial/by-id/…, not "auto"'
+    return None
+
+
+@_rule("scanner.name_pattern")
+def _name_pattern_compiles(name_pattern: str) -> str | None:
+    try:
+        re.compile(name_pattern)
+    except re.error as exc:
+        return f"invalid regular expression: {exc}"
+    return None
 
 
 def base_url_problem(url: str) -> str | None:
     """Why `url` cannot be the API's base URL: it must be https://, http:// only on loopback."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address
+        return f"{url!r} is not an http(s) URL"
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return f"{url!r} is not an http(s) URL"
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
@@ -375,13 +463,11 @@ def base_url_problem(url: str) -> str | None:
 
 
 def mask_url(url: str) -> str:
-    """`url` with its password (a proxy's credentials) replaced by ****, for any output."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.netloc.rpartition("@")[2]
-    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:****@{host}"))
+    """`url` with its password (a proxy's credentials) replaced by ****, for any output.
+
+    Textual, so that it never raises, even on a URL urllib cannot parse: everything
+    between the user name's colon and the last @ before the host goes."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*):[^/]*@", r"\1:****@", url)
 
 
 def is_loopback_host(host: str) -> bool:

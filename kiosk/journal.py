@@ -10,6 +10,10 @@ by a journald that is gone) the same records are printed as plain lines on stder
 the fields appended as `KEY=value`. A journald that stops answering later does not
 cost a line either: the record goes to stderr instead of a logging traceback.
 Messages carry no timestamps: journald keeps its own.
+
+Why the process ends (`fatal`) is also written to stderr when that is a terminal: an
+admin who types `kiosk run` is watching it, not the journal. It is written there once,
+whether the line reached journald or fell back to stderr anyway.
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ import logging
 import socket
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TextIO
 
-__all__ = ["JOURNAL_SOCKET", "event", "journal_answers", "setup_logging"]
+__all__ = ["JOURNAL_SOCKET", "event", "fatal", "journal_answers", "setup_logging"]
 
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
 # Lower-case, so journald drops it: the fields themselves are sent as upper-case attributes.
 _FIELD_PREFIX = "kiosk_fields"
+_TO_TERMINAL = "kiosk_to_terminal"  # lower-case for the same reason
 
 
 class _StderrFormatter(logging.Formatter):
@@ -52,21 +57,38 @@ def journal_answers(path: str = JOURNAL_SOCKET) -> bool:
     return True
 
 
-def _stderr_handler() -> logging.Handler:
+def _stderr_handler() -> logging.StreamHandler[TextIO]:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_StderrFormatter())
     return handler
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except ValueError:  # closed
+        return False
 
 
 def _journal_handler() -> logging.Handler:
     from systemd.journal import JournalHandler
 
     class _Handler(JournalHandler):  # type: ignore[misc]  # systemd-python is untyped
-        """JournalHandler whose records go to stderr while journald does not answer."""
+        """JournalHandler whose records go to stderr while journald does not answer,
+        and whose `fatal` records are shown on a terminal stderr as well."""
 
         fallback = _stderr_handler()
+        _fell_back = False  # set by handleError during one emit (under the handler's lock)
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self._fell_back = False
+            super().emit(record)
+            if (getattr(record, _TO_TERMINAL, False) and not self._fell_back
+                    and _is_terminal(self.fallback.stream)):
+                self.fallback.handle(record)
 
         def handleError(self, record: logging.LogRecord) -> None:
+            self._fell_back = True
             self.fallback.handle(record)
 
     handler: logging.Handler = _Handler(SYSLOG_IDENTIFIER="kiosk")
@@ -98,6 +120,16 @@ def event(logger: logging.Logger, level: int, message: str, /, **fields: Any) ->
     extra: dict[str, Any] = dict(clean)
     extra[_FIELD_PREFIX] = clean
     logger.log(level, "%s", message, extra=extra, stacklevel=2)
+
+
+def fatal(logger: logging.Logger, message: str, /, *args: Any, exc_info: bool = False) -> None:
+    """Log why the process is ending, also on the terminal that started it (if any).
+
+    The one way the daemon says it cannot go on: under systemd the journal line is what
+    the admin reads; typed by hand, the exit status alone would be a silent failure.
+    """
+    logger.error(message, *args, exc_info=exc_info, extra={_TO_TERMINAL: True},
+                 stacklevel=2)
 
 
 def _field(value: Any) -> str:

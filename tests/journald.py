@@ -69,13 +69,22 @@ def new_tag() -> str:
     return uuid.uuid4().hex
 
 
-def read(match: dict[str, str], *, expect: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
-    """Entries matching all `match` fields, waiting until at least `expect` arrive."""
+def read(match: dict[str, str], *, expect: int = 1, timeout: float = 10.0,
+         since_us: int | None = None) -> list[dict[str, Any]]:
+    """Entries matching all `match` fields, waiting until at least `expect` arrive.
+
+    `since_us` (a `time.time()` in microseconds) leaves out entries written before it:
+    the journal keeps earlier runs, and a PID can be reused.
+    """
     args = ["journalctl", "-o", "json", "--no-pager", *(f"{k}={v}" for k, v in match.items())]
+    if since_us is not None:
+        args.append(f"--since=@{since_us // 1_000_000 - 1}")
     deadline = time.monotonic() + timeout
     while True:
         out = subprocess.run(args, capture_output=True, text=True, check=False).stdout
         entries = [json.loads(line) for line in out.splitlines() if line.strip()]
+        entries = [e for e in entries
+                   if since_us is None or int(e["__REALTIME_TIMESTAMP"]) >= since_us]
         if len(entries) >= expect or time.monotonic() > deadline:
             return entries
         time.sleep(0.1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -76,6 +77,8 @@ def test_several_devices(tmp_path: Path) -> None:
         ("[api]\nbase_url = 'http://api.example.com/api/v1'\n",
          "api.base_url: plain http:// is allowed only for a loopback host"),
         ("[api]\nbase_url = 'ftp://x/'\n", "api.base_url: 'ftp://x/' is not an http(s) URL"),
+        ("[api]\nbase_url = 'http://[::1/api'\n",
+         "api.base_url: 'http://[::1/api' is not an http(s) URL"),
         ("[api]\nread_timeout_s = 0\n", "api.read_timeout_s: 0 is below the minimum 0.1"),
         ("[storage]\ncache_max_mb = true\n", "storage.cache_max_mb: expected a number"),
         ("api = 3\n", "[api] must be a table"),
@@ -93,6 +96,120 @@ def test_every_problem_is_collected(tmp_path: Path) -> None:
         "[display]\nmode = 'x'\nsize = 'big'\n[scanner]\nbaudrate = -1\n[storage]\nttl = 3\n",
     )
     assert len(problems) == 4, problems
+
+
+def reported(tmp_path: Path, text: str) -> list[str]:
+    """The problems of a file, without the file name each starts with."""
+    prefix = f"{tmp_path / 'kiosk.toml'}: "
+    problems = problems_of(tmp_path, text)
+    assert all(p.startswith(prefix) for p in problems), problems
+    return [p.removeprefix(prefix) for p in problems]
+
+
+def regex_error(pattern: str) -> str:
+    """What `re` says about `pattern`, in this Python's words."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return str(exc)
+    raise AssertionError(f"{pattern!r} compiles")
+
+
+PLAIN_HTTP = ("api.base_url: plain http:// is allowed only for a loopback host "
+              "(got 'api.example.com'); use https://")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "[api]\nbase_url = 'http://api.example.com/v1'\nclient_id = 5\n",
+            ["api.client_id: expected a string, got an integer 5", PLAIN_HTTP],
+            id="type error beside a cross-field rule"),
+        pytest.param(
+            "[display]\nsize = [0, 480]\nmdoe = 'x'\n",
+            ["display.mdoe: unknown key (did you mean 'mode'?)",
+             "display.size: [0, 480] must be between 160 and 7680 pixels"],
+            id="unknown key beside an impossible size"),
+        pytest.param(
+            "[display]\nsize = 'big'\nmdoe = 'x'\n",
+            ["display.size: expected a list, got a string 'big'",
+             "display.mdoe: unknown key (did you mean 'mode'?)"],
+            id="a field that failed its type is not checked again"),
+        pytest.param(
+            "[display]\nsize = [800, 'x']\n",
+            ["display.size[1]: expected an integer, got a string 'x'"],
+            id="an item that failed its type is not checked again"),
+        pytest.param(
+            "[scanner]\nkind = 'bluetooth'\ndevice = 'auto'\nbaudrate = 'fast'\n",
+            ["scanner.kind: 'bluetooth' is not one of 'hid', 'serial'",
+             "scanner.baudrate: expected an integer, got a string 'fast'"],
+            id="a rule between fields is skipped when one of them is invalid"),
+        pytest.param(
+            "[scanner]\nkind = 'serial'\ndevice = 5\n",
+            ["scanner.device: expected a string or a list, got an integer 5"],
+            id="an invalid field's default does not stand in for it in a rule"),
+        pytest.param(
+            "[scanner]\nkind = 'bluetooth'\ndevice = ''\n",
+            ["scanner.kind: 'bluetooth' is not one of 'hid', 'serial'",
+             'scanner.device: must name a device or be "auto"'],
+            id="a rule on a valid field still runs beside an invalid one"),
+        pytest.param(
+            "[scanner]\nkind = 'serial'\nbaudrate = 12\nnmae_pattern = 'x'\n"
+            "name_pattern = '(['\n",
+            ["scanner.baudrate: 12 is below the minimum 1200",
+             "scanner.nmae_pattern: unknown key (did you mean 'name_pattern'?)",
+             'scanner.device: a serial reader needs a port path such as /dev/serial/by-id/…, '
+             'not "auto"',
+             f"scanner.name_pattern: invalid regular expression: {regex_error('([')}"],
+            id="bounds, unknown key and two rules in one section"),
+        pytest.param(
+            "api = 3\n[display]\nsize = [800]\n[storage]\ncahce_dir = '/tmp'\n",
+            ["[api] must be a table, not an integer",
+             "storage.cahce_dir: unknown key (did you mean 'cache_dir'?)",
+             "display.size: expected [width, height], got [800]"],
+            id="a section that is not a table beside rules elsewhere"),
+    ],
+)
+def test_problems_that_meet_in_one_section_are_all_reported(
+        tmp_path: Path, text: str, expected: list[str]) -> None:
+    assert reported(tmp_path, text) == expected
+
+
+# One bad line each, on different keys: a file with all of them must report exactly what
+# each reports alone, whatever kind of check finds it.
+FRAGMENTS = [
+    ("api", "client_id = 5"),
+    ("api", "base_url = 'http://api.example.com/v1'"),
+    ("api", "read_timeout_s = 0"),
+    ("api", "timeout = 3"),
+    ("scanner", "kind = 'serial'"),
+    ("scanner", "baudrate = 'fast'"),
+    ("scanner", "name_pattern = '(['"),
+    ("scanner", "layout = 'dvorak'"),
+    ("display", "size = [0, 480]"),
+    ("display", "mdoe = 'x'"),
+    ("display", "fullscreen = 'yes'"),
+    ("display", "brightness_percent = 101"),
+    ("storage", "cache_max_mb = 0"),
+    ("storage", "state_dir = 3"),
+    ("storage", "ttl = 3"),
+]
+
+
+def toml_of(fragments: list[tuple[str, str]]) -> str:
+    sections: dict[str, list[str]] = {}
+    for section, line in fragments:
+        sections.setdefault(section, []).append(line)
+    return "".join(f"[{name}]\n" + "".join(f"{line}\n" for line in lines)
+                   for name, lines in sections.items())
+
+
+def test_a_file_reports_what_each_of_its_bad_lines_reports_alone(tmp_path: Path) -> None:
+    alone = [reported(tmp_path, toml_of([fragment])) for fragment in FRAGMENTS]
+    assert all(len(problems) == 1 for problems in alone), alone
+    together = reported(tmp_path, toml_of(FRAGMENTS))
+    assert sorted(together) == sorted(p for problems in alone for p in problems)
 
 
 def test_loopback_http_is_allowed(tmp_path: Path) -> None:
@@ -192,6 +309,24 @@ def test_check_config_refuses_bad_files_with_78(tmp_path: Path, text: str, key: 
     assert proc.returncode == 78
     assert key in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_bad_proxy_and_a_missing_ca_file_are_reported_without_the_password(
+        tmp_path: Path) -> None:
+    text = ('[api]\nproxy = "ftp://kiosk:hunter2-secret@proxy.lan:3128"\n'
+            'ca_file = "store-ca.pem"\n')
+    proc = run_kiosk("check-config", "--config", str(write(tmp_path, text)))
+    assert proc.returncode == 78
+    assert "api.proxy: 'ftp://kiosk:****@proxy.lan:3128' is not an http:// or https://" in (
+        proc.stderr)
+    assert f"api.ca_file: {tmp_path / 'store-ca.pem'}: no such file" in proc.stderr
+    assert "hunter2" not in proc.stdout + proc.stderr
+
+
+def test_a_good_proxy_with_credentials_passes(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, '[api]\nproxy = "http://kiosk:pw@proxy.lan:3128"\n'))
+    assert cfg.api.proxy == "http://kiosk:pw@proxy.lan:3128"
+    assert config.mask_url(cfg.api.proxy) == "http://kiosk:****@proxy.lan:3128"
 
 
 def test_check_config_key_is_found_but_never_printed(tmp_path: Path) -> None:
