@@ -15,6 +15,7 @@ when it next needs to run, so an idle kiosk sleeps in the queue instead of polli
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -42,6 +43,9 @@ __all__ = ["ANIMATION_FPS", "Display"]
 logger = logging.getLogger(__name__)
 
 ANIMATION_FPS = 3.0
+# SDL drivers that draw into memory only: right for tests and screenshots when asked for,
+# never what a kiosk should end up on by itself.
+_INVISIBLE = frozenset({"offscreen", "dummy"})
 _PULSE_PERIOD_S = 2.4
 
 
@@ -64,6 +68,22 @@ class Display:
                 "needs the 'video' and 'render' groups, headless use SDL_VIDEODRIVER=dummy"
             ) from exc
         self.driver = pygame.display.get_driver()
+        if (config.fullscreen and self.driver in _INVISIBLE
+                and os.environ.get("SDL_VIDEODRIVER") != self.driver):
+            # SDL tries its real drivers, then settles for one that shows nothing: a
+            # kiosk "running" on a dark panel is worse than one that says why it cannot.
+            pygame.display.quit()
+            raise DisplayError(
+                f"no screen to draw on: SDL found no usable video driver and fell back to "
+                f"'{self.driver}', which shows nothing. On a Pi without a desktop the "
+                "service needs /dev/dri (groups video and render) and the KMS/DRM "
+                "libraries install-pi installs; set SDL_VIDEODRIVER=kmsdrm to see why")
+        if self.driver == "kmsdrm":
+            # SDL draws a KMS/DRM window through its desktop-GL renderer unless told
+            # otherwise; without libGL/libOpenGL (a Lite image, a minimal Debian) its
+            # calls fail silently and every frame scans out black. GLES2 is what KMS/DRM
+            # machines have (found by the system test: a black screen in the QEMU guest).
+            os.environ.setdefault("SDL_RENDER_DRIVER", "opengles2")
         want = (int(config.size[0]), int(config.size[1]))
         flags = 0
         if config.fullscreen and self.driver != "dummy":
