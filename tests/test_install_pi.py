@@ -109,6 +109,7 @@ def test_help_lists_every_option() -> None:
         "--no-start",
         "--dry-run",
         "--prefix",
+        "--wheels",
     ):
         assert option in res.stdout
 
