@@ -46,6 +46,10 @@ ANIMATION_FPS = 3.0
 # SDL drivers that draw into memory only: right for tests and screenshots when asked for,
 # never what a kiosk should end up on by itself.
 _INVISIBLE = frozenset({"offscreen", "dummy"})
+# Without a desktop, SDL reads every /dev/input keyboard itself: its key events are the
+# scanners the kiosk's own readers already read (or any keyboard plugged in), not the
+# typing into a window that the window keyboard stands for.
+_NO_WINDOW = frozenset({"kmsdrm", "fbcon", "directfb"})
 _PULSE_PERIOD_S = 2.4
 
 
@@ -286,7 +290,8 @@ class Display:
             if event.type == pygame.QUIT:
                 self.quit_requested = True
                 logger.info("window closed by the user")
-            elif self.on_key is not None and event.type in (pygame.KEYDOWN, pygame.KEYUP):
+            elif (self.on_key is not None and self.driver not in _NO_WINDOW
+                  and event.type in (pygame.KEYDOWN, pygame.KEYUP)):
                 self.on_key(event)
 
     @staticmethod
