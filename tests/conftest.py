@@ -10,3 +10,8 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 # skip_policy: under CI=true a skipped test fails the run; pytester: its own tests.
 pytest_plugins = ["tests.skip_policy", "pytester"]
+
+# The system test boots a whole machine (tests/system, about half an hour): it runs from
+# ./scripts/system-test, which sets KIOSK_SYSTEM_TEST, not in every ./scripts/test.
+if not os.environ.get("KIOSK_SYSTEM_TEST"):
+    collect_ignore = ["system"]

@@ -1,0 +1,155 @@
+"""The system-test bench: the API sandbox on the host, the guest machine, and the kiosk
+installed in it by scripts/install-pi and running as the systemd service.
+
+Everything the tests read about the kiosk comes from inside the guest, the way an admin
+reads it: `journalctl -u kiosk … -o json`, `systemctl show`, `kiosk status --json`.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.sandbox import Sandbox
+from tests.system.image import API_HOST, DATA_MOUNT, Guest
+from tests.system.machine import Machine
+
+__all__ = ["Bench", "Results"]
+
+KIOSK = "/opt/kiosk/venv/bin/kiosk"
+CONFIG = "/etc/kiosk/kiosk.toml"
+
+
+@dataclass
+class Results:
+    """What the run measured; written to summary.json as it goes."""
+
+    path: Path
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def set(self, **values: Any) -> None:
+        self.figures.update(values)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.figures, indent=2, sort_keys=True) + "\n")
+
+
+class Bench:
+    def __init__(self, guest: Guest, sandbox: Sandbox, run_dir: Path, results: Results) -> None:
+        self.sandbox = sandbox
+        self.machine = Machine(guest, run_dir / "machine", sandbox.port)
+        self.results = results
+        self.screens = results.path.parent / "screens"
+        self.screens.mkdir(parents=True, exist_ok=True)
+        self.journal_cursor = ""
+
+    # --- guest shell ---------------------------------------------------------------------
+
+    def sh(self, script: str, *, timeout: float = 300, check: bool = True) -> str:
+        return self.machine.sh(script, timeout=timeout, check=check)
+
+    def boot(self) -> float:
+        """Power on and wait for the OS; seconds until the guest agent answered."""
+        self.machine.power_on()
+        return self.machine.wait_agent()
+
+    # --- the kiosk service -----------------------------------------------------------------
+
+    def unit(self, *props: str) -> dict[str, str]:
+        out = self.sh(f"systemctl show kiosk -p {','.join(props)}")
+        return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+    def wait_ready(self, timeout: float = 300) -> dict[str, str]:
+        """Until kiosk.service is active (Type=notify: READY=1 was sent)."""
+
+        def ready() -> dict[str, str] | None:
+            unit = self.unit("ActiveState", "SubState", "MainPID", "NRestarts", "StatusText",
+                             "ActiveEnterTimestampMonotonic")
+            return unit if unit["ActiveState"] == "active" else None
+
+        result: dict[str, str] = self.wait(ready, timeout, "kiosk READY")
+        return result
+
+    def journal(self, *matches: str, since_cursor: bool = True) -> list[dict[str, Any]]:
+        args = ["journalctl", "-u", "kiosk", "-o", "json", "--no-pager", *matches]
+        if since_cursor and self.journal_cursor:
+            args += ["--after-cursor", self.journal_cursor]
+        out = self.sh(" ".join(shlex.quote(a) for a in args), check=False)
+        return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+    def mark_journal(self) -> None:
+        """Later journal reads see only what comes after this point."""
+        out = self.sh("journalctl -u kiosk -n 1 -o json --no-pager", check=False).strip()
+        if out:
+            self.journal_cursor = json.loads(out.splitlines()[-1])["__CURSOR"]
+
+    def wait_scan(self, barcode: str, outcome: str | None = None, timeout: float = 120
+                  ) -> dict[str, Any]:
+        def found() -> dict[str, Any] | None:
+            for entry in self.journal("KIOSK_EVENT=scan", f"BARCODE={barcode}"):
+                if outcome is None or entry.get("OUTCOME") == outcome:
+                    return entry
+            return None
+
+        return self.wait(found, timeout, f"scan {barcode} ({outcome or 'any outcome'})")
+
+    def wait_message(self, needle: str, timeout: float = 120) -> dict[str, Any]:
+        def found() -> dict[str, Any] | None:
+            return next((e for e in self.journal() if needle in str(e.get("MESSAGE", ""))),
+                        None)
+
+        return self.wait(found, timeout, f"journal line with {needle!r}")
+
+    def status(self) -> dict[str, Any]:
+        return dict(json.loads(self.sh(f"{KIOSK} status --json --config {CONFIG}")))
+
+    def configure(self, **sections: dict[str, Any]) -> None:
+        """Rewrite keys of /etc/kiosk/kiosk.toml as an admin would, with a small editor."""
+        for section, keys in sections.items():
+            for key, value in keys.items():
+                toml = json.dumps(value)
+                script = (
+                    "import re,sys;p=sys.argv[1];s=open(p).read();"
+                    "sec,key,val=sys.argv[2:5];"
+                    "head='['+sec+']';i=s.index(head)+len(head);"
+                    "j=s.find('\\n[',i);j=len(s) if j<0 else j;body=s[i:j];"
+                    "pat=re.compile(r'(?m)^#?[ \\t]*'+re.escape(key)+r'[ \\t]*=.*$');"
+                    "body=pat.sub(key+' = '+val,body,1) if pat.search(body) "
+                    "else body.rstrip('\\n')+'\\n'+key+' = '+val+'\\n';"
+                    "open(p,'w').write(s[:i]+body+s[j:])"
+                )
+                self.sh(f"python3 -c {shlex.quote(script)} {CONFIG} {section} {key} "
+                        f"{shlex.quote(toml)}")
+
+    # --- waiting -------------------------------------------------------------------------
+
+    @staticmethod
+    def wait(probe: Callable[[], Any], timeout: float, what: str) -> Any:
+        deadline = time.monotonic() + timeout
+        pause = 0.2
+        while True:
+            value = probe()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"gave up waiting for {what} after {timeout:.0f} s")
+            time.sleep(pause)  # the guest is polled: it has no way to call back
+            pause = min(pause * 1.5, 2.0)
+
+
+def install_commands(client_id: str) -> str:
+    """What an admin types on a fresh device (the CA first, as a store's IT would)."""
+    return " && ".join([
+        f"mountpoint -q {DATA_MOUNT} || mount {DATA_MOUNT}",
+        f"install -D -m 0644 {DATA_MOUNT}/ca/kiosk-sandbox-ca.crt "
+        "/usr/local/share/ca-certificates/kiosk-sandbox-ca.crt",
+        f"{DATA_MOUNT}/kiosk/scripts/install-pi --wheels {DATA_MOUNT}/wheels "
+        f"--client-id {client_id} --api-key-file {DATA_MOUNT}/api_key --no-start",
+    ])
+
+
+API_BASE_URL = f"https://{API_HOST}/api/v1"

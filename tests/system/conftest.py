@@ -1,0 +1,66 @@
+"""Fixtures for the system test: one guest machine and one API sandbox for the session.
+
+The scenarios run in file order against the same machine, as an admin's day would: install,
+boot, scan, unplug, reload, freeze, cut the power. They need root (debootstrap, chroot,
+mounts), QEMU, debootstrap, socat and dpkg-dev, which `./scripts/system-test` installs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.sandbox import Sandbox
+from tests.system.bench import Bench, Results
+from tests.system.image import API_HOST, build_guest
+
+ROOT = Path(__file__).resolve().parents[2]
+NEEDS = ("qemu-system-x86_64", "qemu-img", "debootstrap", "socat", "dpkg-scanpackages",
+         "mkfs.ext4")
+
+
+def _results_dir() -> Path:
+    return Path(os.environ.get("KIOSK_SYSTEM_RESULTS", ROOT / "system-test-results"))
+
+
+@pytest.fixture(scope="session")
+def results() -> Results:
+    out = _results_dir()
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    return Results(out / "summary.json")
+
+
+@pytest.fixture(scope="session")
+def sandbox(results: Results) -> Iterator[Sandbox]:
+    # Reached from the guest as https://10.0.2.100/ (QEMU forwards it here); its CA goes
+    # into the guest's trust store, as a store's own CA would.
+    tls = results.path.parent / "sandbox-tls"
+    with Sandbox(host="127.0.0.1", port=0, names=[API_HOST], tls_dir=tls, rpm=600,
+                 balance=5000.0) as sb:
+        yield sb
+
+
+@pytest.fixture(scope="session")
+def bench(sandbox: Sandbox, results: Results) -> Iterator[Bench]:
+    missing = [tool for tool in NEEDS if shutil.which(tool) is None]
+    if os.geteuid() != 0 or missing:
+        pytest.skip(f"the system test needs root and {', '.join(missing) or 'its tools'} "
+                    "(./scripts/system-test installs them)")
+    work = Path(os.environ.get("KIOSK_SYSTEM_WORK", ROOT / ".system-test"))
+    cache = None if os.environ.get("CI") == "true" else work / "cache"
+    run = work / "run"
+    if run.exists():
+        shutil.rmtree(run)
+    assert sandbox.ca_file is not None
+    guest = build_guest(run, ROOT, sandbox.ca_file, sandbox.api_key, cache=cache)
+    bench = Bench(guest, sandbox, run, results)
+    try:
+        yield bench
+    finally:
+        bench.machine.shutdown(timeout=60)

@@ -1,0 +1,42 @@
+"""Print the system test's figures as a table: `python -m tests.system.report summary.json`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+# (key, what it is, what it must be) in the order an admin reads them.
+ROWS = (
+    ("install_s", "install-pi on a fresh machine, s", ""),
+    ("boot_to_ready_s", "kernel start to READY=1, s", ""),
+    ("exposure", "systemd-analyze security exposure", "<= 1.5"),
+    ("hid_scans_shown", "USB HID scans shown", ">= 2"),
+    ("scan_to_card_ms_hid", "HID scan to card, ms (emulated CPU)", ""),
+    ("serial_scans_shown", "USB serial scans shown", ">= 2"),
+    ("scan_to_card_ms_serial", "serial scan to card, ms (emulated CPU)", ""),
+    ("reload_ok", "reload good and bad config", "true"),
+    ("hotplug_ok", "HID unplug and replug, no restart", "true"),
+    ("serial_hotplug_ok", "serial unplug and replug, no restart", "true"),
+    ("watchdog_restart_ok", "frozen main loop restarted by the watchdog", "true"),
+    ("watchdog_recovery_s", "freeze to a working kiosk again, s", ""),
+    ("power_cuts", "power cuts (QEMU SIGKILLed)", ">= 6"),
+    ("queued_lost", "queued scans lost", "0"),
+    ("double_charges", "lookups bought twice (random cuts)", "<= cuts"),
+    ("screens", "KMS screendumps", ""),
+)
+
+
+def table(figures: dict[str, object]) -> str:
+    lines = [f"{'figure':<46} {'value':>14}  must be", "-" * 72]
+    for key, label, must in ROWS:
+        value = figures.get(key, "—")
+        if isinstance(value, list):
+            value = f"{len(value)} PNGs"
+        lines.append(f"{label:<46} {value!s:>14}  {must}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else "system-test-results/summary.json")
+    print(table(json.loads(path.read_text())) if path.exists() else f"{path}: no figures")
