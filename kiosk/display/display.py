@@ -63,6 +63,13 @@ class Display:
 
         self.config = config
         self.mode: Mode = config.mode
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            # No desktop: SDL will draw through KMS/DRM, and there with its desktop-GL
+            # renderer unless told otherwise; without libGL (a Lite image, a minimal
+            # Debian) those calls fail silently and every frame scans out black. GLES2 is
+            # what KMS/DRM machines have. Read by SDL at start-up, so set before init
+            # (found by the system test: a black screen in the QEMU guest).
+            os.environ.setdefault("SDL_RENDER_DRIVER", "opengles2")
         try:
             pygame.display.init()
             pygame.font.init()
@@ -82,12 +89,6 @@ class Display:
                 f"'{self.driver}', which shows nothing. On a Pi without a desktop the "
                 "service needs /dev/dri (groups video and render) and the KMS/DRM "
                 "libraries install-pi installs; set SDL_VIDEODRIVER=kmsdrm to see why")
-        if self.driver == "kmsdrm":
-            # SDL draws a KMS/DRM window through its desktop-GL renderer unless told
-            # otherwise; without libGL/libOpenGL (a Lite image, a minimal Debian) its
-            # calls fail silently and every frame scans out black. GLES2 is what KMS/DRM
-            # machines have (found by the system test: a black screen in the QEMU guest).
-            os.environ.setdefault("SDL_RENDER_DRIVER", "opengles2")
         want = (int(config.size[0]), int(config.size[1]))
         flags = 0
         if config.fullscreen and self.driver != "dummy":
