@@ -39,7 +39,9 @@ class Results:
 
 
 class Bench:
-    def __init__(self, guest: Guest, sandbox: Sandbox, run_dir: Path, results: Results) -> None:
+    def __init__(self, guest: Guest, sandbox: Sandbox, run_dir: Path, results: Results, *,
+                 kept: bool = False) -> None:
+        self.kept = kept  # a machine from an earlier run: trust this run's sandbox CA anew
         self.sandbox = sandbox
         self.machine = Machine(guest, run_dir / "machine", sandbox.port)
         self.results = results
@@ -55,7 +57,14 @@ class Bench:
     def boot(self) -> float:
         """Power on and wait for the OS; seconds until the guest agent answered."""
         self.machine.power_on()
-        return self.machine.wait_agent()
+        seconds = self.machine.wait_agent()
+        if self.kept and self.sandbox.ca_file is not None:
+            assert self.machine.agent is not None
+            self.machine.agent.write_file(
+                "/usr/local/share/ca-certificates/kiosk-sandbox-ca.crt",
+                self.sandbox.ca_file.read_bytes())
+            self.sh("update-ca-certificates >/dev/null && systemctl restart kiosk")
+        return seconds
 
     # --- the kiosk service -----------------------------------------------------------------
 
@@ -75,11 +84,19 @@ class Bench:
         return result
 
     def journal(self, *matches: str, since_cursor: bool = True) -> list[dict[str, Any]]:
-        args = ["journalctl", "-u", "kiosk", "-o", "json", "--no-pager", *matches]
+        """The kiosk's journal entries (after the mark) with every FIELD=value of `matches`.
+
+        The fields are matched here, not by journalctl: systemd 252's journalctl returns
+        nothing for field matches combined with --after-cursor when the cursor's own entry
+        does not match them.
+        """
+        args = ["journalctl", "-u", "kiosk", "-o", "json", "--no-pager"]
         if since_cursor and self.journal_cursor:
             args += ["--after-cursor", self.journal_cursor]
         out = self.sh(" ".join(shlex.quote(a) for a in args), check=False)
-        return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        wanted = [m.split("=", 1) for m in matches]
+        entries = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        return [e for e in entries if all(e.get(k) == v for k, v in wanted)]
 
     def mark_journal(self) -> None:
         """Later journal reads see only what comes after this point."""
@@ -87,15 +104,17 @@ class Bench:
         if out:
             self.journal_cursor = json.loads(out.splitlines()[-1])["__CURSOR"]
 
-    def wait_scan(self, barcode: str, outcome: str | None = None, timeout: float = 120
-                  ) -> dict[str, Any]:
+    def wait_scan(self, barcode: str, *outcomes: str, timeout: float = 120) -> dict[str, Any]:
+        """The scan's journal entry, once it has one of `outcomes` (any when none given)."""
         def found() -> dict[str, Any] | None:
             for entry in self.journal("KIOSK_EVENT=scan", f"BARCODE={barcode}"):
-                if outcome is None or entry.get("OUTCOME") == outcome:
+                if not outcomes or entry.get("OUTCOME") in outcomes:
                     return entry
             return None
 
-        return self.wait(found, timeout, f"scan {barcode} ({outcome or 'any outcome'})")
+        what = f"scan {barcode} ({' or '.join(outcomes) or 'any outcome'})"
+        result: dict[str, Any] = self.wait(found, timeout, what)
+        return result
 
     def wait_message(self, needle: str, timeout: float = 120) -> dict[str, Any]:
         def found() -> dict[str, Any] | None:

@@ -55,11 +55,15 @@ def bench(sandbox: Sandbox, results: Results) -> Iterator[Bench]:
     work = Path(os.environ.get("KIOSK_SYSTEM_WORK", ROOT / ".system-test"))
     cache = None if os.environ.get("CI") == "true" else work / "cache"
     run = work / "run"
-    if run.exists():
+    # KIOSK_SYSTEM_KEEP=1 (developers only, never CI): boot the machine the last run left,
+    # kiosk installed, and skip the install, to iterate on later scenarios in minutes.
+    keep = os.environ.get("KIOSK_SYSTEM_KEEP") == "1" and os.environ.get("CI") != "true"
+    if run.exists() and not keep:
         shutil.rmtree(run)
     assert sandbox.ca_file is not None
-    guest = build_guest(run, ROOT, sandbox.ca_file, sandbox.api_key, cache=cache)
-    bench = Bench(guest, sandbox, run, results)
+    guest = build_guest(run, ROOT, sandbox.ca_file, sandbox.api_key, cache=cache,
+                        keep_data=keep)
+    bench = Bench(guest, sandbox, run, results, kept=keep)
     try:
         yield bench
     finally:

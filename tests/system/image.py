@@ -71,8 +71,9 @@ class Guest:
 
 
 def build_guest(work: Path, checkout: Path, ca_cert: Path, api_key: str, *,
-                cache: Path | None) -> Guest:
-    """Build (or take from `cache`) the root image, then make this run's data disk."""
+                cache: Path | None, keep_data: bool = False) -> Guest:
+    """Build (or take from `cache`) the root image, then make this run's data disk
+    (`keep_data`: reuse the last one, for a machine whose kiosk is installed already)."""
     work.mkdir(parents=True, exist_ok=True)
     key = _cache_key(checkout)
     base = (cache / key) if cache is not None else (work / "base")
@@ -82,6 +83,10 @@ def build_guest(work: Path, checkout: Path, ca_cert: Path, api_key: str, *,
         _build_base(base, checkout)
         (base / "done").write_text(key + "\n")
     packages = tuple(json.loads((base / "packages.json").read_text()))
+    data_image = work / "data.img"
+    if keep_data and data_image.exists():
+        return Guest(base / "vmlinuz", base / "initrd.img", base / "root.img", data_image,
+                     packages)
     data = work / "data"
     if data.exists():
         shutil.rmtree(data)
@@ -92,7 +97,6 @@ def build_guest(work: Path, checkout: Path, ca_cert: Path, api_key: str, *,
     (data / "ca").mkdir()
     shutil.copy(ca_cert, data / "ca" / "kiosk-sandbox-ca.crt")
     (data / "api_key").write_text(api_key + "\n")
-    data_image = work / "data.img"
     _mkfs(data, data_image, label="kioskdata")
     return Guest(base / "vmlinuz", base / "initrd.img", base / "root.img", data_image, packages)
 
