@@ -100,6 +100,20 @@ class Machine:
         self.started_at = time.monotonic()
         self.boots += 1
         self.qmp = _wait(lambda: Qmp(self.qmp_path), 30, "QMP", self.proc)
+        self._connect_serial()
+
+    def _connect_serial(self) -> None:
+        # QEMU attaches its usb-serial device to the bus only while something holds the
+        # other end of its chardev: the host's end is the adapter's cable.
+        assert self.proc is not None
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            _wait(lambda: conn.connect(str(self.serial_path)) or True, 30, "the USB serial end",
+                  self.proc)
+        except BaseException:
+            conn.close()
+            raise
+        self._serial = conn
 
     def wait_agent(self, timeout: float = 300) -> float:
         """Seconds from power-on until the guest agent answers (the OS is up)."""
@@ -175,10 +189,7 @@ class Machine:
 
     def serial_write(self, data: bytes) -> None:
         """Write into the host end of the USB serial adapter."""
-        if self._serial is None:
-            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            conn.connect(str(self.serial_path))
-            self._serial = conn
+        assert self._serial is not None, "the USB serial adapter is unplugged"
         self._serial.sendall(data)
 
     def unplug(self, device_id: str) -> None:
@@ -192,9 +203,6 @@ class Machine:
             self.qmp.command("query-status")  # collects events that arrived meanwhile
             time.sleep(0.2)
         self.qmp.events.clear()
-        if device_id == SERIAL_ID and self._serial is not None:
-            self._serial.close()
-            self._serial = None
 
     def plug(self, device_id: str) -> None:
         assert self.qmp is not None

@@ -175,7 +175,7 @@ def test_hid_scan_is_drawn_on_the_kms_screen_and_the_kiosk_holds_the_grab(
 
 
 def test_reload_to_a_serial_scanner_then_scan(bench: Bench) -> None:
-    port = bench.sh("ls /dev/serial/by-id/ | grep -m1 -i ftdi").strip()
+    port = bench.sh("ls /dev/serial/by-id/ | grep -m1 -i 'usb_serial.*port0'").strip()
     before = bench.unit("MainPID")["MainPID"]
     bench.mark_journal()
     bench.configure(scanner={"kind": "serial", "device": f"/dev/serial/by-id/{port}",
