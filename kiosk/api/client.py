@@ -15,6 +15,7 @@ so a scan never hangs on the network; the caller queues what fails with a
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import ssl
@@ -44,6 +45,7 @@ from kiosk.api.pricing import Pricing
 from kiosk.api.responses import error_code, error_from_response, json_body, request_id
 from kiosk.api.tokens import RefreshTokenFile
 from kiosk.config import Config, is_loopback_host
+from kiosk.product import Product
 
 __all__ = ["ApiClient", "LookupResult", "client_for"]
 
@@ -61,7 +63,7 @@ class LookupResult:
     """One product as the card needs it, and what it cost."""
 
     barcode: str
-    product: dict[str, Any]  # {"barcode", "product_meta", "front_image": bool}
+    product: Product  # made once here, from the answer: sanitized and typed
     image: bytes | None  # the front image, complete and of a known kind, or None
     credits: float
     request_id: str | None
@@ -153,8 +155,8 @@ class ApiClient:
         if isinstance(front_url, str) and front_url:
             image, note, extra = self._download_front(barcode, front_url, deadline)
             spent += extra
-        product = {"barcode": body.get("barcode", barcode), "product_meta": meta,
-                   "front_image": bool(front_url)}
+        product = dataclasses.replace(Product.from_api(body, barcode=barcode),
+                                      has_front_image=bool(front_url))
         return LookupResult(barcode, product, image, round(spent, 6), request_id(response), note)
 
     def refresh_pricing(self, deadline: float | None = None, when_due: bool = False) -> Pricing:
