@@ -39,12 +39,12 @@ from kiosk.api.errors import (
     TransportError,
     UntrustedCertificate,
 )
-from kiosk.api.images import image_kind
 from kiosk.api.pacing import Pacer
 from kiosk.api.pricing import Pricing
 from kiosk.api.responses import error_code, error_from_response, json_body, request_id
 from kiosk.api.tokens import RefreshTokenFile
 from kiosk.config import Config, is_loopback_host
+from kiosk.imagecheck import image_problem
 from kiosk.product import Product
 
 __all__ = ["ApiClient", "LookupResult", "client_for"]
@@ -214,11 +214,13 @@ class ApiClient:
             logger.warning("front image of %s not downloaded: %s", barcode, _short(exc))
             return None, _short(exc), extra
         data = response.content
-        if image_kind(data) is None:
-            logger.warning(
-                "front image of %s is not a complete image (%d bytes); card without photo",
-                barcode, len(data))
-            return None, "corrupt image", extra
+        problem = image_problem(data)
+        if problem is not None:
+            # Refused before anything decodes it; the product is cached without a photo,
+            # so this is logged once and the image never bought again for this lookup.
+            logger.warning("front image of %s refused: %s; card without photo", barcode,
+                           problem)
+            return None, f"image refused: {problem}", extra
         return data, "ok", extra
 
     def _get_signed(self, barcode: str, url: str, deadline: float) -> httpx.Response:

@@ -342,7 +342,7 @@ def test_truncated_image_is_treated_as_missing(sandbox: Sandbox, client: ApiClie
     sandbox.faults.add("truncate_image", count=1)
     result = client.lookup(CEREAL)
     assert result.image is None
-    assert result.image_note == "corrupt image"
+    assert result.image_note.startswith("image refused: not a complete JPEG or PNG")
     assert result.product.name == "Example Cereal"
 
 

@@ -10,9 +10,9 @@ import zlib
 import pytest
 
 from kiosk.api.backoff import Backoff, parse_retry_after
-from kiosk.api.images import image_kind
 from kiosk.api.pacing import Pacer
 from kiosk.api.pricing import Pricing
+from kiosk.imagecheck import image_kind
 from tests.helpers import FakeClock
 
 
