@@ -70,7 +70,7 @@ class ApiConfig:
     connect_timeout_s: float = _opt(3.0, "TCP/TLS connect timeout", min=0.1, max=60)
     read_timeout_s: float = _opt(5.0, "timeout for each read from the API", min=0.1, max=120)
     lookup_deadline_s: float = _opt(
-        10.0, "overall deadline for one lookup (API call + image)", min=0.5, max=300
+        10.0, "wall-clock deadline for one lookup (token, API call, image)", min=0.5, max=300
     )
     low_balance_warning: float = _opt(
         50.0, "warn once when credits remaining fall below this", min=0

@@ -8,15 +8,20 @@ client, so from this device's own IP. A signed URL that answers 403 (our IP chan
 between the two calls, e.g. Wi-Fi to LTE) or 410 (used or expired) is replaced once
 through the 302 endpoint. Nothing else is fetched per scan.
 
-Every request has connect and read timeouts and the whole lookup an overall deadline,
-so a scan never hangs on the network; the caller queues what fails with a
-`RetryableError`. Requests are paced from the API's rate-limit headers.
+The whole lookup (the product, the image, a token renewal on the way) has one
+wall-clock deadline and every body a byte limit (`kiosk.api.transport`), so a scan never
+hangs on the network or fills memory; the caller queues what fails with a
+`RetryableError`. A product answer that was charged for but cannot be used (too large,
+too slow, too deep, or anything unexpected while reading it) is a `BadAnswer`: never
+queued nor retried, as asking again would buy it again. Requests are paced from the
+API's rate-limit headers.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import random
 import ssl
 import threading
@@ -32,7 +37,9 @@ from kiosk import config as config_mod
 from kiosk.api.auth import TokenAuth
 from kiosk.api.backoff import Backoff
 from kiosk.api.errors import (
+    AnswerRefused,
     ApiError,
+    BadAnswer,
     ProxyRefused,
     RateLimited,
     ServerError,
@@ -43,8 +50,9 @@ from kiosk.api.pacing import Pacer
 from kiosk.api.pricing import Pricing
 from kiosk.api.responses import error_code, error_from_response, json_body, request_id
 from kiosk.api.tokens import RefreshTokenFile
+from kiosk.api.transport import BOUNDS, JSON_MAX_BYTES, Bounds
 from kiosk.config import Config, is_loopback_host
-from kiosk.imagecheck import image_problem
+from kiosk.imagecheck import MAX_IMAGE_BYTES, image_problem
 from kiosk.product import Product
 
 __all__ = ["ApiClient", "LookupResult", "client_for"]
@@ -52,6 +60,7 @@ __all__ = ["ApiClient", "LookupResult", "client_for"]
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Body = dict[str, Any] | None
 
 LOOKUP_PARAMS = {"include": "product_meta,images", "variants": "front"}
 PRICING_MAX_AGE_S = 24 * 3600.0
@@ -134,11 +143,32 @@ class ApiClient:
         self.refresh_pricing(deadline=deadline, when_due=True)
 
         def call() -> tuple[httpx.Response, dict[str, Any]]:
-            response = self._send("GET", f"/products/{barcode}", params=LOOKUP_PARAMS,
-                                  deadline=deadline)
-            return response, self._json(response)  # a garbage 200 is retried like a 5xx
+            try:
+                response, body = self._send("GET", f"/products/{barcode}",
+                                            params=LOOKUP_PARAMS, deadline=deadline)
+            except AnswerRefused as exc:
+                if exc.status != 200 or not exc.path.endswith(f"/products/{barcode}"):
+                    raise  # not the paid answer: a token call, an error page
+                raise self._failed(BadAnswer(
+                    f"the answer for {barcode} was charged for and cannot be used ({exc})",
+                    status=200, code=exc.code, request_id=exc.request_id)) from None
+            return response, self._json(response, body)  # garbage is retried like a 5xx
 
         response, body = self._with_retries(call, deadline)
+        try:
+            return self._result(barcode, response, body, deadline)
+        except ApiError:
+            raise
+        except Exception as exc:  # credits are spent: never let it become a retry loop
+            logger.exception("the answer for %s was charged for and could not be read",
+                             barcode)
+            raise self._failed(BadAnswer(
+                f"the answer for {barcode} could not be read ({type(exc).__name__})",
+                status=200, code="bad_answer", request_id=request_id(response, body))
+            ) from None
+
+    def _result(self, barcode: str, response: httpx.Response, body: dict[str, Any],
+                deadline: float) -> LookupResult:
         meta = body.get("product_meta")
         images = body.get("images") or {}
         front_url = images.get("front") if isinstance(images, dict) else None
@@ -157,7 +187,8 @@ class ApiClient:
             spent += extra
         product = dataclasses.replace(Product.from_api(body, barcode=barcode),
                                       has_front_image=bool(front_url))
-        return LookupResult(barcode, product, image, round(spent, 6), request_id(response), note)
+        return LookupResult(barcode, product, image, round(spent, 6),
+                            request_id(response, body), note)
 
     def refresh_pricing(self, deadline: float | None = None, when_due: bool = False) -> Pricing:
         """Read /pricing (free) at start and then daily; keep the last good rates."""
@@ -170,9 +201,10 @@ class ApiClient:
             return st.pricing
         st.pricing_tried_at = now
         try:
-            response = self._send("GET", "/pricing", deadline=deadline or now + self._deadline_s)
-            new = Pricing.from_api(self._json(response))
-        except (ApiError, KeyError, TypeError, ValueError) as exc:
+            response, body = self._send("GET", "/pricing",
+                                        deadline=deadline or now + self._deadline_s)
+            new = Pricing.from_api(self._json(response, body))
+        except (ApiError, KeyError, TypeError, ValueError, OverflowError) as exc:
             logger.warning("could not read /pricing (%s); using %s", _short(exc),
                            st.pricing.describe())
             return st.pricing
@@ -185,8 +217,13 @@ class ApiClient:
 
     def balance(self) -> float:
         """Credits remaining, from the free /balance call."""
-        response = self._send("GET", "/balance", deadline=self._clock() + self._deadline_s)
-        return float(self._json(response)["credit_balance"])
+        response, body = self._send("GET", "/balance",
+                                    deadline=self._clock() + self._deadline_s)
+        value = self._json(response, body).get("credit_balance")
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ServerError("/balance: no credit_balance in the answer", status=200,
+                              code="bad_json")
+        return float(value)
 
     # --- the image ---------------------------------------------------------------------
 
@@ -200,13 +237,17 @@ class ApiClient:
             if response.status_code in (403, 410):
                 logger.info("signed image URL for %s answered %d (%s); asking for a fresh one",
                             barcode, response.status_code, _code_or_status(response))
-                fresh = self._send("GET", f"/products/{barcode}/image",
-                                   params={"variant": "front"}, deadline=deadline, expect=302)
+                fresh, _ = self._send("GET", f"/products/{barcode}/image",
+                                      params={"variant": "front"}, deadline=deadline,
+                                      expect=302)
                 extra += self.state.pricing.image_redirect_rate
                 location = fresh.headers.get("Location")
                 if not location:
                     return None, "redirect without Location", extra
-                target = urllib.parse.urljoin(str(fresh.url), location)
+                try:
+                    target = urllib.parse.urljoin(str(fresh.url), location)
+                except ValueError:
+                    return None, "redirect to an unreadable Location", extra
                 response = self._get_signed(barcode, target, deadline)
             if response.status_code != 200:
                 return None, f"image download answered {response.status_code}", extra
@@ -227,16 +268,23 @@ class ApiClient:
         # Signed URLs carry their own authority: no bearer token (auth is given per API
         # call, never to the client), no rate-limit slot. Only over https, so a photo
         # cannot be swapped on the way; plain http only to a loopback sandbox.
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme != "https" and not (
-                parts.scheme == "http" and is_loopback_host(parts.hostname or "")):
+        try:
+            parts = urllib.parse.urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError:
+            raise TransportError(f"image URL for {barcode} cannot be read; not downloaded",
+                                 code="bad_image_url") from None
+        if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback_host(host)):
             raise TransportError(f"image URL for {barcode} is not https:// "
-                                 f"({parts.scheme or 'no scheme'}://{parts.hostname}); "
+                                 f"({parts.scheme or 'no scheme'}://{host}); "
                                  "not downloaded", code="insecure_image_url")
         try:
-            return self._http.get(url, timeout=self._timeout(deadline))
+            return self._http.get(url, extensions=self._bounds(deadline, MAX_IMAGE_BYTES))
         except httpx.TimeoutException as exc:
             raise TransportError(f"image download timed out ({type(exc).__name__})") from None
+        except httpx.InvalidURL:
+            raise TransportError(f"image URL for {barcode} cannot be used; not downloaded",
+                                 code="bad_image_url") from None
         except httpx.HTTPError as exc:
             raise self._failed(_transport_error(exc, "image download")) from None
 
@@ -250,7 +298,8 @@ class ApiClient:
             try:
                 return call()
             except (TransportError, ServerError) as exc:
-                if exc.code == "connect" or isinstance(exc, UntrustedCertificate | ProxyRefused):
+                if exc.code in ("connect", "deadline") or isinstance(
+                        exc, UntrustedCertificate | ProxyRefused | AnswerRefused):
                     raise
                 attempt += 1
                 wait = backoff.next_delay()
@@ -262,7 +311,8 @@ class ApiClient:
     def _send(
         self, method: str, path: str, *, deadline: float, params: dict[str, str] | None = None,
         expect: int = 200,
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, Body]:
+        """The answer and its body as a JSON object (parsed once, here), or a typed error."""
         wait = self.pacer.delay()
         if wait > 0:
             if self._clock() + wait >= deadline:
@@ -273,7 +323,7 @@ class ApiClient:
         try:
             response = self._http.request(
                 method, self._base + path, params=params, auth=self.auth,
-                timeout=self._timeout(deadline),
+                extensions=self._bounds(deadline, JSON_MAX_BYTES),
             )
         except httpx.TimeoutException as exc:
             if isinstance(exc, httpx.ConnectTimeout):
@@ -282,25 +332,27 @@ class ApiClient:
             raise self._failed(timed_out) from None
         except httpx.HTTPError as exc:
             raise self._failed(_transport_error(exc, path)) from None
-        except ApiError as exc:  # raised by the token flow: refused key, 5xx on refresh
+        except ApiError as exc:  # the token flow (refused key, 5xx), a body out of bounds
+            raise self._failed(exc) from None
+        try:
+            body = json_body(response)
+        except AnswerRefused as exc:
             raise self._failed(exc) from None
         self.pacer.observe(response.headers)
-        self._track(response)
+        self._track(response, body)
         if response.status_code == expect:
-            return response
-        error = error_from_response(response) if response.status_code >= 400 else ServerError(
-            f"{path}: unexpected {response.status_code}", status=response.status_code)
+            return response, body
+        error = (error_from_response(response, body) if response.status_code >= 400
+                 else ServerError(f"{path}: unexpected {response.status_code}",
+                                  status=response.status_code))
         if isinstance(error, RateLimited):
             self.pacer.hold_off(error.retry_after)
         raise self._failed(error)
 
-    def _timeout(self, deadline: float) -> httpx.Timeout:
-        left = max(0.05, deadline - self._clock())
-        base = self._http.timeout
-        return httpx.Timeout(
-            connect=min(base.connect or left, left), read=min(base.read or left, left),
-            write=min(base.write or left, left), pool=min(base.pool or left, left),
-        )
+    def _bounds(self, deadline: float, max_bytes: int) -> dict[str, Any]:
+        # The deadline is on this client's clock; the transport's hooks use the real one.
+        left = max(0.0, deadline - self._clock())
+        return {BOUNDS: Bounds(time.monotonic() + left, max_bytes)}
 
     def _failed(self, error: ApiError) -> ApiError:
         with self._state_lock:
@@ -315,8 +367,7 @@ class ApiClient:
                          error)
         return error
 
-    def _json(self, response: httpx.Response) -> dict[str, Any]:
-        body = json_body(response)
+    def _json(self, response: httpx.Response, body: Body) -> dict[str, Any]:
         if body is None:
             raise self._failed(ServerError(
                 f"{response.request.url.path}: answer is not JSON", status=response.status_code,
@@ -326,20 +377,23 @@ class ApiClient:
     def _debited(self, body: dict[str, Any]) -> float | None:
         meta = body.get("meta")
         value = meta.get("credits_debited") if isinstance(meta, dict) else None
-        return float(value) if isinstance(value, int | float) else None
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return None
+        value = float(value)
+        return value if math.isfinite(value) and 0 <= value < 1e6 else None
 
-    def _track(self, response: httpx.Response) -> None:
+    def _track(self, response: httpx.Response, body: Body) -> None:
         """Credits remaining from every response; warn once below the threshold."""
-        body = json_body(response) if "json" in response.headers.get("content-type", "") else None
         meta = body.get("meta") if body else None
         remaining = meta.get("credits_remaining") if isinstance(meta, dict) else None
         with self._state_lock:
             st = self.state
-            st.last_request_id = request_id(response) or st.last_request_id
+            st.last_request_id = request_id(response, body) or st.last_request_id
             st.tls_warned = False  # an answer came through: TLS works again
             if response.status_code < 400:
                 st.last_error = None
-            if not isinstance(remaining, int | float) or isinstance(remaining, bool):
+            if (not isinstance(remaining, int | float) or isinstance(remaining, bool)
+                    or not math.isfinite(remaining)):
                 return
             st.credits_remaining = float(remaining)
             if remaining < self._low_balance and not st.low_balance_warned:
