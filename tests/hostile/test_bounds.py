@@ -141,7 +141,7 @@ def test_no_lock_is_held_while_a_token_is_renewed(tmp_path: Path) -> None:
     threads[0].start()
     assert inside.wait(5)
     threads[1].start()
-    lock = client_.auth._lock  # noqa: SLF001 - the property under test
+    lock = client_.auth._lock
     assert lock.acquire(timeout=5)  # free while the renewal waits on the network
     lock.release()
     release.set()
