@@ -350,7 +350,8 @@ class Daemon:
 
     def _refresh_queue_depth(self) -> None:
         try:
-            self.health.queue_depth = self.store.queue.stats().depth
+            stats = self.store.queue.stats()
+            self.health.queue_depth, self.health.set_aside = stats.depth, stats.set_aside
         except StoreError as exc:
             logger.debug("queue depth unknown: %s", exc)
 

@@ -24,6 +24,7 @@ from kiosk.display.screens import (
 )
 from kiosk.lookup import ScanAnswer
 from kiosk.product import Product
+from kiosk.sanitize import escape_controls
 
 __all__ = [
     "Health",
@@ -59,6 +60,7 @@ class Health:
     scanners: dict[str, bool] = field(default_factory=dict)
     last_error: str | None = None
     token_expires_at: float | None = None
+    set_aside: int = 0  # queued scans passed over after failing for reasons of their own
 
     @property
     def scanner_ok(self) -> bool:
@@ -67,7 +69,8 @@ class Health:
     def status_info(self) -> StatusInfo:
         return StatusInfo(online=bool(self.online), queue_depth=self.queue_depth,
                           credits_remaining=self.credits_remaining,
-                          scanner_connected=self.scanner_ok, last_error=self.last_error)
+                          scanner_connected=self.scanner_ok, last_error=self.last_error,
+                          set_aside=self.set_aside)
 
 
 def status_line(h: Health) -> str:
@@ -83,9 +86,11 @@ def status_line(h: Health) -> str:
     else:
         scanner = "scanner missing"
     parts = [net, f"queue {h.queue_depth}", credits, scanner]
+    if h.set_aside:
+        parts.append(f"{h.set_aside} set aside")
     if h.last_error:
         parts.append(h.last_error)
-    return " · ".join(parts)
+    return escape_controls(" · ".join(parts), 400)
 
 
 def screen_for(record: ScanRecord, credits_remaining: float | None) -> ScreenState | None:

@@ -106,6 +106,7 @@ def collect(cfg: Config) -> dict[str, Any]:
         return out
     try:
         stats = store.stats()
+        store_aside = store.queue.set_aside_items() if stats.queue.set_aside else []
     except StoreError as exc:
         out["last_error"] = out["last_error"] or f"store: {exc}"
         return out
@@ -115,6 +116,7 @@ def collect(cfg: Config) -> dict[str, Any]:
     age = stats.queue.oldest_age_s
     out["oldest_queued_age_s"] = round(age, 1) if age is not None else None
     out["queue_last_failure"] = stats.queue.last_error
+    out["queue_set_aside"] = {i.barcode: i.last_error or "-" for i in store_aside} or None
     out["cache_products"] = stats.cache.products
     out["cache_bytes"] = stats.cache.bytes
     return out
