@@ -126,7 +126,7 @@ class Daemon:
             stack.callback(self.store.close)
             self.http = make_http_client(cfg.api)
             stack.callback(self.http.close)
-            self.api = client_for(cfg, self.http)
+            self.api = client_for(cfg, self.http, ledger=self.store.spending)
             self.lookups = Lookups(self.store, self.api)
             self.display = Display(cfg.display)
             stack.callback(self.display.close)

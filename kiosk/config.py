@@ -75,6 +75,13 @@ class ApiConfig:
     low_balance_warning: float = _opt(
         50.0, "warn once when credits remaining fall below this", min=0
     )
+    max_credits_per_hour: float = _opt(
+        150.0, "lookups stop spending past this in any hour (scans are queued); 0: no limit",
+        min=0,
+    )
+    max_credits_per_day: float = _opt(
+        1000.0, "lookups stop spending past this in any 24 hours; 0: no limit", min=0
+    )
     ca_file: Path | None = _opt(
         None, "extra CA certificate(s) to trust, PEM, besides the system's /etc/ssl/certs"
     )
@@ -405,6 +412,14 @@ def _proxy_is_a_url(proxy: str) -> str | None:
         parts, port_ok = None, False
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
         return f"{mask_url(proxy)!r} is not an http:// or https:// URL with a host"
+    return None
+
+
+@_rule("api.max_credits_per_hour", "api.max_credits_per_day")
+def _hour_within_day(per_hour: float, per_day: float) -> str | None:
+    if per_hour and per_day and per_hour > per_day:
+        return (f"{per_hour:g} is more than api.max_credits_per_day ({per_day:g}): an hour "
+                "cannot allow more than a day")
     return None
 
 

@@ -43,7 +43,7 @@ def lookup_command(cfg: Config, barcode: str, *, as_json: bool = False) -> int:
         return EX_FAILURE
     try:
         with make_http_client(cfg.api) as http:
-            api = client_for(cfg, http)
+            api = client_for(cfg, http, ledger=store.spending)
             answer = Lookups(store, api).lookup(verdict.gtin, "cli", queue_on_failure=False)
             remaining = api.state.credits_remaining
     finally:

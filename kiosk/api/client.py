@@ -43,12 +43,14 @@ from kiosk.api.errors import (
     ProxyRefused,
     RateLimited,
     ServerError,
+    SpendLimited,
     TransportError,
     UntrustedCertificate,
 )
 from kiosk.api.pacing import Pacer
 from kiosk.api.pricing import Pricing
 from kiosk.api.responses import error_code, error_from_response, json_body, request_id
+from kiosk.api.spending import Ledger, SpendGuard
 from kiosk.api.tokens import RefreshTokenFile
 from kiosk.api.transport import BOUNDS, JSON_MAX_BYTES, Bounds
 from kiosk.config import Config, is_loopback_host
@@ -93,17 +95,19 @@ class ClientState:
     pricing_tried_at: float | None = None
 
 
-def client_for(cfg: Config, http: httpx.Client) -> ApiClient:
+def client_for(cfg: Config, http: httpx.Client, ledger: Ledger | None = None) -> ApiClient:
     """The client as the daemon and `kiosk lookup` both use it, from the configuration.
 
     Raises ConfigError when no client id is configured. The API key is read when a
-    token is needed, so a key file replaced after a rotation is picked up.
+    token is needed, so a key file replaced after a rotation is picked up. `ledger`
+    keeps the spending guard's count across restarts (the store's `spending`).
     """
     client_id = config_mod.resolve_client_id(cfg)
     auth = TokenAuth(cfg.api.base_url, client_id, lambda: config_mod.resolve_api_key(cfg),
                      RefreshTokenFile(cfg.storage.state_dir))
+    guard = SpendGuard(cfg.api.max_credits_per_hour, cfg.api.max_credits_per_day, ledger)
     return ApiClient(http, cfg.api.base_url, auth, deadline_s=cfg.api.lookup_deadline_s,
-                     low_balance=cfg.api.low_balance_warning)
+                     low_balance=cfg.api.low_balance_warning, spend=guard)
 
 
 class ApiClient:
@@ -121,8 +125,10 @@ class ApiClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        spend: SpendGuard | None = None,
     ) -> None:
         self._http = http
+        self.spend = spend
         self._base = base_url.rstrip("/")
         self.auth = auth
         self._deadline_s = deadline_s
@@ -139,6 +145,11 @@ class ApiClient:
 
     def lookup(self, barcode: str) -> LookupResult:
         """Product + front image for a normalized barcode, or a typed ApiError."""
+        if self.spend is not None:
+            try:
+                self.spend.check()
+            except SpendLimited as exc:
+                raise self._failed(exc) from None
         deadline = self._clock() + self._deadline_s
         self.refresh_pricing(deadline=deadline, when_due=True)
 
@@ -149,6 +160,7 @@ class ApiClient:
             except AnswerRefused as exc:
                 if exc.status != 200 or not exc.path.endswith(f"/products/{barcode}"):
                     raise  # not the paid answer: a token call, an error page
+                self._spent(self.state.pricing.product_cost(scopes=1, images=1))
                 raise self._failed(BadAnswer(
                     f"the answer for {barcode} was charged for and cannot be used ({exc})",
                     status=200, code=exc.code, request_id=exc.request_id)) from None
@@ -156,10 +168,13 @@ class ApiClient:
 
         response, body = self._with_retries(call, deadline)
         try:
-            return self._result(barcode, response, body, deadline)
+            result = self._result(barcode, response, body, deadline)
+            self._spent(result.credits)
+            return result
         except ApiError:
             raise
         except Exception as exc:  # credits are spent: never let it become a retry loop
+            self._spent(self.state.pricing.product_cost(scopes=1, images=1))
             logger.exception("the answer for %s was charged for and could not be read",
                              barcode)
             raise self._failed(BadAnswer(
@@ -348,6 +363,10 @@ class ApiClient:
         if isinstance(error, RateLimited):
             self.pacer.hold_off(error.retry_after)
         raise self._failed(error)
+
+    def _spent(self, credits: float) -> None:
+        if self.spend is not None:
+            self.spend.spent(credits)
 
     def _bounds(self, deadline: float, max_bytes: int) -> dict[str, Any]:
         # The deadline is on this client's clock; the transport's hooks use the real one.

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from kiosk.store.db import Database
 from kiosk.store.errors import ScanNotSaved, StoreWriteError, WriteFailure
 from kiosk.store.keys import check_barcode
+from kiosk.store.spending import SPENDING_MIGRATION
 
 __all__ = ["QUEUE_MIGRATIONS", "QUEUE_SALVAGE", "Queue", "QueueStats", "QueuedItem"]
 
@@ -60,6 +61,7 @@ QUEUE_MIGRATIONS = (
         "ALTER TABLE queue ADD COLUMN set_aside_at REAL",
         "CREATE INDEX queue_waiting ON queue (set_aside_at, seq)",
     ),
+    SPENDING_MIGRATION,
 )
 
 _COLUMNS = (
