@@ -33,7 +33,7 @@ def test_the_hour_limit_queues_until_the_window_frees(caplog: pytest.LogCaptureF
             with pytest.raises(SpendLimited) as limited:
                 guard.check()
     assert limited.value.reason == "spend_limit"
-    # The first spend leaves the hour 3 × 600 s after it was made: 4.0 credits remain.
+    # The first spend leaves the hour 3 * 600 s after it was made: 4.0 credits remain.
     assert limited.value.retry_after == pytest.approx(1800)
     assert len([r for r in caplog.records if "spending limit reached" in r.getMessage()]) == 1
     assert "api.max_credits_per_hour = 5" in str(limited.value)
@@ -60,9 +60,9 @@ def test_spending_survives_a_restart(tmp_path: Path) -> None:
     with Store.open(tmp_path / "state", tmp_path / "cache", clock=clock) as store:
         SpendGuard(5.0, 100.0, store.spending, clock).spent(5.2)
     clock.advance(60)
-    with Store.open(tmp_path / "state", tmp_path / "cache", clock=clock) as store:
-        with pytest.raises(SpendLimited):
-            SpendGuard(5.0, 100.0, store.spending, clock).check()  # a crash loop pays nothing
+    with (Store.open(tmp_path / "state", tmp_path / "cache", clock=clock) as store,
+          pytest.raises(SpendLimited)):
+        SpendGuard(5.0, 100.0, store.spending, clock).check()  # a crash loop pays nothing
 
 
 def test_over_the_limit_a_scan_is_queued_without_a_request(tmp_path: Path) -> None:
