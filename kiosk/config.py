@@ -538,6 +538,8 @@ def resolve_api_key(cfg: Config, env: typing.Mapping[str, str] | None = None) ->
             # systemd copies the credential when the service starts; a key file replaced
             # since (a rotated key) is the current one.
             candidates.reverse()
+    if cfg.api.api_key_file is not None:  # also when the credential copy of it is used
+        _refuse_if_others_read(cfg.api.api_key_file)
     for candidate in candidates:
         try:
             key = candidate.read_text(encoding="utf-8").strip()
@@ -557,6 +559,19 @@ def resolve_api_key(cfg: Config, env: typing.Mapping[str, str] | None = None) ->
         "set api.api_key_file or LoadCredential=rd_api_key"
     )
     raise ConfigError(problems)
+
+
+def _refuse_if_others_read(path: Path) -> None:
+    """A key file every local user can read is refused: the key is a secret."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # missing or unreadable: reported where it is read
+    if mode & 0o004:
+        raise ConfigError([
+            f"{path}: readable by every user (mode {mode & 0o777:04o}); the API key is a "
+            f"secret: run `sudo chmod 600 {path}` (owner kiosk), then replace the key in "
+            "the Retail Digitals web UI if others could have read it"])
 
 
 def _newer(path: Path, than: Path) -> bool:

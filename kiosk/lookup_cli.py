@@ -16,6 +16,7 @@ from kiosk.api import client_for, make_http_client
 from kiosk.config import Config
 from kiosk.errors import ConfigError, StoreError
 from kiosk.lookup import Lookups, ScanAnswer
+from kiosk.sanitize import escape_controls
 from kiosk.scanner import Invalid, normalize
 from kiosk.store import Store
 
@@ -53,7 +54,9 @@ def lookup_command(cfg: Config, barcode: str, *, as_json: bool = False) -> int:
 
 
 def _say(as_json: bool, data: dict[str, Any], text: str) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2) if as_json else text)
+    # The product is clean (kiosk.product), but reasons and ids came from the API too.
+    print(json.dumps(data, ensure_ascii=False, indent=2) if as_json
+          else "\n".join(escape_controls(line) for line in text.splitlines()))
 
 
 def _as_dict(answer: ScanAnswer, remaining: float | None) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from kiosk.display.screens import (
 )
 from kiosk.lookup import ScanAnswer
 from kiosk.product import Product
-from kiosk.sanitize import escape_controls
 
 __all__ = [
     "Health",
@@ -90,7 +89,7 @@ def status_line(h: Health) -> str:
         parts.append(f"{h.set_aside} set aside")
     if h.last_error:
         parts.append(h.last_error)
-    return escape_controls(" · ".join(parts), 400)
+    return " · ".join(parts)
 
 
 def screen_for(record: ScanRecord, credits_remaining: float | None) -> ScreenState | None:

@@ -10,9 +10,10 @@ Two different jobs, so two functions:
   Runs of combining marks are cut short, whitespace is collapsed and the length
   capped, so layout time and cache size are bounded by the kiosk, not by the API.
 - `escape_controls` is for what an admin reads (`kiosk status`, `kiosk lookup`,
-  systemd's `STATUS=`): nothing is dropped, every control character is shown as an
-  escape (`\\x1b`, `\\u202e`), so an escape sequence cannot repaint a terminal and a
-  newline cannot start a second `STATUS=` line, yet Hebrew stays readable.
+  systemd's `STATUS=`, the status file): nothing is dropped, every control character is
+  shown as an escape (`\\x1b`, `\\u202e`), so an escape sequence cannot repaint a
+  terminal and a newline cannot start a second `STATUS=` line, yet Hebrew stays
+  readable. Backslashes are left as they are, so escaping twice changes nothing.
 """
 
 from __future__ import annotations
@@ -70,9 +71,7 @@ def escape_controls(value: str, max_len: int | None = None) -> str:
     written as a Python-style escape; everything else unchanged. Optionally cut."""
     out: list[str] = []
     for ch in value:
-        if ch == "\\":
-            out.append("\\\\")
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") or _dropped(ch):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") or _dropped(ch):
             code = ord(ch)
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
         else:

@@ -84,6 +84,7 @@ class TokenAuth(httpx.Auth):
         self._refresh: str | None = token_file.load() if token_file else None
         self._refusal: _Refusal | None = None
         self._renewal: _Renewal | None = None
+        self._no_key: str | None = None
         self._refused_backoff = refused_backoff or Backoff(base=15.0, cap=900.0)
         self.exchanges = 0
         self.refreshes = 0
@@ -182,7 +183,12 @@ class TokenAuth(httpx.Auth):
         try:
             key = self._api_key()
         except ConfigError as exc:
-            raise CredentialsRefused(f"no API key: {exc.problems[-1]}", code="no_api_key") from None
+            problem = exc.problems[-1]
+            if problem != self._no_key:
+                logger.error("no API key: %s", problem)  # once, not on every scan
+                self._no_key = problem
+            raise CredentialsRefused(f"no API key: {problem}", code="no_api_key") from None
+        self._no_key = None
         fingerprint = hashlib.sha256(key.reveal().encode()).hexdigest()
         refusal = self._refusal
         if refusal is not None and refusal.fingerprint == fingerprint:
