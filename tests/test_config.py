@@ -331,11 +331,17 @@ def test_a_good_proxy_with_credentials_passes(tmp_path: Path) -> None:
     assert config.mask_url(cfg.api.proxy) == "http://kiosk:****@proxy.lan:3128"
 
 
-def test_a_key_file_every_user_can_read_is_refused(tmp_path: Path) -> None:
+def with_key_file(tmp_path: Path, mode: int) -> tuple[Path, Path]:
+    """A key file of `mode` and a configuration naming it."""
     key_file = tmp_path / "api_key"
     key_file.write_text(KEY)
-    key_file.chmod(0o644)
+    key_file.chmod(mode)
     path = write(tmp_path, f"[api]\nclient_id = 'rd_client_t'\napi_key_file = '{key_file}'\n")
+    return key_file, path
+
+
+def test_a_key_file_every_user_can_read_is_refused(tmp_path: Path) -> None:
+    key_file, path = with_key_file(tmp_path, 0o644)
     proc = run_kiosk("check-config", "--key", "--config", str(path))
     assert proc.returncode == 78
     assert f"{key_file}: readable by every user (mode 0644)" in proc.stderr
@@ -345,10 +351,7 @@ def test_a_key_file_every_user_can_read_is_refused(tmp_path: Path) -> None:
 
 
 def test_check_config_key_is_found_but_never_printed(tmp_path: Path) -> None:
-    key_file = tmp_path / "api_key"
-    key_file.write_text(KEY)
-    key_file.chmod(0o600)
-    path = write(tmp_path, f"[api]\nclient_id = 'rd_client_t'\napi_key_file = '{key_file}'\n")
+    key_file, path = with_key_file(tmp_path, 0o600)
     proc = run_kiosk("check-config", "--key", "--config", str(path))
     assert proc.returncode == 0, proc.stderr
     assert KEY not in proc.stdout + proc.stderr
