@@ -105,6 +105,11 @@ class Lookups:
         return ScanAnswer("shown", barcode, result.product, display, credits=result.credits,
                           request_id=result.request_id)
 
+    def defer(self, barcode: str, source: str, reason: str,
+              scanned_at: float | None = None) -> ScanAnswer:
+        """Queue an uncached scan for the drainer without asking the API now."""
+        return self._queue(barcode, source, scanned_at, reason, None, self._cached(barcode))
+
     def resolve(self, barcode: str) -> Resolution:
         """The drainer's seam: look up and cache; raise ApiError subclasses (NotFound too)."""
         if self.api is None:

@@ -10,7 +10,9 @@ Every record carries a sequence number in scan order, so the screen can keep a n
 card when an older, slower lookup finishes after it.
 
 On stop the lookup in flight is given a few seconds to finish; scans still waiting are
-saved to the durable queue, so a SIGTERM never loses a scan.
+saved to the durable queue, so a SIGTERM never loses a scan. While the API is slow,
+at most `MAX_WAITING` scans wait for the lookup lane in memory; later ones go to the
+durable queue at once (`REASON=busy`), where a crash cannot lose them.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = ["ScanWorker"]
 logger = logging.getLogger(__name__)
 
 _STOP = object()
+MAX_WAITING = 4
 _Pending = tuple[int, str, Scan]  # (sequence, gtin, scan)
 
 
@@ -141,6 +144,8 @@ class ScanWorker:
             return ScanRecord("duplicate", gtin, scan.source, scan.t_last,
                               reason="double read", seq=seq)
         answer = self._lookups.from_cache(gtin)
+        if answer is None and self._pending.qsize() >= MAX_WAITING:
+            answer = self._lookups.defer(gtin, scan.source, "busy", scanned_at=time.time())
         if answer is not None:
             return ScanRecord(answer.outcome, gtin, scan.source, scan.t_last, answer=answer,
                               reason=answer.reason, seq=seq)

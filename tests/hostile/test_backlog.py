@@ -1,0 +1,59 @@
+"""While the API is slow, uncached scans wait on disk, not in memory: past a few waiting
+for the lookup lane, they are queued durably at once (REASON=busy)."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from pathlib import Path
+
+import httpx
+
+from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth
+from kiosk.api.transport import bounded_hooks
+from kiosk.config import Secret
+from kiosk.lookup import Lookups
+from kiosk.present import ScanRecord
+from kiosk.scanner import Scan
+from kiosk.store import Store
+from kiosk.worker import MAX_WAITING, ScanWorker
+
+# Valid UPC-A codes (check digits right) the fake API never answers in time.
+CODES = [f"0{n:010d}" for n in range(100, 130)]
+
+
+def upc(body: str) -> str:
+    odd = sum(int(d) for d in body[0::2])
+    even = sum(int(d) for d in body[1::2])
+    return body + str((10 - (odd * 3 + even) % 10) % 10)
+
+
+def test_scans_behind_a_slow_lookup_are_queued_durably(tmp_path: Path) -> None:
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_api(request: httpx.Request) -> httpx.Response:
+        inside.set()
+        release.wait(10)
+        return httpx.Response(503)
+
+    http = httpx.Client(transport=httpx.MockTransport(slow_api),
+                        event_hooks=bounded_hooks(httpx.Timeout(20.0)))
+    auth = TokenAuth("https://api.test/v1", "c", lambda: Secret("k"), RefreshTokenFile(tmp_path))
+    api = ApiClient(http, "https://api.test/v1", auth, deadline_s=20.0, retries=0)
+    records: queue.Queue[ScanRecord] = queue.Queue()
+    codes = [upc(c) for c in CODES[: MAX_WAITING + 4]]
+    with Store.open(tmp_path / "state", tmp_path / "cache") as store:
+        worker = ScanWorker(Lookups(store, api), records.put, duplicate_window_s=0)
+        worker.start()
+        try:
+            worker.submit(Scan(codes[0], "serial:0", 0.0))
+            assert inside.wait(10)  # the first lookup hangs in the API
+            for code in codes[1:]:
+                worker.submit(Scan(code, "serial:0", 0.0))
+            busy = [records.get(timeout=10) for _ in range(3)]
+            assert [(r.barcode, r.outcome, r.reason) for r in busy] == [
+                (c, "queued", "busy") for c in codes[1 + MAX_WAITING:]]
+            assert {i.barcode for i in store.queue.items()} == set(codes[1 + MAX_WAITING:])
+        finally:
+            release.set()
+            worker.stop()
