@@ -9,14 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kiosk.api import ApiClient, RefreshTokenFile, SpendLimited, TokenAuth
+from kiosk.api import SpendLimited
 from kiosk.api.spending import SpendGuard
-from kiosk.api.transport import bounded_hooks
-from kiosk.config import Secret, from_dict
+from kiosk.config import from_dict
 from kiosk.errors import ConfigError
 from kiosk.lookup import Lookups
 from kiosk.store import Store
-from tests.helpers import FakeClock
+from tests.helpers import FakeClock, mock_api
 
 
 def test_the_hour_limit_queues_until_the_window_frees(caplog: pytest.LogCaptureFixture) -> None:
@@ -72,13 +71,10 @@ def test_over_the_limit_a_scan_is_queued_without_a_request(tmp_path: Path) -> No
         sent.append(request.url.path)
         return httpx.Response(500)
 
-    http = httpx.Client(transport=httpx.MockTransport(api),
-                        event_hooks=bounded_hooks(httpx.Timeout(1.0)))
     clock = FakeClock()
     guard = SpendGuard(1.0, 10.0, clock=clock)
     guard.spent(1.3)
-    auth = TokenAuth("https://api.test/v1", "c", lambda: Secret("k"), RefreshTokenFile(tmp_path))
-    client = ApiClient(http, "https://api.test/v1", auth, spend=guard)
+    client = mock_api(api, tmp_path, spend=guard)
     with Store.open(tmp_path / "state", tmp_path / "cache") as store:
         answer = Lookups(store, client).lookup("017000161563", "serial:0")
         assert (answer.outcome, answer.reason) == ("queued", "spend_limit")

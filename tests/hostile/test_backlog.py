@@ -9,14 +9,12 @@ from pathlib import Path
 
 import httpx
 
-from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth
-from kiosk.api.transport import bounded_hooks
-from kiosk.config import Secret
 from kiosk.lookup import Lookups
 from kiosk.present import ScanRecord
 from kiosk.scanner import Scan
 from kiosk.store import Store
 from kiosk.worker import MAX_WAITING, ScanWorker
+from tests.helpers import mock_api
 
 # Valid UPC-A codes (check digits right) the fake API never answers in time.
 CODES = [f"0{n:010d}" for n in range(100, 130)]
@@ -36,10 +34,7 @@ def test_scans_behind_a_slow_lookup_are_queued_durably(tmp_path: Path) -> None:
         release.wait(10)
         return httpx.Response(503)
 
-    http = httpx.Client(transport=httpx.MockTransport(slow_api),
-                        event_hooks=bounded_hooks(httpx.Timeout(20.0)))
-    auth = TokenAuth("https://api.test/v1", "c", lambda: Secret("k"), RefreshTokenFile(tmp_path))
-    api = ApiClient(http, "https://api.test/v1", auth, deadline_s=20.0, retries=0)
+    api = mock_api(slow_api, tmp_path, timeout_s=20.0, deadline_s=20.0, retries=0)
     records: queue.Queue[ScanRecord] = queue.Queue()
     codes = [upc(c) for c in CODES[: MAX_WAITING + 4]]
     with Store.open(tmp_path / "state", tmp_path / "cache") as store:

@@ -14,23 +14,18 @@ from typing import Any
 import httpx
 import pytest
 
-from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth
+from kiosk.api import ApiClient
 from kiosk.api.errors import AnswerRefused, BadAnswer, ServerError
-from kiosk.api.transport import BOUNDS, bounded_hooks, bounds
-from kiosk.config import Secret
+from kiosk.api.transport import BOUNDS, bounds
 from kiosk.sandbox import hostile
+from tests.helpers import MOCK_BASE, mock_api, mock_http
 
-BASE = "https://api.test/api/v1"
+BASE = MOCK_BASE
 CEREAL = "017000161563"
 PRODUCT = {"barcode": CEREAL, "product_meta": {"product_name": "Cereal"},
            "images": {"front": None}, "meta": {"credits_debited": 0.3, "request_id": "r1"}}
 TOKENS = {"access_token": "a", "refresh_token": "r", "token_type": "Bearer", "expires_in": 3600}
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-def client(handler: Handler) -> httpx.Client:
-    return httpx.Client(transport=httpx.MockTransport(handler),
-                        event_hooks=bounded_hooks(httpx.Timeout(3.0)))
 
 
 def api(tmp_path: Path, product: Handler, token: Handler | None = None,
@@ -45,8 +40,7 @@ def api(tmp_path: Path, product: Handler, token: Handler | None = None,
                                              "head_rate": 0.05, "image_redirect_rate": 1.0})
         return product(request)
 
-    auth = TokenAuth(BASE, "rd_client_x", lambda: Secret("sk"), RefreshTokenFile(tmp_path))
-    return ApiClient(client(route), BASE, auth, deadline_s=2.0, retries=2)
+    return mock_api(route, tmp_path, deadline_s=2.0, retries=2)
 
 
 def gzip_bomb(request: httpx.Request) -> httpx.Response:
@@ -116,7 +110,7 @@ def test_a_bare_request_gets_default_bounds_and_a_timeout() -> None:
         seen.update(request.extensions)
         return httpx.Response(200)
 
-    with client(handler) as http:
+    with mock_http(handler) as http:
         http.send(httpx.Request("GET", BASE + "/x"))  # as an auth flow builds one
         http.get(BASE + "/x", extensions=bounds(0.5, 100))
     assert all(0 < float(v) <= 0.5 for v in seen["timeout"].values())
