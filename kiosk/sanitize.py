@@ -44,6 +44,8 @@ def _dropped(ch: str) -> bool:
 def clean_text(value: str, max_len: int) -> str:
     """`value` without undrawable characters, whitespace collapsed, at most `max_len`
     characters (cut with "…"). Idempotent: cleaning a cleaned string changes nothing."""
+    if value.isascii() and value.isprintable():  # most catalog text: nothing to drop
+        return _cut(" ".join(value.split()), max_len)
     out: list[str] = []
     marks = 0
     for ch in value:
@@ -60,7 +62,10 @@ def clean_text(value: str, max_len: int) -> str:
         else:
             marks = 0
         out.append(ch)
-    text = " ".join("".join(out).split())
+    return _cut(" ".join("".join(out).split()), max_len)
+
+
+def _cut(text: str, max_len: int) -> str:
     if len(text) > max_len:
         text = text[: max(0, max_len - 1)].rstrip() + ELLIPSIS
     return text

@@ -43,6 +43,7 @@ DEFAULT_REGULAR = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEFAULT_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 MAX_WRAP_LINES = 200
 """More lines than any screen holds; the rest of a paragraph is cut with "…"."""
+_LONG_WORD = 48
 _CACHED_CHARS = 256
 """Strings longer than this are measured every time rather than kept as cache keys."""
 
@@ -181,7 +182,16 @@ def wrap(
     i = 0
     while i < len(words):
         trial = f"{cur} {words[i]}" if cur else words[i]
-        if len(trial) <= limit and m.width(visual(trial), size, bold) <= max_w:
+        fit: int | None = None
+        if not cur and len(trial) > _LONG_WORD:
+            # Measuring a long word whole, again after every line cut from it, would
+            # cost its length squared: find how much of it fits instead.
+            fit = _fit_chars(trial, size, bold, max_w, m)
+            if fit >= len(trial):
+                cur = trial
+                i += 1
+                continue
+        elif len(trial) <= limit and m.width(visual(trial), size, bold) <= max_w:
             cur = trial
             i += 1
             continue
@@ -189,7 +199,7 @@ def wrap(
             lines.append(cur)
             cur = ""
         else:  # a single word wider than the line: break it between characters
-            n = _fit_chars(words[i], size, bold, max_w, m)
+            n = fit if fit is not None else _fit_chars(words[i], size, bold, max_w, m)
             lines.append(words[i][:n])
             words[i] = words[i][n:]
             if not words[i]:
@@ -204,7 +214,16 @@ def wrap(
 
 
 def _fit_chars(word: str, size: int, bold: bool, max_w: int, m: Measure) -> int:
-    lo, hi = 1, min(len(word), probe_limit(max_w))
+    """The longest prefix of `word` that fits (at least one character): galloping up
+    from a short prefix, then a binary search, so the cost follows what fits."""
+    cap = min(len(word), probe_limit(max_w))
+    lo, n = 1, min(cap, 8)
+    while m.width(visual(word[:n]), size, bold) <= max_w:
+        lo = n
+        if n == cap:
+            return cap
+        n = min(cap, n * 2)
+    hi = n - 1
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if m.width(visual(word[:mid]), size, bold) <= max_w:
