@@ -1,5 +1,6 @@
 """While the API is slow, uncached scans wait on disk, not in memory: past a few waiting
-for the lookup lane, they are queued durably at once (REASON=busy)."""
+behind a slow lookup, they are queued durably at once (REASON=busy). A lookup counts as
+slow after `slow_after_s`; 0 here, so the test waits on events, not on the clock."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def test_scans_behind_a_slow_lookup_are_queued_durably(tmp_path: Path) -> None:
     records: queue.Queue[ScanRecord] = queue.Queue()
     codes = [upc(c) for c in CODES[: MAX_WAITING + 4]]
     with Store.open(tmp_path / "state", tmp_path / "cache") as store:
-        worker = ScanWorker(Lookups(store, api), records.put, duplicate_window_s=0)
+        worker = ScanWorker(Lookups(store, api), records.put, duplicate_window_s=0,
+                            slow_after_s=0.0)
         worker.start()
         try:
             worker.submit(Scan(codes[0], "serial:0", 0.0))
