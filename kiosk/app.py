@@ -126,7 +126,7 @@ class Daemon:
             stack.callback(self.store.close)
             self.http = make_http_client(cfg.api)
             stack.callback(self.http.close)
-            self.api = client_for(cfg, self.http)
+            self.api = client_for(cfg, self.http, ledger=self.store.spending)
             self.lookups = Lookups(self.store, self.api)
             self.display = Display(cfg.display)
             stack.callback(self.display.close)
@@ -350,7 +350,8 @@ class Daemon:
 
     def _refresh_queue_depth(self) -> None:
         try:
-            self.health.queue_depth = self.store.queue.stats().depth
+            stats = self.store.queue.stats()
+            self.health.queue_depth, self.health.set_aside = stats.depth, stats.set_aside
         except StoreError as exc:
             logger.debug("queue depth unknown: %s", exc)
 

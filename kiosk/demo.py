@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         key_file = work / "api_key"
         key_file.write_text(sandbox.api_key)
         key_file.chmod(0o600)
+        key_file.chmod(0o600)
         cfg = Config(
             api=ApiConfig(base_url=sandbox.base_url, client_id=sandbox.client_id,
                           api_key_file=key_file, ca_file=sandbox.ca_file),

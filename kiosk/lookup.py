@@ -17,11 +17,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from kiosk.api.client import ApiClient, LookupResult
 from kiosk.api.errors import ApiError, NotFound, PermanentError, RetryableError
 from kiosk.errors import StoreError
+from kiosk.product import Product
 from kiosk.store import CachedMiss, CacheHit, Store
 from kiosk.store.drain import Resolution
 from kiosk.store.errors import ScanNotSaved
@@ -40,7 +41,7 @@ class ScanAnswer:
 
     outcome: Outcome
     barcode: str
-    product: dict[str, Any] | None = None
+    product: Product | None = None
     image: bytes | None = None
     stale: bool = False
     from_cache: bool = False
@@ -104,6 +105,11 @@ class Lookups:
         return ScanAnswer("shown", barcode, result.product, display, credits=result.credits,
                           request_id=result.request_id)
 
+    def defer(self, barcode: str, source: str, reason: str,
+              scanned_at: float | None = None) -> ScanAnswer:
+        """Queue an uncached scan for the drainer without asking the API now."""
+        return self._queue(barcode, source, scanned_at, reason, None, self._cached(barcode))
+
     def resolve(self, barcode: str) -> Resolution:
         """The drainer's seam: look up and cache; raise ApiError subclasses (NotFound too)."""
         if self.api is None:
@@ -112,7 +118,7 @@ class Lookups:
             raise CredentialsRefused("no API client (no key configured)", code="no_api")
         result = self.api.lookup(barcode)
         display = self._display_images(result.image)
-        self.store.cache.put(barcode, result.product, result.image, result.credits,
+        self.store.cache.put(barcode, result.product.to_record(), result.image, result.credits,
                              display_images=display)
         return Resolution(barcode, credits=result.credits)
 
@@ -135,7 +141,9 @@ class Lookups:
 
     def _from_cache(self, hit: CacheHit, *, stale: bool, reason: str | None = None,
                     error: ApiError | None = None) -> ScanAnswer:
-        return ScanAnswer("cached", hit.barcode, hit.product, self._display_image(hit),
+        # An entry cached by any version goes through the same sanitizing constructor.
+        product = Product.from_api(hit.product, barcode=hit.barcode)
+        return ScanAnswer("cached", hit.barcode, product, self._display_image(hit),
                           stale=stale, from_cache=True, reason=reason,
                           error_code=error.code if error else None, error=error)
 
@@ -168,8 +176,8 @@ class Lookups:
     def _cache_result(self, result: LookupResult) -> bytes | None:
         display = self._display_images(result.image)
         try:
-            self.store.cache.put(result.barcode, result.product, result.image, result.credits,
-                                 display_images=display)
+            self.store.cache.put(result.barcode, result.product.to_record(), result.image,
+                                 result.credits, display_images=display)
         except StoreError as exc:
             logger.warning("product %s could not be cached (%s); it will cost again",
                            result.barcode, exc)

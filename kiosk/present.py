@@ -59,6 +59,7 @@ class Health:
     scanners: dict[str, bool] = field(default_factory=dict)
     last_error: str | None = None
     token_expires_at: float | None = None
+    set_aside: int = 0  # queued scans passed over after failing for reasons of their own
 
     @property
     def scanner_ok(self) -> bool:
@@ -67,7 +68,8 @@ class Health:
     def status_info(self) -> StatusInfo:
         return StatusInfo(online=bool(self.online), queue_depth=self.queue_depth,
                           credits_remaining=self.credits_remaining,
-                          scanner_connected=self.scanner_ok, last_error=self.last_error)
+                          scanner_connected=self.scanner_ok, last_error=self.last_error,
+                          set_aside=self.set_aside)
 
 
 def status_line(h: Health) -> str:
@@ -83,6 +85,8 @@ def status_line(h: Health) -> str:
     else:
         scanner = "scanner missing"
     parts = [net, f"queue {h.queue_depth}", credits, scanner]
+    if h.set_aside:
+        parts.append(f"{h.set_aside} set aside")
     if h.last_error:
         parts.append(h.last_error)
     return " · ".join(parts)
@@ -97,7 +101,7 @@ def screen_for(record: ScanRecord, credits_remaining: float | None) -> ScreenSta
         return None
     if record.outcome in ("shown", "cached") and answer.product is not None:
         offline = answer.stale and answer.error is not None
-        return Card(product=Product.from_api(answer.product), image=answer.image,
+        return Card(product=answer.product, image=answer.image,
                     from_cache=answer.from_cache, stale=answer.stale, offline=offline,
                     credits_debited=answer.credits, credits_remaining=credits_remaining)
     if record.outcome == "not_found":
@@ -115,17 +119,14 @@ _STATES = {"shown": "shown", "cached": "cached", "queued": "queued", "not_found"
            "invalid": "invalid", "resolved": "resolved"}
 
 
-def recent_entry(outcome: str, barcode: str, product: dict[str, Any] | None = None,
+def recent_entry(outcome: str, barcode: str, product: Product | None = None,
                  now: float | None = None) -> RecentScan | None:
     """A line for the staff recent-scans list (None for outcomes it does not list)."""
     state = _STATES.get(outcome)
     if state is None:
         return None
-    name = None
-    if product:
-        meta = product.get("product_meta") or {}
-        name = meta.get("product_name") if isinstance(meta, dict) else None
     at = time.strftime("%H:%M", time.localtime(now))
+    name = product.name if product else None
     return RecentScan(barcode=barcode, state=state, name=name, at=at)  # type: ignore[arg-type]
 
 

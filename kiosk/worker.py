@@ -10,7 +10,10 @@ Every record carries a sequence number in scan order, so the screen can keep a n
 card when an older, slower lookup finishes after it.
 
 On stop the lookup in flight is given a few seconds to finish; scans still waiting are
-saved to the durable queue, so a SIGTERM never loses a scan.
+saved to the durable queue, so a SIGTERM never loses a scan. While a lookup is slow
+(running for `slow_after_s`), at most `MAX_WAITING` scans wait behind it in memory;
+later ones go to the durable queue at once (`REASON=busy`), where a crash cannot lose
+them. A quick burst (or lookups failing fast, offline) never counts as slow.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ __all__ = ["ScanWorker"]
 logger = logging.getLogger(__name__)
 
 _STOP = object()
+MAX_WAITING = 4
 _Pending = tuple[int, str, Scan]  # (sequence, gtin, scan)
 
 
@@ -43,6 +47,7 @@ class ScanWorker:
         on_record: Callable[[ScanRecord], None],
         *,
         duplicate_window_s: float = 1.5,
+        slow_after_s: float = 1.0,
     ) -> None:
         self._lookups = lookups
         self._on_record = on_record
@@ -52,6 +57,8 @@ class ScanWorker:
         self._pending: queue.Queue[object] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._current: _Pending | None = None
+        self._started: float | None = None  # monotonic start of the lookup in flight
+        self._slow_after_s = slow_after_s
         self._lock = threading.Lock()
 
     def set_duplicate_window(self, window_s: float) -> None:
@@ -141,21 +148,29 @@ class ScanWorker:
             return ScanRecord("duplicate", gtin, scan.source, scan.t_last,
                               reason="double read", seq=seq)
         answer = self._lookups.from_cache(gtin)
+        if answer is None and self._backed_up():
+            answer = self._lookups.defer(gtin, scan.source, "busy", scanned_at=time.time())
         if answer is not None:
             return ScanRecord(answer.outcome, gtin, scan.source, scan.t_last, answer=answer,
                               reason=answer.reason, seq=seq)
         self._pending.put((seq, gtin, scan))
         return None
 
+    def _backed_up(self) -> bool:
+        with self._lock:
+            started = self._started
+        return (self._pending.qsize() >= MAX_WAITING and started is not None
+                and time.monotonic() - started >= self._slow_after_s)
+
     def look_up(self, item: _Pending) -> ScanRecord:
         seq, gtin, scan = item
         with self._lock:
-            self._current = item
+            self._current, self._started = item, time.monotonic()
         try:
             answer = self._lookups.lookup(gtin, scan.source, scanned_at=time.time())
         finally:
             with self._lock:
-                self._current = None
+                self._current, self._started = None, None
         return ScanRecord(answer.outcome, gtin, scan.source, scan.t_last, answer=answer,
                           reason=answer.reason, seq=seq)
 

@@ -10,22 +10,56 @@ The way out is `api.proxy` when set, else the environment's HTTPS_PROXY / HTTP_P
 ALL_PROXY with NO_PROXY (for systemd, a drop-in sets them; see the README), else direct.
 A proxy's credentials never leave this module except to the proxy itself:
 `describe_route` masks them for the journal.
+
+How long and how much: every request carries `Bounds` (a monotonic deadline and a byte
+limit) in its extensions; requests made without (the token calls inside the auth flow
+copy their parent's) get `DEFAULT_BOUNDS`. Two event hooks, httpx's public seam that
+sees every request and response, proxied or not, apply them: before sending, every
+timeout is cut to the time left, so no request starts a read that could outlast its
+deadline; when the headers arrive, the body is wrapped in a stream that counts bytes on
+the wire and after decompression (gzip and deflate are decoded here, against the
+limit, not by httpx) and checks the deadline after every chunk. What breaks a bound
+raises `AnswerRefused`, so a gzip bomb, an endless body or one that drips a byte at a
+time costs at most the limit in memory and the deadline plus one read in time.
 """
 
 from __future__ import annotations
 
 import os
 import ssl
-from collections.abc import Mapping, Sequence
+import time
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from kiosk import __version__
+from kiosk.api.errors import AnswerRefused, TransportError
 from kiosk.config import ApiConfig, base_url_problem, mask_url
 from kiosk.errors import ConfigError
 
-__all__ = ["SYSTEM_CA_BUNDLES", "describe_route", "make_http_client", "trust_context"]
+__all__ = ["BOUNDS", "JSON_MAX_BYTES", "SYSTEM_CA_BUNDLES", "Bounds", "bounds",
+           "describe_route", "make_http_client", "trust_context"]
+
+BOUNDS = "kiosk.bounds"
+"""The request extension that carries a request's `Bounds`."""
+JSON_MAX_BYTES = 1024 * 1024
+"""An API answer is a few KB; a product with every scope under 100 KB."""
+DEFAULT_DEADLINE_S = 30.0
+
+
+@dataclass(frozen=True)
+class Bounds:
+    deadline: float  # time.monotonic()
+    max_bytes: int  # of the body, on the wire and after decompression alike
+
+
+def bounds(seconds: float, max_bytes: int = JSON_MAX_BYTES) -> dict[str, Any]:
+    """Request extensions for a request that must be answered within `seconds`."""
+    return {BOUNDS: Bounds(time.monotonic() + seconds, max_bytes)}
 
 # Where distributions keep the system trust store as one file; the first that exists wins.
 SYSTEM_CA_BUNDLES = (
@@ -89,6 +123,109 @@ def make_http_client(cfg: ApiConfig) -> httpx.Client:
     return httpx.Client(
         timeout=timeout, verify=trust_context(cfg.ca_file), follow_redirects=False,
         proxy=cfg.proxy or None, trust_env=not cfg.proxy,
-        headers={"User-Agent": f"kiosk/{__version__}", "Accept": "application/json"},
+        headers={"User-Agent": f"kiosk/{__version__}", "Accept": "application/json",
+                 "Accept-Encoding": "gzip, deflate"},
         limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
+        event_hooks=bounded_hooks(timeout),
     )
+
+
+def bounded_hooks(timeout: httpx.Timeout) -> dict[str, list[Callable[..., Any]]]:
+    """The event hooks that hold every request to its `Bounds` (see the module doc)."""
+    return {"request": [_timed(timeout)], "response": [_bound_body]}
+
+
+def _timed(default: httpx.Timeout) -> Callable[[httpx.Request], None]:
+    def before_sending(request: httpx.Request) -> None:
+        limits = request.extensions.get(BOUNDS)
+        if not isinstance(limits, Bounds):
+            limits = Bounds(time.monotonic() + DEFAULT_DEADLINE_S, JSON_MAX_BYTES)
+            request.extensions[BOUNDS] = limits
+        left = limits.deadline - time.monotonic()
+        if left <= 0:
+            raise TransportError(f"{request.url.path}: no time left before the deadline",
+                                 code="deadline")
+        wanted = request.extensions.get("timeout") or default.as_dict()
+        request.extensions["timeout"] = {
+            k: left if v is None else min(float(v), left) for k, v in wanted.items()}
+
+    return before_sending
+
+
+def _bound_body(response: httpx.Response) -> None:
+    limits = response.request.extensions.get(BOUNDS)
+    if not isinstance(limits, Bounds):  # a request that did not pass the request hook
+        limits = Bounds(time.monotonic() + DEFAULT_DEADLINE_S, JSON_MAX_BYTES)
+    what = f"{response.request.url.path}: answer {response.status_code}"
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > limits.max_bytes:
+        raise AnswerRefused(f"{what} of {length} bytes, more than {limits.max_bytes}",
+                            path=response.request.url.path, status=response.status_code,
+                            code="answer_too_large")
+    codings = [c.strip().lower() for c in
+               response.headers.get_list("Content-Encoding", split_commas=True)]
+    codings = [c for c in codings if c not in ("", "identity")]
+    if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+        raise AnswerRefused(f"{what} in an encoding the kiosk does not take "
+                            f"({', '.join(codings)})", path=response.request.url.path,
+                            status=response.status_code, code="answer_encoding")
+    if codings:
+        del response.headers["Content-Encoding"]  # decoded below, against the limit
+    assert isinstance(response.stream, httpx.SyncByteStream)
+    response.stream = _BoundedStream(response.stream, limits, bool(codings), what,
+                                     response.request.url.path, response.status_code)
+
+
+class _BoundedStream(httpx.SyncByteStream):
+    def __init__(self, inner: httpx.SyncByteStream, limits: Bounds, compressed: bool,
+                 what: str, path: str, status: int) -> None:
+        self._inner = inner
+        self._limits = limits
+        self._compressed = compressed
+        self._what = what
+        self._path = path
+        self._status = status
+
+    def _refused(self, problem: str, code: str) -> AnswerRefused:
+        return AnswerRefused(f"{self._what}: {problem}", path=self._path, status=self._status,
+                             code=code)
+
+    def __iter__(self) -> Iterator[bytes]:
+        limit = self._limits.max_bytes
+        # wbits 47: zlib or gzip, whichever header the body has (deflate servers vary).
+        decoder = zlib.decompressobj(47) if self._compressed else None
+        wire = size = 0
+        try:
+            for chunk in self._inner:
+                wire += len(chunk)
+                if wire > limit:
+                    raise self._refused(f"more than {limit} bytes", "answer_too_large")
+                if decoder is not None:
+                    piece = decoder.decompress(chunk, limit - size + 1)
+                    if decoder.unconsumed_tail:
+                        raise self._refused(f"more than {limit} bytes once decompressed",
+                                            "answer_too_large")
+                else:
+                    piece = chunk
+                size += len(piece)
+                if size > limit:
+                    raise self._refused(f"more than {limit} bytes", "answer_too_large")
+                if piece:
+                    yield piece
+                if time.monotonic() > self._limits.deadline:
+                    raise self._refused(f"still arriving at the deadline ({wire} bytes)",
+                                        "answer_too_slow")
+            if decoder is not None:
+                tail = decoder.flush()
+                if size + len(tail) > limit:
+                    raise self._refused(f"more than {limit} bytes once decompressed",
+                                        "answer_too_large")
+                if tail:
+                    yield tail
+        except httpx.TimeoutException:
+            raise self._refused(f"stalled after {wire} bytes", "answer_too_slow") from None
+        except zlib.error as exc:
+            raise self._refused(f"not valid gzip/deflate ({exc})", "answer_encoding") from None
+
+    def close(self) -> None:
+        self._inner.close()

@@ -114,6 +114,7 @@ class StatusInfo:
     credits_remaining: float | None = None
     scanner_connected: bool = True
     last_error: str | None = None
+    set_aside: int = 0
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ logger = logging.getLogger(__name__)
 _FAULT_HELP = (
     "inject a fault (repeatable). SPEC is KIND[=VALUE][,count=N][,path=PREFIX][,key=value...]: "
     "latency=SECONDS, status=CODE (json=0 for an HTML body), drop, garbage, "
-    "rate_limit=RETRY_AFTER, bind_ip=IP, expire_url, truncate_image=FRACTION, expire_tokens. "
+    "rate_limit=RETRY_AFTER, bind_ip=IP, expire_url, truncate_image=FRACTION, expire_tokens, "
+    "hostile=BODY (png_bomb, jpeg_bomb, huge_image, gzip_bomb, endless, drip, huge_json, "
+    "deep_json, wrong_types, hostile_text). "
     "count (default 1) is how many matching requests it hits; path limits it to paths "
     "starting with PREFIX (with or without /api/v1). "
     "Examples: status=503,count=3   latency=0.5,count=1000   drop,path=/products"

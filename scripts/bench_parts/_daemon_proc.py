@@ -116,7 +116,9 @@ class _BenchKiosk(Kiosk):
 
     def write_config(self, *, mode: str = "shopper", store_name: str = "Bench store",
                      extra: str = "") -> None:
-        super().write_config(mode=mode, store_name=store_name, extra=extra)
+        # The bench buys the whole catalog again and again: no spending guard.
+        super().write_config(mode=mode, store_name=store_name, extra=extra,
+                             api_extra="max_credits_per_hour = 0\nmax_credits_per_day = 0")
         text = self.config.read_text()
         text = text.replace("fullscreen = false", f"fullscreen = {str(self.fullscreen).lower()}")
         text = text.replace("size = [800, 480]", f"size = [{self.size[0]}, {self.size[1]}]")

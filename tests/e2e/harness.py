@@ -117,7 +117,7 @@ class Kiosk:
         self.stderr_path = tmp / "stderr.log"
 
     def write_config(self, *, mode: str = "staff", store_name: str = "Test store",
-                     extra: str = "") -> None:
+                     extra: str = "", api_extra: str = "") -> None:
         self.config.write_text(f"""
 [api]
 base_url = "{self.sandbox.base_url}"
@@ -127,6 +127,7 @@ api_key_file = "{self.key_file}"
 lookup_deadline_s = 5.0
 connect_timeout_s = 1.0
 read_timeout_s = 3.0
+{api_extra}
 
 [scanner]
 kind = "serial"
