@@ -1,7 +1,7 @@
 """Scan → card over a network's round-trip time: the real daemon behind a latency relay.
 
 Method: the real `kiosk run` process (`_daemon_proc.DaemonRun`, the daemon bench's
-harness: pty scanner, SDL dummy driver, the journal) at 1280×720 in shopper mode, talking
+harness: pty scanner, SDL dummy driver, the journal) at 1280x720 in shopper mode, talking
 HTTPS to the sandbox through `kiosk.sandbox.latency.LatencyRelay`, which delays every byte
 RTT/2 each way (TCP and TLS handshakes included). Figures are the daemon's own journal
 fields: `FIRST_PAINT_MS` (scan → the card drawn with its product data) and `LATENCY_MS`
@@ -12,7 +12,7 @@ Cases, at each RTT:
 - warm: one process, scans one after another, so its connection is in use all along;
 - after idle close: the sandbox closes connections idle for IDLE_S (the real API's load
   balancer: 60 s); after each scan the bench waits until the server has closed the
-  connection that carried it, then a further 0.5 s to IDLE_S − 0.5 s (a shopper arriving
+  connection that carried it, then a further 0.5 s to IDLE_S - 0.5 s (a shopper arriving
   some time later), then scans;
 - cold start: the first scan of a process, sent as soon as it is READY and has its scanner
   (fresh state: it also has to sign in).
