@@ -50,6 +50,7 @@ class ScanAnswer:
     error_code: str | None = None
     saved: bool = True  # for "queued": False when the disk refused and it is held in memory
     error: ApiError | None = None
+    photo_pending: bool = False  # the product data is in, its photo is still downloading
 
 
 class Lookups:
@@ -79,15 +80,24 @@ class Lookups:
         return self._cache_answer(barcode, self._cached(barcode))
 
     def lookup(self, barcode: str, source: str = "cli", scanned_at: float | None = None,
-               *, queue_on_failure: bool = True) -> ScanAnswer:
+               *, queue_on_failure: bool = True,
+               on_data: Callable[[ScanAnswer], None] | None = None) -> ScanAnswer:
+        """The scan's answer. From the API, `on_data` first gets the product without its
+        photo (`photo_pending`) while the photo downloads; from the cache it is not called."""
         cached = self._cached(barcode)
         answer = self._cache_answer(barcode, cached)
         if answer is not None:
             return answer
         if self.api is None:
             return self._queue(barcode, source, scanned_at, "no_api", None, cached)
+
+        def early(data: LookupResult) -> None:
+            assert on_data is not None
+            on_data(ScanAnswer("shown", barcode, data.product, credits=data.credits,
+                               request_id=data.request_id, photo_pending=True))
+
         try:
-            result = self.api.lookup(barcode)
+            result = self.api.lookup(barcode, on_data=early if on_data is not None else None)
         except NotFound as exc:
             self._cache_miss(barcode)
             return ScanAnswer("not_found", barcode, request_id=exc.request_id,

@@ -6,8 +6,10 @@ reader's double-read window and answers what the cache alone can answer (a fresh
 product, a fresh "not found"); a cached card is therefore on screen within a frame even
 while the API is slow. What needs the API goes to the **lookup lane**, in order.
 
-Every record carries a sequence number in scan order, so the screen can keep a newer
-card when an older, slower lookup finishes after it.
+A lookup from the API sends two records: one as soon as the product data is in (its
+answer `photo_pending`, so the card is drawn while the photo downloads) and the final
+one. Every record carries a sequence number in scan order, so the screen can keep a
+newer card when an older, slower lookup (or its late photo) finishes after it.
 
 On stop the lookup in flight is given a few seconds to finish; scans still waiting are
 saved to the durable queue, so a SIGTERM never loses a scan.
@@ -24,7 +26,7 @@ import time
 from collections.abc import Callable
 
 from kiosk.errors import StoreError
-from kiosk.lookup import Lookups
+from kiosk.lookup import Lookups, ScanAnswer
 from kiosk.present import ScanRecord
 from kiosk.scanner import DuplicateWindow, Invalid, Scan, printable, validate
 
@@ -151,8 +153,13 @@ class ScanWorker:
         seq, gtin, scan = item
         with self._lock:
             self._current = item
+        def early(answer: ScanAnswer) -> None:  # the product data, its photo on the way
+            self._on_record(ScanRecord(answer.outcome, gtin, scan.source, scan.t_last,
+                                       answer=answer, seq=seq))
+
         try:
-            answer = self._lookups.lookup(gtin, scan.source, scanned_at=time.time())
+            answer = self._lookups.lookup(gtin, scan.source, scanned_at=time.time(),
+                                          on_data=early)
         finally:
             with self._lock:
                 self._current = None

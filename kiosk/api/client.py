@@ -126,8 +126,14 @@ class ApiClient:
 
     # --- public calls ----------------------------------------------------------------
 
-    def lookup(self, barcode: str) -> LookupResult:
-        """Product + front image for a normalized barcode, or a typed ApiError."""
+    def lookup(self, barcode: str,
+               on_data: Callable[[LookupResult], None] | None = None) -> LookupResult:
+        """Product + front image for a normalized barcode, or a typed ApiError.
+
+        `on_data` is called with the product (and no image) as soon as the data is in,
+        before the photo's download starts, so a card can be drawn a round trip
+        earlier; it is not called when there is no photo to wait for.
+        """
         deadline = self._clock() + self._deadline_s
         self.refresh_pricing(deadline=deadline, when_due=True)
 
@@ -148,13 +154,16 @@ class ApiClient:
             logger.warning("barcode %s cost %.2f credits, expected %.2f at %s",
                            barcode, credits, expected, pricing.describe())
         spent = credits if credits is not None else expected
+        product = {"barcode": body.get("barcode", barcode), "product_meta": meta,
+                   "front_image": bool(front_url)}
         image: bytes | None = None
         note = "none"
         if isinstance(front_url, str) and front_url:
+            if on_data is not None:
+                on_data(LookupResult(barcode, product, None, round(spent, 6),
+                                     request_id(response), "pending"))
             image, note, extra = self._download_front(barcode, front_url, deadline)
             spent += extra
-        product = {"barcode": body.get("barcode", barcode), "product_meta": meta,
-                   "front_image": bool(front_url)}
         return LookupResult(barcode, product, image, round(spent, 6), request_id(response), note)
 
     def refresh_pricing(self, deadline: float | None = None, when_due: bool = False) -> Pricing:
