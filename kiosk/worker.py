@@ -149,22 +149,35 @@ class ScanWorker:
         self._pending.put((seq, gtin, scan))
         return None
 
-    def look_up(self, item: _Pending) -> ScanRecord:
+    def look_up(self, item: _Pending) -> ScanRecord | None:
+        """The lookup lane's answer; None when it was already sent (before caching)."""
         seq, gtin, scan = item
+        sent: list[ScanRecord] = []
+
+        def record(answer: ScanAnswer) -> ScanRecord:
+            return ScanRecord(answer.outcome, gtin, scan.source, scan.t_last, answer=answer,
+                              reason=answer.reason, seq=seq)
+
+        def send(answer: ScanAnswer) -> None:  # early data, then the card before caching
+            if not answer.photo_pending:
+                sent.append(record(answer))
+            self._on_record(record(answer))
+
         with self._lock:
             self._current = item
-        def early(answer: ScanAnswer) -> None:  # the product data, its photo on the way
-            self._on_record(ScanRecord(answer.outcome, gtin, scan.source, scan.t_last,
-                                       answer=answer, seq=seq))
-
         try:
             answer = self._lookups.lookup(gtin, scan.source, scanned_at=time.time(),
-                                          on_data=early)
+                                          on_data=send, on_shown=send)
+        except Exception:
+            if not sent:
+                raise
+            # The card is on screen and in the journal's hands: one record per scan.
+            logger.exception("scan %s was shown but not cached", gtin)
+            return None
         finally:
             with self._lock:
                 self._current = None
-        return ScanRecord(answer.outcome, gtin, scan.source, scan.t_last, answer=answer,
-                          reason=answer.reason, seq=seq)
+        return None if sent else record(answer)
 
 
 def _drain(q: queue.Queue[object]) -> list[object]:
