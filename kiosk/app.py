@@ -130,7 +130,7 @@ class Daemon:
         with contextlib.ExitStack() as stack:
             self.store = Store.from_config(cfg.storage)
             stack.callback(self.store.close)
-            self.http = make_http_client(cfg.api)
+            self.http = make_http_client(cfg.api, keep_warm=True)
             stack.callback(self.http.close)
             self.api = client_for(cfg, self.http)
             self.lookups = Lookups(self.store, self.api)
