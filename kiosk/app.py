@@ -349,7 +349,9 @@ class Daemon:
         self._schedule_status()
 
     def _probe(self, force: bool = False) -> None:
-        """Ask the free /balance in the background: are we online, what is left."""
+        """Ask the free /balance in the background: are we online, what is left. Then
+        /pricing when it is due (free too): at start it is read here, so the first scan
+        does not wait a round trip for it; the same one request either way."""
         if self._prober is not None and self._prober.is_alive():
             return
         self._last_probe = time.monotonic()
@@ -364,6 +366,7 @@ class Daemon:
                 self.events.put(_Net(True))
             else:
                 self.events.put(_Net(True))
+                self.api.refresh_pricing(when_due=True)
 
         self._prober = threading.Thread(target=probe, name="kiosk-probe", daemon=True)
         self._prober.start()

@@ -140,6 +140,19 @@ def test_every_outcome_the_notify_protocol_and_an_orderly_stop(
     scanner.unplug()
 
 
+def test_pricing_is_read_at_start_so_the_first_scan_asks_only_for_its_product(
+        kiosk: Kiosk, sandbox: Sandbox) -> None:
+    kiosk.start().wait_ready()
+    kiosk.wait_event(lambda e: e.get("MESSAGE", "").startswith("pricing:"), what="pricing")
+    assert sandbox.request_count("/products") == 0  # read before any scan
+    scanner = PtyScanner(kiosk.scanner_link)
+    kiosk.wait_scanner()
+    scanner.send(CEREAL)
+    kiosk.wait_scan(CEREAL, "shown")
+    assert sandbox.request_count("/pricing") == 1
+    scanner.unplug()
+
+
 def test_sighup_reloads_and_keeps_the_old_config_when_the_new_one_is_bad(
         kiosk: Kiosk, sandbox: Sandbox) -> None:
     kiosk.start().wait_ready()
