@@ -1,4 +1,5 @@
-"""`scripts/bench daemon --quick` runs to the end and every figure is there.
+"""`scripts/bench daemon --quick` and `scripts/bench network --quick` run to the end and
+every figure is there.
 
 Timings are printed, never asserted: this checks that the benchmark works (it once broke
 unnoticed when the harness under it changed) and the figures that are not timings.
@@ -40,3 +41,35 @@ def test_daemon_bench_prints_every_figure(tmp_path: Path) -> None:
     burst = fig["burst"]
     assert burst["answered"] == burst["scans"] == 20
     assert burst["in_order"] and burst["http_429"] == 0
+
+
+NETWORK_FLOORS = {  # (first paint, complete card) as the bench prints them, RTT in ms
+    "warm": lambda r: (f"({r} ms)", f"({2 * r} ms)"),
+    "after idle close": lambda r: (f"({r} ms; new conn. {3 * r})",
+                                   f"({2 * r} ms; new conn. {4 * r})"),
+    "cold start": lambda r: (f"({3 * r} ms)", f"({4 * r} ms)"),
+}
+
+
+@pytest.mark.slow
+def test_network_bench_prints_every_row_with_its_floor(tmp_path: Path) -> None:
+    reason = journald.ensure_journald()
+    if reason:
+        pytest.skip(reason)
+    out = tmp_path / "network.json"
+    res = subprocess.run([str(ROOT / "scripts/bench"), "network", "--quick", "--json", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    lines = res.stdout.splitlines()
+    for rtt in (40, 100, 200):
+        for case, floors in NETWORK_FLOORS.items():
+            row = [line for line in lines if line.startswith(f"{rtt} ms") and f" {case} " in line]
+            assert len(row) == 1, (rtt, case, res.stdout)
+            for floor in floors(rtt):
+                assert floor in row[0], (floor, row[0])
+    assert sum(line.startswith("target @RTT 100 ms:") for line in lines) == 4
+    assert "a free request every 50 s" in res.stdout and "TLS handshake, client CPU" in res.stdout
+    fig = json.loads(out.read_text())
+    for rtt in fig["rtts"]:
+        assert rtt["problems"] == [], rtt["problems"]
+        assert all(c["complete_ms"]["n"] >= 1 for c in rtt["cases"].values())
