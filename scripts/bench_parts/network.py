@@ -28,9 +28,7 @@ and what keeping a connection warm costs in rate-limit budget.
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
 import random
 import sys
 import tempfile
@@ -44,7 +42,7 @@ for _path in (str(ROOT), str(HERE)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from _common import emit, percentiles, table  # noqa: E402
+from _common import emit, parse_args, percentiles, say, table  # noqa: E402
 from _daemon_proc import DaemonRun, prewarm_images  # noqa: E402
 from _tls_cost import handshake_cost  # noqa: E402
 
@@ -65,18 +63,6 @@ API_RPM, API_RPD = 60, 10_000
 FLOORS = {"warm": (1, 2), "after idle close": (1, 2), "cold start": (3, 4)}
 NEW_CONNECTION = 2
 CASES = tuple(FLOORS)
-
-
-def _args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    parser.add_argument("--quick", action="store_true", default=bool(os.environ.get("BENCH_QUICK")),
-                        help="fewer samples (or BENCH_QUICK=1)")
-    return parser.parse_args()
-
-
-def _say(text: str) -> None:
-    print(f"  .. {text}", file=sys.stderr, flush=True)
 
 
 class Samples:
@@ -243,7 +229,7 @@ def budget_lines(b: dict[str, Any], tls: dict[str, Any]) -> list[str]:
 
 def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = _args()
+    args = parse_args((__doc__ or "").splitlines()[0], quick="fewer samples")
     reason = journald.ensure_journald()
     if reason:
         print(f"network bench: the journal is needed for the latency fields and is not there: "
@@ -265,12 +251,12 @@ def main() -> int:
             order = codes[:]
             rng.shuffle(order)
             with LatencyRelay((sb.host, sb.port), rtt_ms / 1000) as relay:
-                _say(f"RTT {rtt_ms} ms: warm")
+                say(f"RTT {rtt_ms} ms: warm")
                 warm(work, sb, relay, order, n_warm, samples)
-                _say(f"RTT {rtt_ms} ms: cold start")
+                say(f"RTT {rtt_ms} ms: cold start")
                 cold(work, sb, relay, order, n_cold, samples)
             with LatencyRelay((sb_idle.host, sb_idle.port), rtt_ms / 1000) as relay:
-                _say(f"RTT {rtt_ms} ms: after idle close")
+                say(f"RTT {rtt_ms} ms: after idle close")
                 after_idle_close(work, sb_idle, relay, order, n_idle, samples, rng)
             fig["rtts"].append({
                 "rtt_ms": rtt_ms, "problems": samples.problems,
