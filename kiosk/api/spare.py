@@ -89,14 +89,20 @@ class SpareConnection(httpcore.NetworkBackend):
         return self
 
     def close(self) -> None:
+        """Stop at once: a spare still being opened is closed by its own thread when done,
+        so a stop never waits for a connect timeout on a dead network."""
         self._closed.set()
         self._wake()
         if self._thread is not None:
-            self._thread.join(timeout=self._connect_timeout + 2)
+            self._thread.join(timeout=1.0)
+        else:
+            self._close_wake()
         with self._cond:
             spare, self._spare = self._spare, None
         if spare is not None:
             spare.stream.close()
+
+    def _close_wake(self) -> None:
         self._wake_r.close()
         self._wake_w.close()
 
@@ -147,6 +153,12 @@ class SpareConnection(httpcore.NetworkBackend):
     # --- the keeper thread ----------------------------------------------------------------
 
     def _keep(self) -> None:
+        try:
+            self._keep_loop()
+        finally:  # here, not in close(): a select() may still be waiting on them
+            self._close_wake()
+
+    def _keep_loop(self) -> None:
         backoff = Backoff(base=1.0, cap=min(30.0, self._max_age))
         while not self._closed.is_set():
             with self._cond:

@@ -167,6 +167,8 @@ class LatencyRelay:
                 u_reader, u_writer = await asyncio.open_connection(*self.upstream)
             except OSError as exc:
                 logger.debug("relay connection %d: upstream refused: %s", number, exc)
+                # A refusal reaches a real client one round trip after its SYN.
+                await asyncio.sleep(max(0.0, accepted + self.rtt_s - loop.time()))
                 self._closed(number, "server")
                 _reset(c_writer)
                 return

@@ -179,9 +179,11 @@ def test_an_upstream_that_refuses_is_a_reset_for_the_client() -> None:
     free = socket.create_server(("127.0.0.1", 0))
     address = free.getsockname()
     free.close()  # nothing listens there now
-    with LatencyRelay(address, RTT) as relay, connect(relay.address) as sock:
-        with pytest.raises(ConnectionResetError):
+    with LatencyRelay(address, RTT) as relay:
+        t0 = time.monotonic()
+        with pytest.raises(ConnectionResetError), connect(relay.address) as sock:
             sock.recv(10)
+        assert time.monotonic() - t0 >= RTT  # as late as a real refusal: one round trip
         assert relay.connections()[0].closed_by == "server"
 
 
