@@ -235,7 +235,7 @@ def main() -> int:
         print(f"network bench: the journal is needed for the latency fields and is not there: "
               f"{reason}")
         return 1
-    n_warm, n_idle, n_cold = (6, 3, 1) if args.quick else (30, 12, 8)
+    n_warm, n_idle, n_cold = (6, 3, 1) if args.quick else (40, 12, 8)
     rng = random.Random(11)
     fig: dict[str, Any] = {"quick": args.quick, "size": f"{SIZE[0]}x{SIZE[1]}",
                            "idle_timeout_s": IDLE_S, "floors_rtt": FLOORS, "rtts": []}
