@@ -44,7 +44,7 @@ class ScanRecord:
     barcode: str  # normalized; the printable raw text for an invalid scan
     source: str
     t_last: float  # monotonic time of the scan's last byte/key
-    answer: ScanAnswer | None = None
+    answer: ScanAnswer | None = None  # `photo_pending`: an early record, the final follows
     reason: str | None = None  # why invalid / queued / error
     seq: int = 0  # scan order; a record older than the card on screen is not drawn
 
@@ -103,7 +103,8 @@ def screen_for(record: ScanRecord, credits_remaining: float | None) -> ScreenSta
         offline = answer.stale and answer.error is not None
         return Card(product=answer.product, image=answer.image,
                     from_cache=answer.from_cache, stale=answer.stale, offline=offline,
-                    credits_debited=answer.credits, credits_remaining=credits_remaining)
+                    credits_debited=answer.credits, credits_remaining=credits_remaining,
+                    photo_pending=answer.photo_pending)
     if record.outcome == "not_found":
         return NotFound(barcode=answer.barcode)
     if record.outcome == "queued":
@@ -130,13 +131,20 @@ def recent_entry(outcome: str, barcode: str, product: Product | None = None,
     return RecentScan(barcode=barcode, state=state, name=name, at=at)  # type: ignore[arg-type]
 
 
-def journal_fields(record: ScanRecord, latency_ms: float | None) -> dict[str, Any]:
-    """The fields of the one journal entry every scan produces."""
+def journal_fields(record: ScanRecord, latency_ms: float | None,
+                   first_paint_ms: float | None = None) -> dict[str, Any]:
+    """The fields of the one journal entry every scan produces.
+
+    `latency_ms`: scan to its complete screen; `first_paint_ms`: scan to the first paint
+    of it (the card before its photo; the same as `latency_ms` when drawn in one go).
+    """
     answer = record.answer
     fields: dict[str, Any] = {
         "kiosk_event": "scan", "barcode": record.barcode, "outcome": record.outcome,
         "source": record.source, "credits": answer.credits if answer else 0.0,
     }
+    if first_paint_ms is not None:
+        fields["first_paint_ms"] = round(first_paint_ms, 1)
     if latency_ms is not None:
         fields["latency_ms"] = round(latency_ms, 1)
     if answer is not None:

@@ -6,8 +6,10 @@ reader's double-read window and answers what the cache alone can answer (a fresh
 product, a fresh "not found"); a cached card is therefore on screen within a frame even
 while the API is slow. What needs the API goes to the **lookup lane**, in order.
 
-Every record carries a sequence number in scan order, so the screen can keep a newer
-card when an older, slower lookup finishes after it.
+A lookup from the API sends two records: one as soon as the product data is in (its
+answer `photo_pending`, so the card is drawn while the photo downloads) and the final
+one. Every record carries a sequence number in scan order, so the screen can keep a
+newer card when an older, slower lookup (or its late photo) finishes after it.
 
 On stop the lookup in flight is given a few seconds to finish; scans still waiting are
 saved to the durable queue, so a SIGTERM never loses a scan. While a lookup is slow
@@ -27,7 +29,7 @@ import time
 from collections.abc import Callable
 
 from kiosk.errors import StoreError
-from kiosk.lookup import Lookups
+from kiosk.lookup import Lookups, ScanAnswer
 from kiosk.present import ScanRecord
 from kiosk.scanner import DuplicateWindow, Invalid, Scan, printable, validate
 
@@ -162,17 +164,35 @@ class ScanWorker:
         return (self._pending.qsize() >= MAX_WAITING and started is not None
                 and time.monotonic() - started >= self._slow_after_s)
 
-    def look_up(self, item: _Pending) -> ScanRecord:
+    def look_up(self, item: _Pending) -> ScanRecord | None:
+        """The lookup lane's answer; None when it was already sent (before caching)."""
         seq, gtin, scan = item
+        sent: list[ScanRecord] = []
+
+        def record(answer: ScanAnswer) -> ScanRecord:
+            return ScanRecord(answer.outcome, gtin, scan.source, scan.t_last, answer=answer,
+                              reason=answer.reason, seq=seq)
+
+        def send(answer: ScanAnswer) -> None:  # early data, then the card before caching
+            if not answer.photo_pending:
+                sent.append(record(answer))
+            self._on_record(record(answer))
+
         with self._lock:
             self._current, self._started = item, time.monotonic()
         try:
-            answer = self._lookups.lookup(gtin, scan.source, scanned_at=time.time())
+            answer = self._lookups.lookup(gtin, scan.source, scanned_at=time.time(),
+                                          on_data=send, on_shown=send)
+        except Exception:
+            if not sent:
+                raise
+            # The card is on screen and in the journal's hands: one record per scan.
+            logger.exception("scan %s was shown but not cached", gtin)
+            return None
         finally:
             with self._lock:
                 self._current, self._started = None, None
-        return ScanRecord(answer.outcome, gtin, scan.source, scan.t_last, answer=answer,
-                          reason=answer.reason, seq=seq)
+        return None if sent else record(answer)
 
 
 def _drain(q: queue.Queue[object]) -> list[object]:

@@ -143,8 +143,14 @@ class ApiClient:
 
     # --- public calls ----------------------------------------------------------------
 
-    def lookup(self, barcode: str) -> LookupResult:
-        """Product + front image for a normalized barcode, or a typed ApiError."""
+    def lookup(self, barcode: str,
+               on_data: Callable[[LookupResult], None] | None = None) -> LookupResult:
+        """Product + front image for a normalized barcode, or a typed ApiError.
+
+        `on_data` is called with the product (and no image) as soon as the data is in,
+        before the photo's download starts, so a card can be drawn a round trip
+        earlier; it is not called when there is no photo to wait for.
+        """
         if self.spend is not None:
             try:
                 self.spend.check()
@@ -168,7 +174,7 @@ class ApiClient:
 
         response, body = self._with_retries(call, deadline)
         try:
-            result = self._result(barcode, response, body, deadline)
+            result = self._result(barcode, response, body, deadline, on_data)
             self._spent(result.credits)
             return result
         except ApiError:
@@ -183,7 +189,8 @@ class ApiClient:
             ) from None
 
     def _result(self, barcode: str, response: httpx.Response, body: dict[str, Any],
-                deadline: float) -> LookupResult:
+                deadline: float, on_data: Callable[[LookupResult], None] | None
+                ) -> LookupResult:
         meta = body.get("product_meta")
         images = body.get("images") or {}
         front_url = images.get("front") if isinstance(images, dict) else None
@@ -195,13 +202,16 @@ class ApiClient:
             logger.warning("barcode %s cost %.2f credits, expected %.2f at %s",
                            barcode, credits, expected, pricing.describe())
         spent = credits if credits is not None else expected
+        product = dataclasses.replace(Product.from_api(body, barcode=barcode),
+                                      has_front_image=bool(front_url))
         image: bytes | None = None
         note = "none"
         if isinstance(front_url, str) and front_url:
+            if on_data is not None:
+                on_data(LookupResult(barcode, product, None, round(spent, 6),
+                                     request_id(response, body), "pending"))
             image, note, extra = self._download_front(barcode, front_url, deadline)
             spent += extra
-        product = dataclasses.replace(Product.from_api(body, barcode=barcode),
-                                      has_front_image=bool(front_url))
         return LookupResult(barcode, product, image, round(spent, 6),
                             request_id(response, body), note)
 

@@ -34,10 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 
 from kiosk import __version__
 from kiosk.api.errors import AnswerRefused, TransportError
+from kiosk.api.spare import SpareConnection
 from kiosk.config import ApiConfig, base_url_problem, mask_url
 from kiosk.errors import ConfigError
 
@@ -68,6 +70,7 @@ SYSTEM_CA_BUNDLES = (
     "/etc/ssl/cert.pem",  # Alpine, Arch
 )
 _PROXY_VARS = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+KEEPALIVE_S = 120.0  # > the API's 60 s; bounds trust in a quiet connection a middlebox may drop
 
 
 def trust_context(ca_file: Path | None = None,
@@ -105,8 +108,14 @@ def describe_route(cfg: ApiConfig, env: Mapping[str, str] | None = None) -> str:
     return "direct"
 
 
-def make_http_client(cfg: ApiConfig) -> httpx.Client:
+def make_http_client(cfg: ApiConfig, *, keep_warm: bool = False) -> httpx.Client:
     """The one httpx client: verified TLS, bounded timeouts, no automatic redirects.
+
+    Idle connections are kept for KEEPALIVE_S, longer than the API's load balancer keeps
+    them (60 s), so it is the server that ends one, not a shorter client-side timer
+    (httpx's default is 5 s: nearly every shopper would have paid a new connection).
+    `keep_warm` (the daemon) also keeps a spare connection to the API open ahead of need
+    (`kiosk.api.spare`), when the API is reached directly over https://.
 
     Raises ConfigError for a base URL that is not https:// (http:// only for loopback)
     or an unusable `api.ca_file`.
@@ -118,14 +127,19 @@ def make_http_client(cfg: ApiConfig) -> httpx.Client:
         connect=cfg.connect_timeout_s, read=cfg.read_timeout_s, write=cfg.read_timeout_s,
         pool=cfg.connect_timeout_s,
     )
+    ctx = trust_context(cfg.ca_file)
+    limits = httpx.Limits(max_connections=8, max_keepalive_connections=4,
+                          keepalive_expiry=KEEPALIVE_S)
+    spare = _spare_for(cfg, ctx) if keep_warm else None
     # trust_env only picks the environment's proxies here: with an SSLContext given,
     # httpx reads no certificate variables, and it has no .netrc support to pick up.
     return httpx.Client(
-        timeout=timeout, verify=trust_context(cfg.ca_file), follow_redirects=False,
+        timeout=timeout, verify=ctx, follow_redirects=False,
         proxy=cfg.proxy or None, trust_env=not cfg.proxy,
         headers={"User-Agent": f"kiosk/{__version__}", "Accept": "application/json",
                  "Accept-Encoding": "gzip, deflate"},
-        limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
+        limits=limits,
+        transport=_WarmTransport(ctx, limits, spare.start()) if spare is not None else None,
         event_hooks=bounded_hooks(timeout),
     )
 
@@ -229,3 +243,34 @@ class _BoundedStream(httpx.SyncByteStream):
 
     def close(self) -> None:
         self._inner.close()
+
+
+def _spare_for(cfg: ApiConfig, ctx: ssl.SSLContext) -> SpareConnection | None:
+    """A spare connection for a direct https:// API; None through a proxy (the spare
+    would go around it) or for a plain-http loopback sandbox."""
+    url = httpx.URL(cfg.base_url)
+    if url.scheme != "https" or cfg.proxy or environment_proxy() is not None:
+        return None
+    return SpareConnection(url.host, url.port or 443, ctx,
+                           connect_timeout=cfg.connect_timeout_s, max_age=KEEPALIVE_S)
+
+
+class _WarmTransport(httpx.HTTPTransport):
+    """httpx's transport over a connection pool that takes new connections from a spare.
+
+    httpx has no parameter for httpcore's network backend, so the pool is made again
+    with it, from the same settings (the one part of httpx's internals relied on:
+    `tests/api/test_spare.py` fails if a request stops reaching the spare)."""
+
+    def __init__(self, ctx: ssl.SSLContext, limits: httpx.Limits,
+                 spare: SpareConnection) -> None:
+        super().__init__(verify=ctx, limits=limits)
+        self.spare = spare
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=ctx, max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry, network_backend=spare)
+
+    def close(self) -> None:
+        super().close()
+        self.spare.close()

@@ -14,6 +14,7 @@ from kiosk.api import (
     ApiClient,
     CredentialsRefused,
     InsufficientCredits,
+    LookupResult,
     NotFound,
     RateLimited,
     RefreshTokenFile,
@@ -135,6 +136,21 @@ def test_product_without_front_image_makes_no_image_request(
     assert result.credits == pytest.approx(0.3)
     assert sandbox.credits_spent(barcode) == pytest.approx(0.3)
     assert image_downloads(sandbox) == []
+
+
+def test_on_data_has_the_product_before_the_photo_download_starts(
+        sandbox: Sandbox, client: ApiClient) -> None:
+    early: list[tuple[LookupResult, int]] = []
+    result = client.lookup(CEREAL, on_data=lambda r: early.append((r, len(paths(sandbox)))))
+    ((data, requests_then),) = early
+    assert data.product == result.product and data.image is None
+    assert (data.image_note, data.credits) == ("pending", pytest.approx(1.3))
+    assert requests_then == len(paths(sandbox)) - 1  # only the photo came after
+    assert image_downloads(sandbox) and result.image is not None
+    without_photo = next(b for b, p in sandbox.catalog.items()
+                         if p["image_meta"]["front"] is None and p["product_meta"] is not None)
+    client.lookup(without_photo, on_data=lambda r: early.append((r, 0)))
+    assert len(early) == 1  # nothing to wait for: no early call
 
 
 def test_unknown_barcode_is_not_found_and_free(sandbox: Sandbox, client: ApiClient) -> None:
