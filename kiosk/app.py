@@ -2,9 +2,11 @@
 
 Threads, and why:
 
-- the **main thread** owns pygame (its display is not thread-safe): it paints, logs each
-  scan once the card is on screen (so `LATENCY_MS` is the shopper's wait), talks to
-  systemd, and sleeps on one queue between events, so an idle kiosk costs nothing;
+- the **main thread** owns pygame (its display is not thread-safe): it paints (a card as
+  soon as the product data is in, its photo when downloaded), logs each scan once the
+  complete card is on screen (so `FIRST_PAINT_MS` and `LATENCY_MS` are the shopper's
+  waits), talks to systemd, and sleeps on one queue between events, so an idle kiosk
+  costs nothing;
 - the **scan worker** (`kiosk.worker`): a fast lane that validates scans and answers
   from the cache, and a lookup lane that asks the API in order, so a cached card never
   waits behind a slow lookup;
@@ -88,7 +90,9 @@ class _Net:
 
 class Daemon:
     """`readers=False` runs without hardware readers (the demo feeds scans itself);
-    `after_show` is called on the main thread after each scan's screen is painted."""
+    `after_show` is called on the main thread after each paint of a scan's screen: twice
+    for a card drawn before its photo arrived (the record's answer `photo_pending` first),
+    once otherwise."""
 
     def __init__(self, cfg: Config, *, readers: bool = True,
                  after_show: Callable[[ScanRecord, Display], None] | None = None) -> None:
@@ -103,6 +107,8 @@ class Daemon:
         self._reload = threading.Event()
         self.ready = threading.Event()
         self._drawn_seq = 0
+        # (seq, when) of the card drawn before its photo arrived: the one lookup in flight.
+        self._first_paint: tuple[int, float] | None = None
         self._readers: list[Reader] = []
         self._status_file = StatusFile(cfg.storage.state_dir)
         self._status_due: float | None = 0.0
@@ -124,9 +130,9 @@ class Daemon:
         with contextlib.ExitStack() as stack:
             self.store = Store.from_config(cfg.storage)
             stack.callback(self.store.close)
-            self.http = make_http_client(cfg.api)
+            self.http = make_http_client(cfg.api, keep_warm=True)
             stack.callback(self.http.close)
-            self.api = client_for(cfg, self.http)
+            self.api = client_for(cfg, self.http, ledger=self.store.spending)
             self.lookups = Lookups(self.store, self.api)
             self.display = Display(cfg.display)
             stack.callback(self.display.close)
@@ -250,19 +256,24 @@ class Daemon:
 
     def _scanned(self, record: ScanRecord) -> None:
         answer = record.answer
-        self._note_api(answer.error if answer else None, reached=record.outcome in (
-            "shown", "not_found") or (answer is not None and answer.outcome == "error"))
-        if answer is not None and answer.outcome == "queued":
-            self.drainer.wake()
+        early = answer is not None and answer.photo_pending
+        if not early:
+            self._note_api(answer.error if answer else None, reached=record.outcome in (
+                "shown", "not_found") or (answer is not None and answer.outcome == "error"))
+            if answer is not None and answer.outcome == "queued":
+                self.drainer.wake()
         state = screen_for(record, self.api.state.credits_remaining)
-        latency_ms = None
         if state is not None and record.seq and record.seq < self._drawn_seq:
-            # A later scan answered from the cache is already on screen: keep it.
-            logger.info("card for %s not drawn: a later scan is on screen", record.barcode)
+            # A later scan is already on screen: keep it (an older lookup's late photo too).
+            if not early:
+                logger.info("card for %s not drawn: a later scan is on screen", record.barcode)
             state = None
+        first = self._first_paint
+        redraw = first is not None and record.seq != 0 and first[0] == record.seq
+        painted_at = None
         if state is not None:
             self._drawn_seq = max(self._drawn_seq, record.seq)
-            if self.display.mode == "staff":
+            if self.display.mode == "staff" and not redraw:  # listed once, when first drawn
                 entry = recent_entry(record.outcome, record.barcode,
                                      answer.product if answer else None)
                 if entry is not None:
@@ -270,11 +281,20 @@ class Daemon:
             self._refresh_health()
             self.display.set_status(self.health.status_info(), list(self.recent))
             self.display.show(state)
-            latency_ms = (time.monotonic() - record.t_last) * 1000
+            painted_at = time.monotonic()
             if self._after_show is not None:
                 self._after_show(record, self.display)
+        if early:  # the journal entry waits for the complete card
+            self._first_paint = (record.seq, painted_at) if painted_at is not None else None
+            return
+        first_at = painted_at
+        if redraw:
+            assert first is not None
+            first_at, self._first_paint = first[1], None
         level = logging.WARNING if record.outcome in ("error",) else logging.INFO
-        event(logger, level, journal_message(record), **journal_fields(record, latency_ms))
+        event(logger, level, journal_message(record),
+              **journal_fields(record, _ms_since(record.t_last, painted_at),
+                               _ms_since(record.t_last, first_at)))
         self._schedule_status()
 
     def _drained(self, ev: DrainEvent) -> None:
@@ -329,7 +349,9 @@ class Daemon:
         self._schedule_status()
 
     def _probe(self, force: bool = False) -> None:
-        """Ask the free /balance in the background: are we online, what is left."""
+        """Ask the free /balance in the background: are we online, what is left. Then
+        /pricing when it is due (free too): at start it is read here, so the first scan
+        does not wait a round trip for it; the same one request either way."""
         if self._prober is not None and self._prober.is_alive():
             return
         self._last_probe = time.monotonic()
@@ -344,13 +366,15 @@ class Daemon:
                 self.events.put(_Net(True))
             else:
                 self.events.put(_Net(True))
+                self.api.refresh_pricing(when_due=True)
 
         self._prober = threading.Thread(target=probe, name="kiosk-probe", daemon=True)
         self._prober.start()
 
     def _refresh_queue_depth(self) -> None:
         try:
-            self.health.queue_depth = self.store.queue.stats().depth
+            stats = self.store.queue.stats()
+            self.health.queue_depth, self.health.set_aside = stats.depth, stats.set_aside
         except StoreError as exc:
             logger.debug("queue depth unknown: %s", exc)
 
@@ -420,6 +444,10 @@ class Daemon:
             logger.warning("[api] and [storage] changes apply after a restart")
         logger.info("configuration reloaded from %s", path)
         self.notifier.status(status_line(self.health))
+
+
+def _ms_since(start: float, end: float | None) -> float | None:
+    return None if end is None else (end - start) * 1000
 
 
 def run(config_path: Path) -> int:

@@ -70,10 +70,17 @@ class ApiConfig:
     connect_timeout_s: float = _opt(3.0, "TCP/TLS connect timeout", min=0.1, max=60)
     read_timeout_s: float = _opt(5.0, "timeout for each read from the API", min=0.1, max=120)
     lookup_deadline_s: float = _opt(
-        10.0, "overall deadline for one lookup (API call + image)", min=0.5, max=300
+        10.0, "wall-clock deadline for one lookup (token, API call, image)", min=0.5, max=300
     )
     low_balance_warning: float = _opt(
         50.0, "warn once when credits remaining fall below this", min=0
+    )
+    max_credits_per_hour: float = _opt(
+        150.0, "lookups stop spending past this in any hour (scans are queued); 0: no limit",
+        min=0,
+    )
+    max_credits_per_day: float = _opt(
+        1000.0, "lookups stop spending past this in any 24 hours; 0: no limit", min=0
     )
     ca_file: Path | None = _opt(
         None, "extra CA certificate(s) to trust, PEM, besides the system's /etc/ssl/certs"
@@ -408,6 +415,14 @@ def _proxy_is_a_url(proxy: str) -> str | None:
     return None
 
 
+@_rule("api.max_credits_per_hour", "api.max_credits_per_day")
+def _hour_within_day(per_hour: float, per_day: float) -> str | None:
+    if per_hour and per_day and per_hour > per_day:
+        return (f"{per_hour:g} is more than api.max_credits_per_day ({per_day:g}): an hour "
+                "cannot allow more than a day")
+    return None
+
+
 @_rule("api.ca_file")
 def _ca_file_exists(ca_file: Path | None) -> str | None:
     if ca_file is not None and not ca_file.is_file():
@@ -523,6 +538,8 @@ def resolve_api_key(cfg: Config, env: typing.Mapping[str, str] | None = None) ->
             # systemd copies the credential when the service starts; a key file replaced
             # since (a rotated key) is the current one.
             candidates.reverse()
+    if cfg.api.api_key_file is not None:  # also when the credential copy of it is used
+        _refuse_if_others_read(cfg.api.api_key_file)
     for candidate in candidates:
         try:
             key = candidate.read_text(encoding="utf-8").strip()
@@ -542,6 +559,19 @@ def resolve_api_key(cfg: Config, env: typing.Mapping[str, str] | None = None) ->
         "set api.api_key_file or LoadCredential=rd_api_key"
     )
     raise ConfigError(problems)
+
+
+def _refuse_if_others_read(path: Path) -> None:
+    """A key file every local user can read is refused: the key is a secret."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # missing or unreadable: reported where it is read
+    if mode & 0o004:
+        raise ConfigError([
+            f"{path}: readable by every user (mode {mode & 0o777:04o}); the API key is a "
+            f"secret: run `sudo chmod 600 {path}` (owner kiosk), then replace the key in "
+            "the Retail Digitals web UI if others could have read it"])
 
 
 def _newer(path: Path, than: Path) -> bool:

@@ -10,6 +10,7 @@ writes every screen to PNG files.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import tempfile
@@ -40,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="window or screen size (default: 1024x600)")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="where the headless session writes its PNGs (default: a temp dir)")
+    parser.add_argument("--rtt-ms", type=float, default=0.0, metavar="MS",
+                        help="reach the sandbox through a relay adding this round-trip time, "
+                             "to feel a distant API (e.g. 200)")
 
 
 def _has_desktop() -> bool:
@@ -82,22 +86,29 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.app import Daemon
     from kiosk.journal import setup_logging
     from kiosk.sandbox import Sandbox
+    from kiosk.sandbox.latency import LatencyRelay
 
     setup_logging(journal=False)
     work = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
-    with Sandbox() as sandbox:
+    with Sandbox() as sandbox, contextlib.ExitStack() as stack:
+        base_url = sandbox.base_url
+        if args.rtt_ms > 0:
+            relay = stack.enter_context(
+                LatencyRelay((sandbox.host, sandbox.port), args.rtt_ms / 1000))
+            base_url = relay.url(base_url)
         key_file = work / "api_key"
         key_file.write_text(sandbox.api_key)
         key_file.chmod(0o600)
+        key_file.chmod(0o600)
         cfg = Config(
-            api=ApiConfig(base_url=sandbox.base_url, client_id=sandbox.client_id,
+            api=ApiConfig(base_url=base_url, client_id=sandbox.client_id,
                           api_key_file=key_file, ca_file=sandbox.ca_file),
             scanner=ScannerConfig(),
             display=DisplayConfig(mode=args.mode, fullscreen=False, size=[width, height],
                                   store_name="Kiosk demo", card_seconds=8.0),
             storage=StorageConfig(state_dir=work / "state", cache_dir=work / "cache"),
         )
-        print(f"kiosk demo: sandbox at {sandbox.base_url}; state in {work}")
+        print(f"kiosk demo: sandbox at {base_url}; state in {work}")
         if headless:
             return _scripted(cfg, sandbox, args.out or work / "screens")
         print("kiosk demo: type a barcode and Enter in the window "
@@ -139,6 +150,8 @@ def _scripted(cfg: Config, sandbox: Any, out: Path) -> int:
     step: dict[str, Any] = {"n": 0, "name": "idle"}
 
     def after_show(record: Any, display: Any) -> None:
+        if record.answer is not None and record.answer.photo_pending:
+            return  # the story goes on once the card is complete
         step["n"] += 1
         path = out / f"{step['n']:02d}-{step['name']}.png"
         surface = pygame.display.get_surface()

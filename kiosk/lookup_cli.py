@@ -16,7 +16,7 @@ from kiosk.api import client_for, make_http_client
 from kiosk.config import Config
 from kiosk.errors import ConfigError, StoreError
 from kiosk.lookup import Lookups, ScanAnswer
-from kiosk.product import Product
+from kiosk.sanitize import escape_controls
 from kiosk.scanner import Invalid, normalize
 from kiosk.store import Store
 
@@ -44,7 +44,7 @@ def lookup_command(cfg: Config, barcode: str, *, as_json: bool = False) -> int:
         return EX_FAILURE
     try:
         with make_http_client(cfg.api) as http:
-            api = client_for(cfg, http)
+            api = client_for(cfg, http, ledger=store.spending)
             answer = Lookups(store, api).lookup(verdict.gtin, "cli", queue_on_failure=False)
             remaining = api.state.credits_remaining
     finally:
@@ -54,7 +54,9 @@ def lookup_command(cfg: Config, barcode: str, *, as_json: bool = False) -> int:
 
 
 def _say(as_json: bool, data: dict[str, Any], text: str) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2) if as_json else text)
+    # The product is clean (kiosk.product), but reasons and ids came from the API too.
+    print(json.dumps(data, ensure_ascii=False, indent=2) if as_json
+          else "\n".join(escape_controls(line) for line in text.splitlines()))
 
 
 def _as_dict(answer: ScanAnswer, remaining: float | None) -> dict[str, Any]:
@@ -62,7 +64,8 @@ def _as_dict(answer: ScanAnswer, remaining: float | None) -> dict[str, Any]:
         "barcode": answer.barcode, "outcome": answer.outcome, "credits": answer.credits,
         "credits_remaining": remaining, "from_cache": answer.from_cache, "stale": answer.stale,
         "request_id": answer.request_id, "reason": answer.reason, "error_code": answer.error_code,
-        "has_image": answer.image is not None, "product": answer.product,
+        "has_image": answer.image is not None,
+        "product": answer.product.to_record() if answer.product else None,
     }
 
 
@@ -76,7 +79,7 @@ def _as_text(answer: ScanAnswer, remaining: float | None) -> str:
     if answer.outcome not in ("shown", "cached") or answer.product is None:
         rid = f", request {answer.request_id}" if answer.request_id else ""
         return f"{answer.barcode}: could not be looked up now ({answer.reason}{rid}); {cost}"
-    p = Product.from_api(answer.product)
+    p = answer.product
     source = "from the cache" + (" (stale)" if answer.stale else "") if answer.from_cache else (
         "looked up")
     lines = [f"{p.barcode}  {p.name or '(no name)'}", f"  brand       {p.brand or '-'}"]

@@ -10,6 +10,8 @@ import logging
 import os
 import time
 
+from kiosk.sanitize import escape_controls
+
 __all__ = ["Notifier"]
 
 logger = logging.getLogger(__name__)
@@ -25,6 +27,15 @@ class Notifier:
         self._last_ping = float("-inf")
         self._status = ""
 
+    def ready(self, status: str) -> None:
+        self._status = status
+        self._send(f"READY=1\nSTATUS={_one_line(status)}")
+
+    def status(self, status: str) -> None:
+        if status != self._status:
+            self._status = status
+            self._send(f"STATUS={_one_line(status)}")
+
     def _send(self, state: str) -> None:
         try:
             from systemd import daemon
@@ -34,15 +45,6 @@ class Notifier:
             daemon.notify(state)
         except OSError as exc:
             logger.debug("sd_notify failed: %s", exc)
-
-    def ready(self, status: str) -> None:
-        self._status = status
-        self._send(f"READY=1\nSTATUS={status}")
-
-    def status(self, status: str) -> None:
-        if status != self._status:
-            self._status = status
-            self._send(f"STATUS={status}")
 
     def stopping(self) -> None:
         self._send("STOPPING=1")
@@ -63,3 +65,8 @@ class Notifier:
         if self.watchdog_interval is None:
             return None
         return self._last_ping + self.watchdog_interval
+
+
+def _one_line(status: str) -> str:
+    """STATUS= is one line: text from the API (an error code) must not add another."""
+    return escape_controls(status, 400)

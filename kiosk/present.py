@@ -44,7 +44,7 @@ class ScanRecord:
     barcode: str  # normalized; the printable raw text for an invalid scan
     source: str
     t_last: float  # monotonic time of the scan's last byte/key
-    answer: ScanAnswer | None = None
+    answer: ScanAnswer | None = None  # `photo_pending`: an early record, the final follows
     reason: str | None = None  # why invalid / queued / error
     seq: int = 0  # scan order; a record older than the card on screen is not drawn
 
@@ -59,6 +59,7 @@ class Health:
     scanners: dict[str, bool] = field(default_factory=dict)
     last_error: str | None = None
     token_expires_at: float | None = None
+    set_aside: int = 0  # queued scans passed over after failing for reasons of their own
 
     @property
     def scanner_ok(self) -> bool:
@@ -67,7 +68,8 @@ class Health:
     def status_info(self) -> StatusInfo:
         return StatusInfo(online=bool(self.online), queue_depth=self.queue_depth,
                           credits_remaining=self.credits_remaining,
-                          scanner_connected=self.scanner_ok, last_error=self.last_error)
+                          scanner_connected=self.scanner_ok, last_error=self.last_error,
+                          set_aside=self.set_aside)
 
 
 def status_line(h: Health) -> str:
@@ -83,6 +85,8 @@ def status_line(h: Health) -> str:
     else:
         scanner = "scanner missing"
     parts = [net, f"queue {h.queue_depth}", credits, scanner]
+    if h.set_aside:
+        parts.append(f"{h.set_aside} set aside")
     if h.last_error:
         parts.append(h.last_error)
     return " · ".join(parts)
@@ -97,9 +101,10 @@ def screen_for(record: ScanRecord, credits_remaining: float | None) -> ScreenSta
         return None
     if record.outcome in ("shown", "cached") and answer.product is not None:
         offline = answer.stale and answer.error is not None
-        return Card(product=Product.from_api(answer.product), image=answer.image,
+        return Card(product=answer.product, image=answer.image,
                     from_cache=answer.from_cache, stale=answer.stale, offline=offline,
-                    credits_debited=answer.credits, credits_remaining=credits_remaining)
+                    credits_debited=answer.credits, credits_remaining=credits_remaining,
+                    photo_pending=answer.photo_pending)
     if record.outcome == "not_found":
         return NotFound(barcode=answer.barcode)
     if record.outcome == "queued":
@@ -115,27 +120,31 @@ _STATES = {"shown": "shown", "cached": "cached", "queued": "queued", "not_found"
            "invalid": "invalid", "resolved": "resolved"}
 
 
-def recent_entry(outcome: str, barcode: str, product: dict[str, Any] | None = None,
+def recent_entry(outcome: str, barcode: str, product: Product | None = None,
                  now: float | None = None) -> RecentScan | None:
     """A line for the staff recent-scans list (None for outcomes it does not list)."""
     state = _STATES.get(outcome)
     if state is None:
         return None
-    name = None
-    if product:
-        meta = product.get("product_meta") or {}
-        name = meta.get("product_name") if isinstance(meta, dict) else None
     at = time.strftime("%H:%M", time.localtime(now))
+    name = product.name if product else None
     return RecentScan(barcode=barcode, state=state, name=name, at=at)  # type: ignore[arg-type]
 
 
-def journal_fields(record: ScanRecord, latency_ms: float | None) -> dict[str, Any]:
-    """The fields of the one journal entry every scan produces."""
+def journal_fields(record: ScanRecord, latency_ms: float | None,
+                   first_paint_ms: float | None = None) -> dict[str, Any]:
+    """The fields of the one journal entry every scan produces.
+
+    `latency_ms`: scan to its complete screen; `first_paint_ms`: scan to the first paint
+    of it (the card before its photo; the same as `latency_ms` when drawn in one go).
+    """
     answer = record.answer
     fields: dict[str, Any] = {
         "kiosk_event": "scan", "barcode": record.barcode, "outcome": record.outcome,
         "source": record.source, "credits": answer.credits if answer else 0.0,
     }
+    if first_paint_ms is not None:
+        fields["first_paint_ms"] = round(first_paint_ms, 1)
     if latency_ms is not None:
         fields["latency_ms"] = round(latency_ms, 1)
     if answer is not None:

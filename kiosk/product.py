@@ -1,11 +1,19 @@
-"""The product as the screen sees it: a typed view model parsed tolerantly from API JSON.
+"""The product as the screen sees it: a typed, sanitized value made once, at the edge.
 
 The API promises a shape, but real catalog rows break it: fields are null or missing,
 `calories` is sometimes a number, nutrition values are sometimes plain strings instead of
 `{amount, dv}` objects, and the getting-started example puts `ingredients_text` and
 `allergens` directly under `product_meta` instead of under `ingredients`. A card must
-still render, so `Product.from_api` never raises on a dict: anything it cannot read
-becomes `None` or empty, and the layout decides what to leave out.
+still render, so `Product.from_api` never raises, whatever it is given: anything it
+cannot read becomes `None` or empty, and the layout decides what to leave out.
+
+It is also where untrusted text stops: every string is cleaned (`kiosk.sanitize`: no
+control characters, surrogates or bidi overrides) and capped (`MAX_SHORT`, `MAX_LONG`),
+and lists are capped too, so whatever comes after it (layout, painter, cache, the staff
+list, `kiosk lookup`) trusts the type. The API client builds one from each answer and
+the kiosk reads cached entries back through it, so an entry cached by an older version
+is cleaned the same way. `to_record()` is the JSON the cache keeps; it has the API's
+shape, and `from_api(p.to_record()) == p`.
 """
 
 from __future__ import annotations
@@ -15,9 +23,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kiosk.sanitize import clean_text
+
 __all__ = [
     "BRACHA_HEBREW",
     "KEY_NUTRIENTS",
+    "MAX_LONG",
+    "MAX_SHORT",
     "Hechsher",
     "KosherType",
     "NutritionEntry",
@@ -72,6 +84,13 @@ _NUTRIENTS: tuple[tuple[str, str], ...] = (
     ("iron", "Iron"),
     ("potassium", "Potassium"),
 )
+
+MAX_SHORT = 200
+"""Characters kept of a name, a brand, a weight, a nutrient amount: more than any label."""
+MAX_LONG = 4000
+"""Characters kept of ingredients, notes, descriptions: more than a screen can show."""
+MAX_HECHSHERS = 12
+MAX_ALLERGENS = 32
 
 #: The nutrients a shopper card shows (besides calories), by JSON key.
 KEY_NUTRIENTS: tuple[str, ...] = (
@@ -154,62 +173,108 @@ class Product:
         return self.calories is not None or bool(self.nutrition)
 
     @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Product:
-        """Build from a `GET /products/{barcode}` body (or a cached copy); never raises."""
+    def from_api(cls, data: Any, barcode: str | None = None) -> Product:
+        """Build from a `GET /products/{barcode}` body (or a cached copy); never raises.
+
+        `barcode` (the code that was looked up) wins over whatever the body claims.
+        """
         data = data if isinstance(data, Mapping) else {}
         pm = _mapping(data.get("product_meta"))
         ing = _mapping(pm.get("ingredients"))
         nut = _mapping(pm.get("nutrition"))
-        barcode = _text(data.get("barcode")) or _text(pm.get("barcode")) or ""
+        code = barcode or _barcode(data.get("barcode")) or _barcode(pm.get("barcode")) or ""
         return cls(
-            barcode=barcode,
+            barcode=code,
             name=_text(pm.get("product_name")),
             brand=_text(pm.get("brand")),
             net_weight=_text(pm.get("net_weight")),
             category=_text(pm.get("category")),
             country=_text(pm.get("country_of_origin")),
-            description=_text(pm.get("product_description")),
+            description=_long(pm.get("product_description")),
             manufacturer=_text(pm.get("manufacturer")),
             distributor=_text(pm.get("distributor")),
-            additional_certifications=_text(pm.get("additional_certifications")),
-            bracha=(_text(pm.get("bracha")) or "").lower() or None,
+            additional_certifications=_long(pm.get("additional_certifications")),
+            bracha=_lower(_text(pm.get("bracha"))),
             kosher_for_passover=_flag(pm.get("kosher_for_passover")),
             gluten_free=_flag(pm.get("gluten_free")),
             vegan=_flag(pm.get("vegan")),
             organic=_flag(pm.get("organic")),
             hechshers=_hechshers(pm.get("hechshers")),
             ingredients_text=(
-                _text(ing.get("ingredients_text")) or _text(pm.get("ingredients_text"))
+                _long(ing.get("ingredients_text")) or _long(pm.get("ingredients_text"))
             ),
-            contains=_text(ing.get("contains_statement")) or _text(pm.get("contains_statement")),
+            contains=_long(ing.get("contains_statement")) or _long(pm.get("contains_statement")),
             may_contain=(
-                _text(ing.get("may_contain_statement")) or _text(pm.get("may_contain_statement"))
+                _long(ing.get("may_contain_statement")) or _long(pm.get("may_contain_statement"))
             ),
             allergens=_allergens(ing.get("allergens", pm.get("allergens"))),
             calories=_text(nut.get("calories")),
             nutrition=_nutrition(nut),
             serving_size=_text(nut.get("serving_size")),
             servings_per_container=_text(nut.get("servings_per_container")),
-            notes=_text(pm.get("notes")),
+            notes=_long(pm.get("notes")),
             updated_at=_text(pm.get("updated_at")),
             has_front_image=_has_front(data),
         )
+
+    def to_record(self) -> dict[str, Any]:
+        """The product as JSON in the API's own shape: what the cache stores."""
+        nutrition: dict[str, Any] = {
+            "calories": self.calories, "serving_size": self.serving_size,
+            "servings_per_container": self.servings_per_container,
+        }
+        for entry in self.nutrition:
+            nutrition[entry.key] = {"amount": entry.amount, "dv": entry.dv}
+        meta: dict[str, Any] = {
+            "product_name": self.name, "brand": self.brand, "net_weight": self.net_weight,
+            "category": self.category, "country_of_origin": self.country,
+            "product_description": self.description, "manufacturer": self.manufacturer,
+            "distributor": self.distributor,
+            "additional_certifications": self.additional_certifications,
+            "bracha": self.bracha, "kosher_for_passover": self.kosher_for_passover,
+            "gluten_free": self.gluten_free, "vegan": self.vegan, "organic": self.organic,
+            "hechshers": [
+                {"symbol": h.symbol, "org": h.org, "dairy_meat_pareve": h.dairy_meat_pareve,
+                 "additional_designation": h.designation} for h in self.hechshers],
+            "ingredients": {
+                "ingredients_text": self.ingredients_text, "contains_statement": self.contains,
+                "may_contain_statement": self.may_contain, "allergens": list(self.allergens)},
+            "nutrition": nutrition, "notes": self.notes, "updated_at": self.updated_at,
+        }
+        return {"barcode": self.barcode, "product_meta": meta,
+                "front_image": self.has_front_image}
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _text(value: Any) -> str | None:
-    """A display string from a JSON scalar: numbers become text, blanks become None."""
+def _text(value: Any, max_len: int = MAX_SHORT) -> str | None:
+    """A clean display string from a JSON scalar: numbers become text, blanks and
+    anything else (lists, objects, booleans) become None."""
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return f"{value:g}" if isinstance(value, float) else str(value)
-    if isinstance(value, str):
-        stripped = " ".join(value.split())
-        return stripped or None
-    return None
+    if isinstance(value, int):
+        value = str(value) if abs(value) < 10**30 else None  # huge ints: not a label
+    elif isinstance(value, float):
+        value = f"{value:g}" if value == value and abs(value) != float("inf") else None
+    if not isinstance(value, str):
+        return None
+    return clean_text(value, max_len) or None
+
+
+def _lower(text: str | None) -> str | None:
+    # Lower-casing can lengthen a string ("İ" is two characters in lower case): clean again.
+    return clean_text(text.lower(), MAX_SHORT) or None if text else None
+
+
+def _long(value: Any) -> str | None:
+    return _text(value, MAX_LONG)
+
+
+def _barcode(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.isascii() and value.isdigit() \
+        and len(value) <= 14 else None
 
 
 def _flag(value: Any) -> bool:
@@ -225,13 +290,14 @@ def _hechshers(value: Any) -> tuple[Hechsher, ...]:
         return ()
     out: list[Hechsher] = []
     for item in value:
+        if len(out) >= MAX_HECHSHERS:
+            break
         if isinstance(item, str):
             item = {"symbol": item}
         if not isinstance(item, Mapping):
             continue
         symbol = _text(item.get("symbol")) or _text(item.get("org"))
         if symbol is None:
-            logger.debug("hechsher without a symbol or org skipped: %r", item)
             continue
         kind = (_text(item.get("dairy_meat_pareve")) or "").lower()
         if kind == "parve":
@@ -255,9 +321,11 @@ def _allergens(value: Any) -> tuple[str, ...]:
         return ()
     seen: dict[str, None] = {}
     for item in value:
-        text = _text(item)
+        text = _lower(_text(item))
         if text:
-            seen.setdefault(text.lower(), None)
+            seen.setdefault(text, None)
+        if len(seen) >= MAX_ALLERGENS:
+            break
     return tuple(seen)
 
 

@@ -20,6 +20,7 @@ from kiosk.atomic import write_atomic
 from kiosk.config import Config
 from kiosk.errors import StoreError
 from kiosk.present import Health
+from kiosk.sanitize import escape_controls
 
 __all__ = ["StatusFile", "collect", "render_text"]
 
@@ -47,8 +48,9 @@ class StatusFile:
 
     def write(self, health: Health, mode: str) -> bool:
         """Write if anything but the time changed; True when written."""
+        last_error = escape_controls(health.last_error, 400) if health.last_error else None
         snap = _Snapshot(os.getpid(), 0.0, health.online, health.credits_remaining,
-                         health.token_expires_at, dict(health.scanners), health.last_error, mode)
+                         health.token_expires_at, dict(health.scanners), last_error, mode)
         key = json.dumps(asdict(snap), sort_keys=True)
         if key == self._last:
             return False
@@ -106,6 +108,7 @@ def collect(cfg: Config) -> dict[str, Any]:
         return out
     try:
         stats = store.stats()
+        store_aside = store.queue.set_aside_items() if stats.queue.set_aside else []
     except StoreError as exc:
         out["last_error"] = out["last_error"] or f"store: {exc}"
         return out
@@ -115,6 +118,7 @@ def collect(cfg: Config) -> dict[str, Any]:
     age = stats.queue.oldest_age_s
     out["oldest_queued_age_s"] = round(age, 1) if age is not None else None
     out["queue_last_failure"] = stats.queue.last_error
+    out["queue_set_aside"] = {i.barcode: i.last_error or "-" for i in store_aside} or None
     out["cache_products"] = stats.cache.products
     out["cache_bytes"] = stats.cache.bytes
     return out
@@ -127,6 +131,8 @@ def _iso(value: object) -> str | None:
 
 
 def render_text(status: dict[str, Any]) -> str:
+    """One line a figure; anything read from the status file or the store is escaped, so
+    a control character from the API cannot reach the admin's terminal."""
     width = max(len(k) for k in status)
     lines = []
     for key, value in status.items():
@@ -136,5 +142,5 @@ def render_text(status: dict[str, Any]) -> str:
             value = "-"
         elif isinstance(value, bool):
             value = "yes" if value else "no"
-        lines.append(f"{key.ljust(width)}  {value}")
+        lines.append(f"{key.ljust(width)}  {escape_controls(str(value))}")
     return "\n".join(lines)

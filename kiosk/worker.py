@@ -6,11 +6,16 @@ reader's double-read window and answers what the cache alone can answer (a fresh
 product, a fresh "not found"); a cached card is therefore on screen within a frame even
 while the API is slow. What needs the API goes to the **lookup lane**, in order.
 
-Every record carries a sequence number in scan order, so the screen can keep a newer
-card when an older, slower lookup finishes after it.
+A lookup from the API sends two records: one as soon as the product data is in (its
+answer `photo_pending`, so the card is drawn while the photo downloads) and the final
+one. Every record carries a sequence number in scan order, so the screen can keep a
+newer card when an older, slower lookup (or its late photo) finishes after it.
 
 On stop the lookup in flight is given a few seconds to finish; scans still waiting are
-saved to the durable queue, so a SIGTERM never loses a scan.
+saved to the durable queue, so a SIGTERM never loses a scan. While a lookup is slow
+(running for `slow_after_s`), at most `MAX_WAITING` scans wait behind it in memory;
+later ones go to the durable queue at once (`REASON=busy`), where a crash cannot lose
+them. A quick burst (or lookups failing fast, offline) never counts as slow.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import time
 from collections.abc import Callable
 
 from kiosk.errors import StoreError
-from kiosk.lookup import Lookups
+from kiosk.lookup import Lookups, ScanAnswer
 from kiosk.present import ScanRecord
 from kiosk.scanner import DuplicateWindow, Invalid, Scan, printable, validate
 
@@ -33,6 +38,7 @@ __all__ = ["ScanWorker"]
 logger = logging.getLogger(__name__)
 
 _STOP = object()
+MAX_WAITING = 4
 _Pending = tuple[int, str, Scan]  # (sequence, gtin, scan)
 
 
@@ -43,6 +49,7 @@ class ScanWorker:
         on_record: Callable[[ScanRecord], None],
         *,
         duplicate_window_s: float = 1.5,
+        slow_after_s: float = 1.0,
     ) -> None:
         self._lookups = lookups
         self._on_record = on_record
@@ -52,6 +59,8 @@ class ScanWorker:
         self._pending: queue.Queue[object] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._current: _Pending | None = None
+        self._started: float | None = None  # monotonic start of the lookup in flight
+        self._slow_after_s = slow_after_s
         self._lock = threading.Lock()
 
     def set_duplicate_window(self, window_s: float) -> None:
@@ -141,23 +150,49 @@ class ScanWorker:
             return ScanRecord("duplicate", gtin, scan.source, scan.t_last,
                               reason="double read", seq=seq)
         answer = self._lookups.from_cache(gtin)
+        if answer is None and self._backed_up():
+            answer = self._lookups.defer(gtin, scan.source, "busy", scanned_at=time.time())
         if answer is not None:
             return ScanRecord(answer.outcome, gtin, scan.source, scan.t_last, answer=answer,
                               reason=answer.reason, seq=seq)
         self._pending.put((seq, gtin, scan))
         return None
 
-    def look_up(self, item: _Pending) -> ScanRecord:
-        seq, gtin, scan = item
+    def _backed_up(self) -> bool:
         with self._lock:
-            self._current = item
+            started = self._started
+        return (self._pending.qsize() >= MAX_WAITING and started is not None
+                and time.monotonic() - started >= self._slow_after_s)
+
+    def look_up(self, item: _Pending) -> ScanRecord | None:
+        """The lookup lane's answer; None when it was already sent (before caching)."""
+        seq, gtin, scan = item
+        sent: list[ScanRecord] = []
+
+        def record(answer: ScanAnswer) -> ScanRecord:
+            return ScanRecord(answer.outcome, gtin, scan.source, scan.t_last, answer=answer,
+                              reason=answer.reason, seq=seq)
+
+        def send(answer: ScanAnswer) -> None:  # early data, then the card before caching
+            if not answer.photo_pending:
+                sent.append(record(answer))
+            self._on_record(record(answer))
+
+        with self._lock:
+            self._current, self._started = item, time.monotonic()
         try:
-            answer = self._lookups.lookup(gtin, scan.source, scanned_at=time.time())
+            answer = self._lookups.lookup(gtin, scan.source, scanned_at=time.time(),
+                                          on_data=send, on_shown=send)
+        except Exception:
+            if not sent:
+                raise
+            # The card is on screen and in the journal's hands: one record per scan.
+            logger.exception("scan %s was shown but not cached", gtin)
+            return None
         finally:
             with self._lock:
-                self._current = None
-        return ScanRecord(answer.outcome, gtin, scan.source, scan.t_last, answer=answer,
-                          reason=answer.reason, seq=seq)
+                self._current, self._started = None, None
+        return None if sent else record(answer)
 
 
 def _drain(q: queue.Queue[object]) -> list[object]:

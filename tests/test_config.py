@@ -235,6 +235,7 @@ KEY = "sk_test_0123456789abcdef"
 def test_key_order_credential_then_file_then_env(tmp_path: Path) -> None:
     key_file = tmp_path / "api_key"
     key_file.write_text("from-file\n")
+    key_file.chmod(0o600)
     creds = tmp_path / "creds"
     creds.mkdir()
     (creds / "rd_api_key").write_text("from-credential\n")
@@ -255,6 +256,7 @@ def test_a_key_file_replaced_after_start_wins_over_the_credential_copy(tmp_path:
     (creds / "rd_api_key").write_text("old-key\n")
     key_file = tmp_path / "api_key"
     key_file.write_text("old-key\n")
+    key_file.chmod(0o600)
     os.utime(key_file, (1_000_000, 1_000_000))  # the copy systemd made is newer
     cfg = config.load(write(tmp_path, f"[api]\napi_key_file = '{key_file}'\n"))
     env = {"CREDENTIALS_DIRECTORY": str(creds)}
@@ -329,10 +331,27 @@ def test_a_good_proxy_with_credentials_passes(tmp_path: Path) -> None:
     assert config.mask_url(cfg.api.proxy) == "http://kiosk:****@proxy.lan:3128"
 
 
-def test_check_config_key_is_found_but_never_printed(tmp_path: Path) -> None:
+def with_key_file(tmp_path: Path, mode: int) -> tuple[Path, Path]:
+    """A key file of `mode` and a configuration naming it."""
     key_file = tmp_path / "api_key"
     key_file.write_text(KEY)
+    key_file.chmod(mode)
     path = write(tmp_path, f"[api]\nclient_id = 'rd_client_t'\napi_key_file = '{key_file}'\n")
+    return key_file, path
+
+
+def test_a_key_file_every_user_can_read_is_refused(tmp_path: Path) -> None:
+    key_file, path = with_key_file(tmp_path, 0o644)
+    proc = run_kiosk("check-config", "--key", "--config", str(path))
+    assert proc.returncode == 78
+    assert f"{key_file}: readable by every user (mode 0644)" in proc.stderr
+    assert f"chmod 600 {key_file}" in proc.stderr and KEY not in proc.stdout + proc.stderr
+    key_file.chmod(0o640)  # group-readable (root:kiosk) is a legitimate set-up
+    assert run_kiosk("check-config", "--key", "--config", str(path)).returncode == 0
+
+
+def test_check_config_key_is_found_but_never_printed(tmp_path: Path) -> None:
+    key_file, path = with_key_file(tmp_path, 0o600)
     proc = run_kiosk("check-config", "--key", "--config", str(path))
     assert proc.returncode == 0, proc.stderr
     assert KEY not in proc.stdout + proc.stderr

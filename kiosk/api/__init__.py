@@ -13,6 +13,7 @@ from kiosk.api.errors import (
     RateLimited,
     RetryableError,
     ServerError,
+    SpendLimited,
     TransportError,
     UntrustedCertificate,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "RefreshTokenFile",
     "RetryableError",
     "ServerError",
+    "SpendLimited",
     "TokenAuth",
     "TransportError",
     "UntrustedCertificate",

@@ -10,8 +10,12 @@ wrong) the flow stops asking: later calls fail at once with `CredentialsRefused`
 a back-off has passed or the key file holds a different key, so a kiosk with a dead
 key neither hammers the API nor floods the journal.
 
-One lock serialises renewal: however many threads need a token at once, exactly one
-refresh is in flight and the others reuse its result.
+Renewal is single-flight: however many threads need a token at once, exactly one
+refresh is in flight and the others wait for its result. No lock is held across the
+network: the lock only decides who renews, the others wait on an event for at most
+their own request's deadline. The token calls inherit that deadline and byte limit
+(`kiosk.api.transport.BOUNDS`) from the request that needed the token, so they are
+bounded like any other call.
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ from typing import Any
 import httpx
 
 from kiosk.api.backoff import Backoff
-from kiosk.api.errors import CredentialsRefused, ServerError
+from kiosk.api.errors import ApiError, CredentialsRefused, ServerError, TransportError
 from kiosk.api.responses import error_code, error_from_response, json_body
 from kiosk.api.tokens import AccessToken, RefreshTokenFile
+from kiosk.api.transport import BOUNDS, DEFAULT_DEADLINE_S, Bounds
 from kiosk.config import Secret
 from kiosk.errors import ConfigError
 
@@ -45,6 +50,15 @@ RENEW_ON = frozenset({"token_expired", "invalid_token"})
 class _Refusal:
     fingerprint: str
     until: float
+
+
+class _Renewal:
+    """One renewal in flight: the others wait on `done` and take its outcome."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.token: AccessToken | None = None
+        self.error: ApiError | None = None
 
 
 class TokenAuth(httpx.Auth):
@@ -69,6 +83,8 @@ class TokenAuth(httpx.Auth):
         self._access: AccessToken | None = None
         self._refresh: str | None = token_file.load() if token_file else None
         self._refusal: _Refusal | None = None
+        self._renewal: _Renewal | None = None
+        self._no_key: str | None = None
         self._refused_backoff = refused_backoff or Backoff(base=15.0, cap=900.0)
         self.exchanges = 0
         self.refreshes = 0
@@ -90,37 +106,67 @@ class TokenAuth(httpx.Auth):
     # --- the flow ---------------------------------------------------------------------
 
     def auth_flow(self, request: httpx.Request) -> Flow:
-        token = yield from self._current()
+        token = yield from self._current(request)
         request.headers["Authorization"] = f"Bearer {token.value}"
         response = yield request
         if response.status_code == 401 and error_code(response) in RENEW_ON:
             logger.info("access token refused (%s); renewing and re-sending once",
                         error_code(response))
-            token = yield from self._renew(stale=token)
+            token = yield from self._renew(request, stale=token)
             request.headers["Authorization"] = f"Bearer {token.value}"
             yield request
 
-    def _current(self) -> Flow:
+    def _current(self, parent: httpx.Request) -> Flow:
         token = self._access
         if token is not None and token.usable(self._clock(), self._margin(token)):
             return token
-        return (yield from self._renew(stale=token))
+        return (yield from self._renew(parent, stale=token))
 
-    def _renew(self, stale: AccessToken | None) -> Flow:
+    def _renew(self, parent: httpx.Request, stale: AccessToken | None) -> Flow:
         with self._lock:
             token = self._access
             if token is not None and token is not stale and token.usable(self._clock(), 0):
-                return token  # another thread renewed while we waited for the lock
-            self._access = None
+                return token  # another thread renewed meanwhile
+            running = self._renewal
+            if running is None:
+                mine = self._renewal = _Renewal()
+                self._access = None
+        if running is not None:
+            return self._wait_for(running, parent)
+        try:
+            token = None
             if self._refresh is not None:
-                token = yield from self._use_refresh_token()
-                if token is not None:
-                    return token
-            return (yield from self._exchange())
+                token = yield from self._use_refresh_token(parent)
+            if token is None:
+                token = yield from self._exchange(parent)
+            mine.token = token
+            return token
+        except ApiError as exc:
+            mine.error = exc
+            raise
+        except BaseException:  # the flow was closed (the request failed) or a bug
+            mine.error = TransportError("token renewal did not finish", code="token_renewal")
+            raise
+        finally:
+            with self._lock:
+                self._renewal = None
+            mine.done.set()
 
-    def _use_refresh_token(self) -> Flow:
+    def _wait_for(self, running: _Renewal, parent: httpx.Request) -> AccessToken:
+        limits = parent.extensions.get(BOUNDS)
+        deadline = limits.deadline if isinstance(limits, Bounds) else (
+            time.monotonic() + DEFAULT_DEADLINE_S)
+        if not running.done.wait(max(0.0, deadline - time.monotonic())):
+            raise TransportError("another request is still renewing the token",
+                                 code="token_renewal")
+        if running.token is not None:
+            return running.token
+        # As concurrent.futures does: every waiter raises the renewer's own exception.
+        raise running.error or TransportError("token renewal failed", code="token_renewal")
+
+    def _use_refresh_token(self, parent: httpx.Request) -> Flow:
         assert self._refresh is not None
-        response = yield self._post("/auth/refresh", {"refresh_token": self._refresh})
+        response = yield self._post("/auth/refresh", {"refresh_token": self._refresh}, parent)
         if response.status_code == 200:
             self.refreshes += 1
             return self._accept(response)
@@ -133,11 +179,16 @@ class TokenAuth(httpx.Auth):
             return None
         raise error_from_response(response)
 
-    def _exchange(self) -> Flow:
+    def _exchange(self, parent: httpx.Request) -> Flow:
         try:
             key = self._api_key()
         except ConfigError as exc:
-            raise CredentialsRefused(f"no API key: {exc.problems[-1]}", code="no_api_key") from None
+            problem = exc.problems[-1]
+            if problem != self._no_key:
+                logger.error("no API key: %s", problem)  # once, not on every scan
+                self._no_key = problem
+            raise CredentialsRefused(f"no API key: {problem}", code="no_api_key") from None
+        self._no_key = None
         fingerprint = hashlib.sha256(key.reveal().encode()).hexdigest()
         refusal = self._refusal
         if refusal is not None and refusal.fingerprint == fingerprint:
@@ -149,7 +200,7 @@ class TokenAuth(httpx.Auth):
         elif refusal is not None:
             logger.info("API key file changed; signing in with the new key")
         response = yield self._post(
-            "/auth/token", {"client_id": self._client_id, "api_key": key.reveal()}
+            "/auth/token", {"client_id": self._client_id, "api_key": key.reveal()}, parent
         )
         if response.status_code == 200:
             self.exchanges += 1
@@ -175,9 +226,11 @@ class TokenAuth(httpx.Auth):
 
     def _accept(self, response: httpx.Response) -> AccessToken:
         body = json_body(response)
-        if body is None or not body.get("access_token") or not body.get("refresh_token"):
+        if (body is None or not isinstance(body.get("access_token"), str)
+                or not isinstance(body.get("refresh_token"), str)
+                or not body["access_token"] or not body["refresh_token"]):
             raise ServerError("token response is not the expected JSON", status=200)
-        refresh = str(body["refresh_token"])
+        refresh = body["refresh_token"]
         # The new refresh token is stored before anything uses the new access token:
         # the old one is already dead.
         if self._token_file is not None:
@@ -191,8 +244,10 @@ class TokenAuth(httpx.Auth):
         self._access = token
         return token
 
-    def _post(self, path: str, payload: dict[str, str]) -> httpx.Request:
-        return httpx.Request("POST", self._base + path, json=payload)
+    def _post(self, path: str, payload: dict[str, str], parent: httpx.Request) -> httpx.Request:
+        # The same deadline and byte limit as the request that needs the token.
+        extensions = {k: v for k, v in parent.extensions.items() if k in (BOUNDS, "timeout")}
+        return httpx.Request("POST", self._base + path, json=payload, extensions=extensions)
 
     @staticmethod
     def _margin(token: AccessToken) -> float:

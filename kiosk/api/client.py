@@ -8,14 +8,20 @@ client, so from this device's own IP. A signed URL that answers 403 (our IP chan
 between the two calls, e.g. Wi-Fi to LTE) or 410 (used or expired) is replaced once
 through the 302 endpoint. Nothing else is fetched per scan.
 
-Every request has connect and read timeouts and the whole lookup an overall deadline,
-so a scan never hangs on the network; the caller queues what fails with a
-`RetryableError`. Requests are paced from the API's rate-limit headers.
+The whole lookup (the product, the image, a token renewal on the way) has one
+wall-clock deadline and every body a byte limit (`kiosk.api.transport`), so a scan never
+hangs on the network or fills memory; the caller queues what fails with a
+`RetryableError`. A product answer that was charged for but cannot be used (too large,
+too slow, too deep, or anything unexpected while reading it) is a `BadAnswer`: never
+queued nor retried, as asking again would buy it again. Requests are paced from the
+API's rate-limit headers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import random
 import ssl
 import threading
@@ -31,25 +37,32 @@ from kiosk import config as config_mod
 from kiosk.api.auth import TokenAuth
 from kiosk.api.backoff import Backoff
 from kiosk.api.errors import (
+    AnswerRefused,
     ApiError,
+    BadAnswer,
     ProxyRefused,
     RateLimited,
     ServerError,
+    SpendLimited,
     TransportError,
     UntrustedCertificate,
 )
-from kiosk.api.images import image_kind
 from kiosk.api.pacing import Pacer
 from kiosk.api.pricing import Pricing
 from kiosk.api.responses import error_code, error_from_response, json_body, request_id
+from kiosk.api.spending import Ledger, SpendGuard
 from kiosk.api.tokens import RefreshTokenFile
+from kiosk.api.transport import BOUNDS, JSON_MAX_BYTES, Bounds
 from kiosk.config import Config, is_loopback_host
+from kiosk.imagecheck import MAX_IMAGE_BYTES, image_problem
+from kiosk.product import Product
 
 __all__ = ["ApiClient", "LookupResult", "client_for"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Body = dict[str, Any] | None
 
 LOOKUP_PARAMS = {"include": "product_meta,images", "variants": "front"}
 PRICING_MAX_AGE_S = 24 * 3600.0
@@ -61,7 +74,7 @@ class LookupResult:
     """One product as the card needs it, and what it cost."""
 
     barcode: str
-    product: dict[str, Any]  # {"barcode", "product_meta", "front_image": bool}
+    product: Product  # made once here, from the answer: sanitized and typed
     image: bytes | None  # the front image, complete and of a known kind, or None
     credits: float
     request_id: str | None
@@ -82,17 +95,19 @@ class ClientState:
     pricing_tried_at: float | None = None
 
 
-def client_for(cfg: Config, http: httpx.Client) -> ApiClient:
+def client_for(cfg: Config, http: httpx.Client, ledger: Ledger | None = None) -> ApiClient:
     """The client as the daemon and `kiosk lookup` both use it, from the configuration.
 
     Raises ConfigError when no client id is configured. The API key is read when a
-    token is needed, so a key file replaced after a rotation is picked up.
+    token is needed, so a key file replaced after a rotation is picked up. `ledger`
+    keeps the spending guard's count across restarts (the store's `spending`).
     """
     client_id = config_mod.resolve_client_id(cfg)
     auth = TokenAuth(cfg.api.base_url, client_id, lambda: config_mod.resolve_api_key(cfg),
                      RefreshTokenFile(cfg.storage.state_dir))
+    guard = SpendGuard(cfg.api.max_credits_per_hour, cfg.api.max_credits_per_day, ledger)
     return ApiClient(http, cfg.api.base_url, auth, deadline_s=cfg.api.lookup_deadline_s,
-                     low_balance=cfg.api.low_balance_warning)
+                     low_balance=cfg.api.low_balance_warning, spend=guard)
 
 
 class ApiClient:
@@ -110,8 +125,10 @@ class ApiClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        spend: SpendGuard | None = None,
     ) -> None:
         self._http = http
+        self.spend = spend
         self._base = base_url.rstrip("/")
         self.auth = auth
         self._deadline_s = deadline_s
@@ -126,17 +143,54 @@ class ApiClient:
 
     # --- public calls ----------------------------------------------------------------
 
-    def lookup(self, barcode: str) -> LookupResult:
-        """Product + front image for a normalized barcode, or a typed ApiError."""
+    def lookup(self, barcode: str,
+               on_data: Callable[[LookupResult], None] | None = None) -> LookupResult:
+        """Product + front image for a normalized barcode, or a typed ApiError.
+
+        `on_data` is called with the product (and no image) as soon as the data is in,
+        before the photo's download starts, so a card can be drawn a round trip
+        earlier; it is not called when there is no photo to wait for.
+        """
+        if self.spend is not None:
+            try:
+                self.spend.check()
+            except SpendLimited as exc:
+                raise self._failed(exc) from None
         deadline = self._clock() + self._deadline_s
         self.refresh_pricing(deadline=deadline, when_due=True)
 
         def call() -> tuple[httpx.Response, dict[str, Any]]:
-            response = self._send("GET", f"/products/{barcode}", params=LOOKUP_PARAMS,
-                                  deadline=deadline)
-            return response, self._json(response)  # a garbage 200 is retried like a 5xx
+            try:
+                response, body = self._send("GET", f"/products/{barcode}",
+                                            params=LOOKUP_PARAMS, deadline=deadline)
+            except AnswerRefused as exc:
+                if exc.status != 200 or not exc.path.endswith(f"/products/{barcode}"):
+                    raise  # not the paid answer: a token call, an error page
+                self._spent(self.state.pricing.product_cost(scopes=1, images=1))
+                raise self._failed(BadAnswer(
+                    f"the answer for {barcode} was charged for and cannot be used ({exc})",
+                    status=200, code=exc.code, request_id=exc.request_id)) from None
+            return response, self._json(response, body)  # garbage is retried like a 5xx
 
         response, body = self._with_retries(call, deadline)
+        try:
+            result = self._result(barcode, response, body, deadline, on_data)
+            self._spent(result.credits)
+            return result
+        except ApiError:
+            raise
+        except Exception as exc:  # credits are spent: never let it become a retry loop
+            self._spent(self.state.pricing.product_cost(scopes=1, images=1))
+            logger.exception("the answer for %s was charged for and could not be read",
+                             barcode)
+            raise self._failed(BadAnswer(
+                f"the answer for {barcode} could not be read ({type(exc).__name__})",
+                status=200, code="bad_answer", request_id=request_id(response, body))
+            ) from None
+
+    def _result(self, barcode: str, response: httpx.Response, body: dict[str, Any],
+                deadline: float, on_data: Callable[[LookupResult], None] | None
+                ) -> LookupResult:
         meta = body.get("product_meta")
         images = body.get("images") or {}
         front_url = images.get("front") if isinstance(images, dict) else None
@@ -148,14 +202,18 @@ class ApiClient:
             logger.warning("barcode %s cost %.2f credits, expected %.2f at %s",
                            barcode, credits, expected, pricing.describe())
         spent = credits if credits is not None else expected
+        product = dataclasses.replace(Product.from_api(body, barcode=barcode),
+                                      has_front_image=bool(front_url))
         image: bytes | None = None
         note = "none"
         if isinstance(front_url, str) and front_url:
+            if on_data is not None:
+                on_data(LookupResult(barcode, product, None, round(spent, 6),
+                                     request_id(response, body), "pending"))
             image, note, extra = self._download_front(barcode, front_url, deadline)
             spent += extra
-        product = {"barcode": body.get("barcode", barcode), "product_meta": meta,
-                   "front_image": bool(front_url)}
-        return LookupResult(barcode, product, image, round(spent, 6), request_id(response), note)
+        return LookupResult(barcode, product, image, round(spent, 6),
+                            request_id(response, body), note)
 
     def refresh_pricing(self, deadline: float | None = None, when_due: bool = False) -> Pricing:
         """Read /pricing (free) at start and then daily; keep the last good rates."""
@@ -168,9 +226,10 @@ class ApiClient:
             return st.pricing
         st.pricing_tried_at = now
         try:
-            response = self._send("GET", "/pricing", deadline=deadline or now + self._deadline_s)
-            new = Pricing.from_api(self._json(response))
-        except (ApiError, KeyError, TypeError, ValueError) as exc:
+            response, body = self._send("GET", "/pricing",
+                                        deadline=deadline or now + self._deadline_s)
+            new = Pricing.from_api(self._json(response, body))
+        except (ApiError, KeyError, TypeError, ValueError, OverflowError) as exc:
             logger.warning("could not read /pricing (%s); using %s", _short(exc),
                            st.pricing.describe())
             return st.pricing
@@ -183,8 +242,13 @@ class ApiClient:
 
     def balance(self) -> float:
         """Credits remaining, from the free /balance call."""
-        response = self._send("GET", "/balance", deadline=self._clock() + self._deadline_s)
-        return float(self._json(response)["credit_balance"])
+        response, body = self._send("GET", "/balance",
+                                    deadline=self._clock() + self._deadline_s)
+        value = self._json(response, body).get("credit_balance")
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ServerError("/balance: no credit_balance in the answer", status=200,
+                              code="bad_json")
+        return float(value)
 
     # --- the image ---------------------------------------------------------------------
 
@@ -198,13 +262,17 @@ class ApiClient:
             if response.status_code in (403, 410):
                 logger.info("signed image URL for %s answered %d (%s); asking for a fresh one",
                             barcode, response.status_code, _code_or_status(response))
-                fresh = self._send("GET", f"/products/{barcode}/image",
-                                   params={"variant": "front"}, deadline=deadline, expect=302)
+                fresh, _ = self._send("GET", f"/products/{barcode}/image",
+                                      params={"variant": "front"}, deadline=deadline,
+                                      expect=302)
                 extra += self.state.pricing.image_redirect_rate
                 location = fresh.headers.get("Location")
                 if not location:
                     return None, "redirect without Location", extra
-                target = urllib.parse.urljoin(str(fresh.url), location)
+                try:
+                    target = urllib.parse.urljoin(str(fresh.url), location)
+                except ValueError:
+                    return None, "redirect to an unreadable Location", extra
                 response = self._get_signed(barcode, target, deadline)
             if response.status_code != 200:
                 return None, f"image download answered {response.status_code}", extra
@@ -212,27 +280,36 @@ class ApiClient:
             logger.warning("front image of %s not downloaded: %s", barcode, _short(exc))
             return None, _short(exc), extra
         data = response.content
-        if image_kind(data) is None:
-            logger.warning(
-                "front image of %s is not a complete image (%d bytes); card without photo",
-                barcode, len(data))
-            return None, "corrupt image", extra
+        problem = image_problem(data)
+        if problem is not None:
+            # Refused before anything decodes it; the product is cached without a photo,
+            # so this is logged once and the image never bought again for this lookup.
+            logger.warning("front image of %s refused: %s; card without photo", barcode,
+                           problem)
+            return None, f"image refused: {problem}", extra
         return data, "ok", extra
 
     def _get_signed(self, barcode: str, url: str, deadline: float) -> httpx.Response:
         # Signed URLs carry their own authority: no bearer token (auth is given per API
         # call, never to the client), no rate-limit slot. Only over https, so a photo
         # cannot be swapped on the way; plain http only to a loopback sandbox.
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme != "https" and not (
-                parts.scheme == "http" and is_loopback_host(parts.hostname or "")):
+        try:
+            parts = urllib.parse.urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError:
+            raise TransportError(f"image URL for {barcode} cannot be read; not downloaded",
+                                 code="bad_image_url") from None
+        if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback_host(host)):
             raise TransportError(f"image URL for {barcode} is not https:// "
-                                 f"({parts.scheme or 'no scheme'}://{parts.hostname}); "
+                                 f"({parts.scheme or 'no scheme'}://{host}); "
                                  "not downloaded", code="insecure_image_url")
         try:
-            return self._http.get(url, timeout=self._timeout(deadline))
+            return self._http.get(url, extensions=self._bounds(deadline, MAX_IMAGE_BYTES))
         except httpx.TimeoutException as exc:
             raise TransportError(f"image download timed out ({type(exc).__name__})") from None
+        except httpx.InvalidURL:
+            raise TransportError(f"image URL for {barcode} cannot be used; not downloaded",
+                                 code="bad_image_url") from None
         except httpx.HTTPError as exc:
             raise self._failed(_transport_error(exc, "image download")) from None
 
@@ -246,7 +323,8 @@ class ApiClient:
             try:
                 return call()
             except (TransportError, ServerError) as exc:
-                if exc.code == "connect" or isinstance(exc, UntrustedCertificate | ProxyRefused):
+                if exc.code in ("connect", "deadline") or isinstance(
+                        exc, UntrustedCertificate | ProxyRefused | AnswerRefused):
                     raise
                 attempt += 1
                 wait = backoff.next_delay()
@@ -258,7 +336,8 @@ class ApiClient:
     def _send(
         self, method: str, path: str, *, deadline: float, params: dict[str, str] | None = None,
         expect: int = 200,
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, Body]:
+        """The answer and its body as a JSON object (parsed once, here), or a typed error."""
         wait = self.pacer.delay()
         if wait > 0:
             if self._clock() + wait >= deadline:
@@ -269,7 +348,7 @@ class ApiClient:
         try:
             response = self._http.request(
                 method, self._base + path, params=params, auth=self.auth,
-                timeout=self._timeout(deadline),
+                extensions=self._bounds(deadline, JSON_MAX_BYTES),
             )
         except httpx.TimeoutException as exc:
             if isinstance(exc, httpx.ConnectTimeout):
@@ -278,25 +357,31 @@ class ApiClient:
             raise self._failed(timed_out) from None
         except httpx.HTTPError as exc:
             raise self._failed(_transport_error(exc, path)) from None
-        except ApiError as exc:  # raised by the token flow: refused key, 5xx on refresh
+        except ApiError as exc:  # the token flow (refused key, 5xx), a body out of bounds
+            raise self._failed(exc) from None
+        try:
+            body = json_body(response)
+        except AnswerRefused as exc:
             raise self._failed(exc) from None
         self.pacer.observe(response.headers)
-        self._track(response)
+        self._track(response, body)
         if response.status_code == expect:
-            return response
-        error = error_from_response(response) if response.status_code >= 400 else ServerError(
-            f"{path}: unexpected {response.status_code}", status=response.status_code)
+            return response, body
+        error = (error_from_response(response, body) if response.status_code >= 400
+                 else ServerError(f"{path}: unexpected {response.status_code}",
+                                  status=response.status_code))
         if isinstance(error, RateLimited):
             self.pacer.hold_off(error.retry_after)
         raise self._failed(error)
 
-    def _timeout(self, deadline: float) -> httpx.Timeout:
-        left = max(0.05, deadline - self._clock())
-        base = self._http.timeout
-        return httpx.Timeout(
-            connect=min(base.connect or left, left), read=min(base.read or left, left),
-            write=min(base.write or left, left), pool=min(base.pool or left, left),
-        )
+    def _spent(self, credits: float) -> None:
+        if self.spend is not None:
+            self.spend.spent(credits)
+
+    def _bounds(self, deadline: float, max_bytes: int) -> dict[str, Any]:
+        # The deadline is on this client's clock; the transport's hooks use the real one.
+        left = max(0.0, deadline - self._clock())
+        return {BOUNDS: Bounds(time.monotonic() + left, max_bytes)}
 
     def _failed(self, error: ApiError) -> ApiError:
         with self._state_lock:
@@ -311,8 +396,7 @@ class ApiClient:
                          error)
         return error
 
-    def _json(self, response: httpx.Response) -> dict[str, Any]:
-        body = json_body(response)
+    def _json(self, response: httpx.Response, body: Body) -> dict[str, Any]:
         if body is None:
             raise self._failed(ServerError(
                 f"{response.request.url.path}: answer is not JSON", status=response.status_code,
@@ -322,20 +406,23 @@ class ApiClient:
     def _debited(self, body: dict[str, Any]) -> float | None:
         meta = body.get("meta")
         value = meta.get("credits_debited") if isinstance(meta, dict) else None
-        return float(value) if isinstance(value, int | float) else None
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return None
+        value = float(value)
+        return value if math.isfinite(value) and 0 <= value < 1e6 else None
 
-    def _track(self, response: httpx.Response) -> None:
+    def _track(self, response: httpx.Response, body: Body) -> None:
         """Credits remaining from every response; warn once below the threshold."""
-        body = json_body(response) if "json" in response.headers.get("content-type", "") else None
         meta = body.get("meta") if body else None
         remaining = meta.get("credits_remaining") if isinstance(meta, dict) else None
         with self._state_lock:
             st = self.state
-            st.last_request_id = request_id(response) or st.last_request_id
+            st.last_request_id = request_id(response, body) or st.last_request_id
             st.tls_warned = False  # an answer came through: TLS works again
             if response.status_code < 400:
                 st.last_error = None
-            if not isinstance(remaining, int | float) or isinstance(remaining, bool):
+            if (not isinstance(remaining, int | float) or isinstance(remaining, bool)
+                    or not math.isfinite(remaining)):
                 return
             st.credits_remaining = float(remaining)
             if remaining < self._low_balance and not st.low_balance_warned:

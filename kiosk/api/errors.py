@@ -8,12 +8,17 @@ The tree (all under `kiosk.errors.ApiError`)::
     │   │   ├── UntrustedCertificate  the certificate did not verify (CA not installed, clock)
     │   │   └── ProxyRefused     the proxy answered CONNECT with an error (407, 403, ...)
     │   ├── ServerError          5xx, or a body that is not the JSON we expect
+    │   │   └── AnswerRefused    a body the kiosk stopped reading: too large, too slow,
+    │   │                        too deeply nested, or in an encoding it does not take
     │   ├── RateLimited          429; `retry_after` seconds
+    │   │   └── SpendLimited     the kiosk's own guard: api.max_credits_per_hour/_day spent
     │   ├── InsufficientCredits  402; staff must top up, the scan is kept for later
     │   └── CredentialsRefused   401 invalid_client: the API key was rotated or is wrong
     └── PermanentError           asking again will not help
         ├── NotFound             404 barcode_not_found (cached as a miss)
-        └── BadRequest           400, or any other 4xx we do not expect
+        ├── BadRequest           400, or any other 4xx we do not expect
+        └── BadAnswer            a product answer the API charged for (200) that cannot be
+                                 used; asking again would buy the same answer again
 
 Every error carries the HTTP `status`, the API's error `code` and the `request_id`
 when the API gave them (attributes of the base `ApiError`), so the journal line and a
@@ -26,7 +31,9 @@ from __future__ import annotations
 from kiosk.errors import ApiError
 
 __all__ = [
+    "AnswerRefused",
     "ApiError",
+    "BadAnswer",
     "BadRequest",
     "CredentialsRefused",
     "InsufficientCredits",
@@ -36,6 +43,7 @@ __all__ = [
     "RateLimited",
     "RetryableError",
     "ServerError",
+    "SpendLimited",
     "TransportError",
     "UntrustedCertificate",
 ]
@@ -79,6 +87,19 @@ class ServerError(RetryableError):
         return self.code or "server_error"
 
 
+class AnswerRefused(ServerError):
+    """The kiosk stopped reading an answer: larger than its bound (compressed or not),
+    still arriving at the deadline, nested too deeply, or in an unknown encoding.
+    `status` is the answer's HTTP status: after a 200 to a product lookup the credits
+    were spent, and the client turns this into `BadAnswer`. `path`: the URL path it
+    answered (a token call's answer is not a product's)."""
+
+    def __init__(self, message: str, *, path: str = "", status: int | None = None,
+                 code: str | None = None, request_id: str | None = None) -> None:
+        super().__init__(message, status=status, code=code, request_id=request_id)
+        self.path = path
+
+
 class RateLimited(RetryableError):
     """429: wait `retry_after` seconds before the next call."""
 
@@ -93,6 +114,15 @@ class RateLimited(RetryableError):
     ) -> None:
         super().__init__(message, status=status, code=code, request_id=request_id)
         self.retry_after = retry_after
+
+
+class SpendLimited(RateLimited):
+    """The kiosk's own spending guard: `api.max_credits_per_hour` or `_per_day` is spent.
+    Nothing was sent; `retry_after` is when the window frees enough credits."""
+
+    @property
+    def reason(self) -> str:
+        return "spend_limit"
 
 
 class InsufficientCredits(RetryableError):
@@ -113,3 +143,9 @@ class NotFound(PermanentError):
 
 class BadRequest(PermanentError):
     """400 or an unexpected 4xx: the request itself is wrong."""
+
+
+class BadAnswer(PermanentError):
+    """A product answer that was charged for (a 200) and cannot be used: too large, too
+    slow, too deep, or not readable at all. Not queued and not retried: the same
+    answer would be bought again."""

@@ -4,7 +4,7 @@ Every authenticated response says how many requests are left in the current minu
 (`X-RateLimit-Remaining`) and how long until a slot frees (`X-RateLimit-Reset`). The
 pacer turns that into a wait before the next request: none while plenty remain, an
 even spread over the reset time as the budget runs low, the full reset when it is
-spent (or after a 429's `Retry-After`).
+spent (or after a 429's `Retry-After`). Both waits are clamped (`backoff.clamp_wait`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+
+from kiosk.api.backoff import clamp_wait
 
 __all__ = ["Pacer"]
 
@@ -31,7 +33,7 @@ class Pacer:
         """Update from one response's X-RateLimit-* headers (missing ones are ignored)."""
         try:
             remaining = int(headers["X-RateLimit-Remaining"])
-            reset = float(headers["X-RateLimit-Reset"])
+            reset = clamp_wait(float(headers["X-RateLimit-Reset"]), default=0.0)
         except (KeyError, ValueError):
             return
         now = self._clock()
@@ -47,7 +49,7 @@ class Pacer:
     def hold_off(self, seconds: float) -> None:
         """After a 429: no request before `seconds` from now."""
         with self._lock:
-            self._not_before = max(self._not_before, self._clock() + seconds)
+            self._not_before = max(self._not_before, self._clock() + clamp_wait(seconds))
 
     def delay(self) -> float:
         """Seconds to wait before the next request may be sent (0 if it may go now)."""

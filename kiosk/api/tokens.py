@@ -23,6 +23,10 @@ __all__ = ["AccessToken", "RefreshTokenFile"]
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_LIFETIME_S = 3600
+MIN_LIFETIME_S = 10
+MAX_LIFETIME_S = 7 * 86400
+
 
 @dataclass(frozen=True)
 class AccessToken:
@@ -39,11 +43,17 @@ class AccessToken:
 
     @classmethod
     def from_response(cls, body: dict[str, Any], now: float) -> AccessToken:
-        return cls(
-            value=str(body["access_token"]),
-            expires_at=now + float(body.get("expires_in", 3600)),
-            issued_at=now,
-        )
+        """`expires_in` as the API sent it when it is a sane number of seconds; missing,
+        null, a string or absurd (negative, 10**9, NaN) reads as the documented 3600."""
+        lifetime = body.get("expires_in")
+        if (not isinstance(lifetime, int | float) or isinstance(lifetime, bool)
+                or not MIN_LIFETIME_S <= lifetime <= MAX_LIFETIME_S):
+            if lifetime is not None:
+                logger.warning("token lifetime expires_in=%.40r is not usable; assuming %d s",
+                               lifetime, DEFAULT_LIFETIME_S)
+            lifetime = DEFAULT_LIFETIME_S
+        return cls(value=str(body["access_token"]), expires_at=now + float(lifetime),
+                   issued_at=now)
 
 
 class RefreshTokenFile:

@@ -89,19 +89,25 @@ def para_rows(
     align: Align = "right" if is_rtl(text) else "left"
     rows: list[Row] = []
     for k, ln in enumerate(lines):
-        rest = " ".join(lines[k:])
         row = text_row(m, ln, size, bold, color, w, role, align,
                        space_before if k == 0 else line_gap)
         if k < len(lines) - 1:
-            cut = ellipsize(rest, size, bold, w, m) or ln
-            row.truncated = _frozen(text_row(m, cut, size, bold, color, w, role, align,
-                                             row.space_before))
+            # Made only for the one row a flow cuts at: eagerly, every line would
+            # ellipsize the whole rest of the paragraph (quadratic in its length).
+            row.truncated = _cut_at(m, lines, k, size, bold, color, w, role, align,
+                                    row.space_before)
         rows.append(row)
     return rows
 
 
-def _frozen(row: Row) -> Callable[[], Row]:
-    return lambda: row
+def _cut_at(m: Measure, lines: list[str], k: int, size: int, bold: bool, color: Color, w: int,
+            role: str, align: Align, space_before: int) -> Callable[[], Row]:
+    def cut() -> Row:
+        rest = " ".join(lines[k:k + 2])  # enough to fill this line and show it goes on
+        text = ellipsize(rest, size, bold, w, m) or lines[k]
+        return text_row(m, text, size, bold, color, w, role, align, space_before)
+
+    return cut
 
 
 @dataclass(frozen=True)

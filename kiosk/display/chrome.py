@@ -57,6 +57,8 @@ def status_bar(m: Measure, s: Scale, width: int, status: StatusInfo | None) -> l
         ("Scanner" if st.scanner_connected else "No scanner",
          P.ok if st.scanner_connected else P.bad, "status:scanner"),
     ]
+    if st.set_aside:
+        items.insert(2, (f"{st.set_aside} set aside", P.bad, "status:set_aside"))
     gap = s.px(16)
     for label, color, role in items:
         vis = visual(label)

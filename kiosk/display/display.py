@@ -28,6 +28,7 @@ from kiosk.display.layout import layout
 from kiosk.display.painter import Painter, draw_arrow
 from kiosk.display.screens import (
     Card,
+    Error,
     Idle,
     Mode,
     RecentScan,
@@ -213,15 +214,26 @@ class Display:
     def _render(self, now: float) -> None:
         import pygame.display
 
-        state, images = self._resolve_images(self._state)
-        self._layout = layout(state, self.size, self.mode, self.measure, status=self._status,
-                              recent=self._recent)
-        self._pulsing = self.painter.paint(self._screen, self._layout, images)
-        self._backdrops = [self._screen.subsurface(a.box.as_tuple()).copy() for a in self._pulsing]
+        try:
+            self._paint(self._state)
+        except Exception:
+            # Bad data must never stop the kiosk: this one screen becomes an error card.
+            # If even that cannot be drawn, the display itself is broken: that propagates.
+            logger.exception("%s could not be drawn; showing an error card instead",
+                             _describe(self._state))
+            self._state = Error("This product cannot be shown. Please ask staff.")
+            self._paint(self._state)
         for arrow in self._pulsing:
             draw_arrow(self._screen, arrow, _phase(now))
         self._next_frame = now + 1 / ANIMATION_FPS if self._pulsing else None
         pygame.display.flip()
+
+    def _paint(self, state: ScreenState) -> None:
+        state, images = self._resolve_images(state)
+        self._layout = layout(state, self.size, self.mode, self.measure, status=self._status,
+                              recent=self._recent)
+        self._pulsing = self.painter.paint(self._screen, self._layout, images)
+        self._backdrops = [self._screen.subsurface(a.box.as_tuple()).copy() for a in self._pulsing]
 
     def _resolve_images(self, state: ScreenState) -> tuple[ScreenState, dict[str, Any]]:
         images: dict[str, Any] = {}
@@ -308,6 +320,12 @@ class Display:
             logger.warning("logo %s could not be loaded (%s); showing the store name",
                            config.logo, exc)
             return None
+
+
+def _describe(state: ScreenState) -> str:
+    if isinstance(state, Card):
+        return f"the card of {state.product.barcode}"
+    return f"the {type(state).__name__} screen"
 
 
 def _phase(now: float) -> float:

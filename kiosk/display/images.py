@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from kiosk.display.layout_card import card_image_box
 from kiosk.display.screens import Mode
+from kiosk.imagecheck import image_problem, image_size
 
 __all__ = ["MAGIC", "load_prepared", "prepare_image", "prepared_size"]
 
@@ -25,14 +26,14 @@ logger = logging.getLogger(__name__)
 
 MAGIC = b"KIM1"
 _HEADER = struct.Struct(">4sBHH")
-_MAX_INPUT = 40 * 1024 * 1024
 
 
 def prepare_image(data: bytes, screen_size: tuple[int, int], mode: Mode) -> bytes | None:
     """Decode a JPEG/PNG, fit it to the card's photo box, return display-ready bytes.
 
     Returns None, with a warning in the journal, for a body that is not a decodable
-    image (truncated download, an HTML error page, an empty body).
+    image (truncated download, an HTML error page, an empty body) or one whose header
+    claims more pixels than `kiosk.imagecheck` allows: those are never decoded.
     """
     box = card_image_box(screen_size, mode)
     return prepare_for_box(data, (box.w, box.h))
@@ -43,18 +44,20 @@ def prepare_for_box(data: bytes, box: tuple[int, int]) -> bytes | None:
     import pygame.image
     import pygame.transform
 
-    if not data or len(data) > _MAX_INPUT:
-        logger.warning("image body of %d bytes rejected", len(data))
+    problem = image_problem(data)
+    if problem is not None:
+        logger.warning("image refused before decoding: %s", problem)
         return None
     hint = "x.png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "x.jpg"
     try:
         surf = pygame.image.load(io.BytesIO(data), hint)
-    except (pygame.error, ValueError, OSError) as exc:
+    except (pygame.error, ValueError, OSError, MemoryError) as exc:
         logger.warning("image could not be decoded (%d bytes): %s", len(data), exc)
         return None
     iw, ih = surf.get_size()
-    if iw <= 0 or ih <= 0 or iw > 16384 or ih > 16384:
-        logger.warning("image has unusable size %dx%d", iw, ih)
+    if (iw, ih) != image_size(data):
+        logger.warning("image decoded to %dx%d, not the %s its header says", iw, ih,
+                       image_size(data))
         return None
     alpha = bool(surf.get_flags() & pygame.SRCALPHA) or surf.get_colorkey() is not None
     if surf.get_bitsize() < 24 or surf.get_colorkey() is not None:

@@ -2,7 +2,8 @@
 
 The photo box depends only on the screen size and mode, never on the product, so the
 API client can pre-scale a downloaded photo to exactly that box (`card_image_box`) and
-the card paints it with a single blit.
+the card paints it with a single blit; and a card drawn before its photo arrived (an
+empty panel in that box) gets the photo without anything else moving.
 """
 
 from __future__ import annotations
@@ -123,6 +124,8 @@ def _photo(card: Card, fr: _Frame, s: Scale, m: Measure, mode: Mode) -> list[Com
         out.append(Image(fr.image, "image"))
         return out
     out.append(Placeholder(fr.image, P.placeholder))
+    if card.photo_pending:  # the photo is on its way: no "no photo" caption meanwhile
+        return out
     p = card.product
     initial = (p.category or p.title or "?").strip()[:1].upper() or "?"
     big = max(s.small, min(fr.image.h // 3, round(fr.image.w * 0.3)))

@@ -49,9 +49,11 @@ class Card:
     """A product card.
 
     `image` is display-ready bytes from `prepare_image` (or None: a placeholder is drawn).
-    `from_cache` with `offline` shows the "offline, saved copy" banner; `stale` marks a
-    cached copy older than the TTL. Credits are what the lookup cost and what is left,
-    for staff; None when unknown (e.g. served from cache).
+    `photo_pending`: the photo is still downloading, so its place is an empty panel
+    rather than "no photo"; the photo later fills exactly that box and nothing else on
+    the card moves. `from_cache` with `offline` shows the "offline, saved copy" banner;
+    `stale` marks a cached copy older than the TTL. Credits are what the lookup cost and
+    what is left, for staff; None when unknown (e.g. served from cache).
     """
 
     product: Product
@@ -62,6 +64,7 @@ class Card:
     credits_debited: float | None = None
     credits_remaining: float | None = None
     mode: Mode | None = None
+    photo_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ class StatusInfo:
     credits_remaining: float | None = None
     scanner_connected: bool = True
     last_error: str | None = None
+    set_aside: int = 0
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,11 @@ with python-bidi, which is how the Unicode bidi algorithm expects line breaking 
 Hebrew notes read right to left, embedded numbers and Latin words keep their order.
 Text is never cut mid-glyph: a line that does not fit loses whole characters and ends
 with an ellipsis.
+
+The cost of a layout is bounded by the screen, not by the text: no line is measured
+longer than `probe_limit(max_w)` characters (a glyph is at least a pixel wide, give or
+take combining marks), a paragraph wraps into at most `MAX_WRAP_LINES` lines, and the
+caches keep short strings only, so a 16 KB word costs no more than a long name.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ __all__ = [
     "DEFAULT_BOLD",
     "DEFAULT_REGULAR",
     "ELLIPSIS",
+    "MAX_WRAP_LINES",
     "FontMeasure",
     "Measure",
     "ellipsize",
     "has_rtl",
+    "probe_limit",
     "visual",
     "wrap",
 ]
@@ -34,6 +41,16 @@ logger = logging.getLogger(__name__)
 ELLIPSIS = "…"
 DEFAULT_REGULAR = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEFAULT_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+MAX_WRAP_LINES = 200
+"""More lines than any screen holds; the rest of a paragraph is cut with "…"."""
+_LONG_WORD = 48
+_CACHED_CHARS = 256
+"""Strings longer than this are measured every time rather than kept as cache keys."""
+
+
+def probe_limit(max_w: int) -> int:
+    """The most characters worth measuring for a line `max_w` pixels wide."""
+    return 4 * max(0, max_w) + 8
 
 
 class Measure(Protocol):
@@ -75,6 +92,8 @@ class FontMeasure:
         return f
 
     def width(self, text: str, size: int, bold: bool = False) -> int:
+        if len(text) > _CACHED_CHARS:
+            return int(self.font(size, bold).size(text)[0])
         key = (text, size, bold)
         w = self._widths.get(key)
         if w is None:
@@ -103,8 +122,16 @@ def _resolve(font: Path | None) -> tuple[Path | None, Path | None, bool]:
     return None, None, True
 
 
-@lru_cache(maxsize=4096)
 def has_rtl(text: str) -> bool:
+    return _has_rtl(text) if len(text) <= _CACHED_CHARS else _scan_rtl(text)
+
+
+@lru_cache(maxsize=4096)
+def _has_rtl(text: str) -> bool:
+    return _scan_rtl(text)
+
+
+def _scan_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(ch) in ("R", "AL", "RLE", "RLO", "RLI") for ch in text)
 
 
@@ -119,9 +146,10 @@ def visual(line: str) -> str:
 
 def ellipsize(text: str, size: int, bold: bool, max_w: int, m: Measure) -> str:
     """`text` if it fits in `max_w`, else its longest fitting prefix plus an ellipsis."""
-    if m.width(visual(text), size, bold) <= max_w:
+    limit = probe_limit(max_w)
+    if len(text) <= limit and m.width(visual(text), size, bold) <= max_w:
         return text
-    lo, hi = 0, len(text)
+    lo, hi = 0, min(len(text), limit)
     while lo < hi:  # largest n with prefix(n) + "…" fitting
         mid = (lo + hi + 1) // 2
         if m.width(visual(text[:mid].rstrip() + ELLIPSIS), size, bold) <= max_w:
@@ -144,15 +172,26 @@ def wrap(
 
     Returned lines are logical; pass each through `visual` before drawing it.
     """
-    if max_lines is not None and max_lines <= 0:
+    max_lines = MAX_WRAP_LINES if max_lines is None else min(max_lines, MAX_WRAP_LINES)
+    if max_lines <= 0:
         return []
+    limit = probe_limit(max_w)
     words = text.split()
     lines: list[str] = []
     cur = ""
     i = 0
     while i < len(words):
         trial = f"{cur} {words[i]}" if cur else words[i]
-        if m.width(visual(trial), size, bold) <= max_w:
+        fit: int | None = None
+        if not cur and len(trial) > _LONG_WORD:
+            # Measuring a long word whole, again after every line cut from it, would
+            # cost its length squared: find how much of it fits instead.
+            fit = _fit_chars(trial, size, bold, max_w, m)
+            if fit >= len(trial):
+                cur = trial
+                i += 1
+                continue
+        elif len(trial) <= limit and m.width(visual(trial), size, bold) <= max_w:
             cur = trial
             i += 1
             continue
@@ -160,13 +199,13 @@ def wrap(
             lines.append(cur)
             cur = ""
         else:  # a single word wider than the line: break it between characters
-            n = _fit_chars(words[i], size, bold, max_w, m)
+            n = fit if fit is not None else _fit_chars(words[i], size, bold, max_w, m)
             lines.append(words[i][:n])
             words[i] = words[i][n:]
             if not words[i]:
                 i += 1
-        if max_lines is not None and len(lines) >= max_lines and i < len(words):
-            rest = " ".join(words[i:])
+        if len(lines) >= max_lines and i < len(words):
+            rest = " ".join(words[i:])[:limit]
             lines[-1] = ellipsize(f"{lines[-1]} {rest}", size, bold, max_w, m)
             return lines
     if cur:
@@ -175,7 +214,16 @@ def wrap(
 
 
 def _fit_chars(word: str, size: int, bold: bool, max_w: int, m: Measure) -> int:
-    lo, hi = 1, len(word)
+    """The longest prefix of `word` that fits (at least one character): galloping up
+    from a short prefix, then a binary search, so the cost follows what fits."""
+    cap = min(len(word), probe_limit(max_w))
+    lo, n = 1, min(cap, 8)
+    while m.width(visual(word[:n]), size, bold) <= max_w:
+        lo = n
+        if n == cap:
+            return cap
+        n = min(cap, n * 2)
+    hi = n - 1
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if m.width(visual(word[:mid]), size, bold) <= max_w:

@@ -14,6 +14,7 @@ from types import FrameType
 
 from kiosk.config import is_loopback_host
 from kiosk.sandbox import faults as faults_mod
+from kiosk.sandbox.latency import LatencyRelay
 from kiosk.sandbox.sandbox import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, Sandbox
 
 __all__ = ["add_arguments", "run"]
@@ -23,7 +24,9 @@ logger = logging.getLogger(__name__)
 _FAULT_HELP = (
     "inject a fault (repeatable). SPEC is KIND[=VALUE][,count=N][,path=PREFIX][,key=value...]: "
     "latency=SECONDS, status=CODE (json=0 for an HTML body), drop, garbage, "
-    "rate_limit=RETRY_AFTER, bind_ip=IP, expire_url, truncate_image=FRACTION, expire_tokens. "
+    "rate_limit=RETRY_AFTER, bind_ip=IP, expire_url, truncate_image=FRACTION, expire_tokens, "
+    "hostile=BODY (png_bomb, jpeg_bomb, huge_image, gzip_bomb, endless, drip, huge_json, "
+    "deep_json, wrong_types, hostile_text). "
     "count (default 1) is how many matching requests it hits; path limits it to paths "
     "starting with PREFIX (with or without /api/v1). "
     "Examples: status=503,count=3   latency=0.5,count=1000   drop,path=/products"
@@ -59,6 +62,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rpm", type=int, default=60, help="requests allowed per minute")
     parser.add_argument("--fault", action="append", default=[], metavar="SPEC",
                         type=_fault_spec, help=_FAULT_HELP)
+    parser.add_argument("--rtt-ms", type=float, default=0.0, metavar="MS",
+                        help="serve through a relay that adds this round-trip time to every "
+                             "connection, handshakes included, as a distant API would "
+                             "(kiosk.sandbox.latency)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.http and tls_dir is None:
         tls_dir, made_dir = Path(tempfile.mkdtemp(prefix="kiosk-sandbox-tls-")), True
     try:
-        sandbox = Sandbox(host=args.host, port=args.port, client_id=args.client_id,
+        # With --rtt-ms the relay takes the port clients know; the sandbox hides behind it.
+        sandbox = Sandbox(host=args.host, port=0 if args.rtt_ms > 0 else args.port,
+                          client_id=args.client_id,
                           api_key=args.api_key, balance=args.balance,
                           access_ttl=args.access_ttl, rpm=args.rpm, tls=not args.http,
                           tls_dir=tls_dir, names=args.san)
@@ -89,15 +98,20 @@ def run(args: argparse.Namespace) -> int:
         stop.set()
 
     previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    relay: LatencyRelay | None = None
     try:
         try:
             sandbox.start()
+            if args.rtt_ms > 0:
+                relay = LatencyRelay((sandbox.host, sandbox.port), args.rtt_ms / 1000,
+                                     host=args.host, port=args.port).start()
         except OSError as exc:
             sys.stderr.write(f"kiosk sandbox: cannot listen on {args.host}:{args.port}: {exc}\n")
             return 1
+        base_url = relay.url(sandbox.base_url) if relay is not None else sandbox.base_url
         # The operator's own terminal, not a daemon log: plain lines to stdout.
         sys.stdout.write(
-            f"Retail Digitals sandbox API at {sandbox.base_url}\n"
+            f"Retail Digitals sandbox API at {base_url}\n"
             f"  client id: {sandbox.client_id}\n"
             f"  api key:   {sandbox.api_key}\n"
             f"  balance:   {sandbox.balance:g} credits\n"
@@ -108,10 +122,14 @@ def run(args: argparse.Namespace) -> int:
                 f"  CA:        {sandbox.tls_files.ca_cert} (trust it with api.ca_file, or "
                 "install it into /usr/local/share/ca-certificates/)\n"
                 f"  names:     {', '.join(sandbox.tls_files.names)}\n")
+        if relay is not None:
+            sys.stdout.write(f"  latency:   {args.rtt_ms:g} ms round trip added by a relay\n")
         sys.stdout.write("Ctrl-C to stop.\n")
         sys.stdout.flush()
         stop.wait()
     finally:
+        if relay is not None:
+            relay.stop()
         sandbox.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.sandbox.catalog import VARIANTS, Product, public_record
+from kiosk.sandbox.hostile import replace_body
 from kiosk.sandbox.images import content_type
 from kiosk.sandbox.ledger import LedgerEntry
 from kiosk.sandbox.ratelimit import RateDecision
@@ -55,6 +56,8 @@ class Endpoints:
     def handle(self, req: Request) -> Response:
         try:
             resp = self._pipeline(req)
+            if resp.status == 200 and resp.fault is None:
+                self._hostile(req, resp)
         except Exception:  # a bug in the sandbox must still answer like a server would
             logger.exception("sandbox failed on %s %s", req.method, req.path)
             resp = error(500, "server_error", "Internal server error", req.request_id)
@@ -99,7 +102,8 @@ class Endpoints:
         if status is not None:
             code = int(status.params["status"])
             if status.params.get("json", 1):
-                resp = error(code, "server_error", "The server had a problem", rid)
+                resp = error(code, str(status.params.get("code", "server_error")),
+                             "The server had a problem", rid)
             else:
                 html = f"<html><body><h1>{code} Bad Gateway</h1>nginx</body></html>"
                 resp = Response(code, html.encode(), "text/html", error_code="server_error")
@@ -108,7 +112,8 @@ class Endpoints:
         limited = plan.take("rate_limit", req.path)
         if limited is not None:
             resp = error(429, "rate_limited", "Too many requests", rid, fault="rate_limit")
-            resp.headers["Retry-After"] = str(int(limited.params["retry_after"]))
+            wait = float(limited.params["retry_after"])  # 1e9 and inf are faults too
+            resp.headers["Retry-After"] = str(int(wait)) if wait.is_integer() else str(wait)
             return resp
         garbage = plan.take("garbage", req.path)
         if garbage is not None:
@@ -116,6 +121,16 @@ class Endpoints:
             ctype = str(garbage.params.get("content_type", "application/json"))
             return Response(200, body.encode(), ctype, fault="garbage")
         return None
+
+    def _hostile(self, req: Request, resp: Response) -> None:
+        """Swap a 200's body for a hostile one, after the charge, as a real API's would be."""
+        fault = self.s.faults.take("hostile", req.path)
+        if fault is None:
+            return
+        bad = replace_body(str(fault.params["body"]), resp.body, fault.params)
+        resp.body, resp.stream, resp.fault = bad.body, bad.stream, "hostile"
+        resp.content_type = bad.content_type or resp.content_type
+        resp.headers.update(bad.headers)
 
     def _authenticated(self, req: Request, handler: Handler, args: dict[str, str]) -> Response:
         s, rid = self.s, req.request_id

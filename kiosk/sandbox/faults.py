@@ -7,7 +7,8 @@ whose path (with or without the `/api/v1` prefix) starts with `path`, then disap
 Kinds and their parameter (the CLI spec's first `key=value`):
 
     latency=SECONDS         answer normally, but this much later
-    status=CODE             answer CODE (5xx) with a server_error body; json=0: an HTML page
+    status=CODE             answer CODE (5xx) with a server_error body; json=0: an HTML page;
+                            code=TEXT: that error code instead of server_error
     drop                    close the connection without answering (a reset)
     garbage                 200 whose body is not JSON (content_type=... to change its type)
     rate_limit=SECONDS      429 rate_limited with Retry-After: SECONDS (default 30)
@@ -18,6 +19,10 @@ Kinds and their parameter (the CLI spec's first `key=value`):
     truncate_image=FRACTION signed-image bodies cut to this fraction (default 0.5), with a
                             Content-Length that matches the cut body
     expire_tokens           every access token expires just before this request
+    hostile=BODY            the next 200 answers (charged as usual) get a hostile body
+                            instead: png_bomb, jpeg_bomb, huge_image, gzip_bomb, endless,
+                            drip (seconds=S a byte), huge_json, deep_json, wrong_types,
+                            hostile_text (see `kiosk.sandbox.hostile`)
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ KINDS: dict[str, tuple[str | None, Any]] = {
     "expire_url": (None, None),
     "truncate_image": ("fraction", 0.5),
     "expire_tokens": (None, None),
+    "hostile": ("body", "endless"),
 }
 _API_PREFIX = "/api/v1"
 

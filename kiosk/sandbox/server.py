@@ -177,10 +177,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(resp.status)
         if resp.content_type:
             self.send_header("Content-Type", resp.content_type)
-        self.send_header("Content-Length", str(len(resp.body)))
+        if resp.stream is None:
+            self.send_header("Content-Length", str(len(resp.body)))
+        else:  # a body of unknown length ends when the connection does
+            self.send_header("Connection", "close")
+            self.close_connection = True
         headers = {"X-Request-Id": rid, **resp.headers}
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        if self.command != "HEAD" and resp.body:
+        if self.command == "HEAD":
+            return
+        if resp.body:
             self.wfile.write(resp.body)
+        if resp.stream is not None:
+            try:
+                for chunk in resp.stream:
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+            except OSError as exc:  # the client stopped reading: what a bound is for
+                logger.debug("client %s stopped reading a streamed body: %s",
+                             self.client_address[0], exc)

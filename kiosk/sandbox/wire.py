@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +49,7 @@ class Response:
     error_code: str | None = None
     drop: bool = False
     fault: str | None = None
+    stream: Iterator[bytes] | None = None  # a body of unknown length, sent until it ends
 
 
 def json_response(status: int, payload: Mapping[str, Any], **kw: Any) -> Response:

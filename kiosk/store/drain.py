@@ -12,6 +12,14 @@ A scan whose answer is already in the cache from after it was queued (a crash
 between `resolve_queued`'s two commits, or the same product looked up online in the
 meantime) is dequeued without a lookup, so a crash costs no second lookup.
 
+A failure of the item's own is different: an answer that was paid for and could not
+be used or cached, or an exception outside the error tree (a bug met this product).
+Retrying it buys it again every time and blocks every scan behind it, so such an item
+gets `max_failures` attempts, then is set aside (`Queue.set_aside`: a journal line
+`KIOSK_EVENT=set_aside`, listed by `kiosk status` and on the staff bar) and the rest
+of the queue drains. Network-wide failures (no link, 5xx, 429, 402, a refused key)
+never count against an item: they would stop any item alike.
+
 `resolve` is the seam to the API: it looks the barcode up, caches the answer and
 returns a `Resolution`; it raises `kiosk.api.errors` exceptions.
 """
@@ -27,8 +35,15 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from kiosk.api.backoff import Backoff
-from kiosk.api.errors import NotFound, PermanentError, RateLimited, RetryableError
-from kiosk.errors import StoreError
+from kiosk.api.errors import (
+    NotFound,
+    PermanentError,
+    RateLimited,
+    RetryableError,
+    ServerError,
+)
+from kiosk.errors import KioskError, StoreError
+from kiosk.journal import event as journal_event
 from kiosk.store.facade import Store
 from kiosk.store.queue import QueuedItem
 
@@ -54,10 +69,11 @@ class DrainEvent:
 
     kind "resolved": the scan left the queue with `outcome`; "retry": it stays, for
     `reason`, next attempt in `retry_in_s`; "dropped": the API refused the request
-    itself (400), asking again cannot help.
+    itself (400), asking again cannot help; "set_aside": it failed `max_failures` times
+    for reasons of its own and is passed over.
     """
 
-    kind: Literal["resolved", "retry", "dropped"]
+    kind: Literal["resolved", "retry", "dropped", "set_aside"]
     barcode: str
     outcome: Outcome | None = None
     credits: float = 0.0
@@ -79,6 +95,7 @@ class Drainer:
         backoff_base_s: float = 1.0,
         backoff_cap_s: float = 60.0,
         housekeeping_s: float = 300.0,
+        max_failures: int = 3,
         rng: random.Random | None = None,
     ) -> None:
         self._store = store
@@ -86,6 +103,7 @@ class Drainer:
         self._on_event = on_event
         self.pace_s = pace_s
         self.housekeeping_s = housekeeping_s
+        self.max_failures = max_failures
         self._backoff = Backoff(base=backoff_base_s, cap=backoff_cap_s, rng=rng)
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -179,7 +197,9 @@ class Drainer:
                 self._hold_until = time.monotonic() + delay
             else:
                 delay = self._backoff.next_delay()
-            self._failed(item, exc.reason, delay)
+            # A 200 that could not be read was probably paid for: the item's own failure.
+            own = isinstance(exc, ServerError) and exc.status == 200
+            self._failed(item, exc.reason, delay, own=own)
             return
         except NotFound:
             store.resolve_queued(barcode, None)
@@ -193,7 +213,16 @@ class Drainer:
             return
         except StoreError as exc:
             # The answer was bought but could not be cached: keep the scan, slow down.
-            self._failed(item, f"storage: {exc}", self._backoff.next_delay())
+            self._failed(item, f"storage: {exc}", self._backoff.next_delay(), own=True)
+            return
+        except KioskError as exc:
+            self._failed(item, f"{type(exc).__name__}: {exc}", self._backoff.next_delay(),
+                         own=True)
+            return
+        except Exception as exc:  # a bug met this item: recorded, capped, never silent
+            logger.exception("drainer: looking up %s failed unexpectedly", barcode)
+            self._failed(item, f"internal error ({type(exc).__name__})",
+                         self._backoff.next_delay(), own=True)
             return
         store.queue.complete(barcode)
         self._succeeded(DrainEvent("resolved", barcode, outcome=result.outcome,
@@ -207,12 +236,17 @@ class Drainer:
         self._not_before = time.monotonic() + self.pace_s
         self._emit(event)
 
-    def _failed(self, item: QueuedItem, reason: str, delay: float) -> None:
+    def _failed(self, item: QueuedItem, reason: str, delay: float, *, own: bool = False
+                ) -> None:
         self._not_before = time.monotonic() + delay
         try:
-            self._store.queue.record_failure(item.barcode, reason)
+            failures = self._store.queue.record_failure(item.barcode, reason, own=own)
         except StoreError as exc:
             logger.debug("could not record the failure on %s: %s", item.barcode, exc)
+            failures = item.attempts + 1 if own else 0
+        if own and failures >= self.max_failures:
+            self._set_aside(item, reason, failures)
+            return
         if self._failing != reason:
             logger.warning("queued scans wait: lookup of %s failed (%s); retrying with back-off",
                            item.barcode, reason)
@@ -221,6 +255,20 @@ class Drainer:
             logger.debug("lookup of %s failed again (%s); next try in %.1f s",
                          item.barcode, reason, delay)
         self._emit(DrainEvent("retry", item.barcode, reason=reason, retry_in_s=delay))
+
+    def _set_aside(self, item: QueuedItem, reason: str, failures: int) -> None:
+        try:
+            self._store.queue.set_aside(item.barcode, reason)
+        except StoreError as exc:
+            logger.warning("queued scan %s could not be set aside (%s)", item.barcode, exc)
+            return
+        self._not_before = time.monotonic() + self.pace_s  # the next item does not wait
+        journal_event(logger, logging.WARNING,
+                      f"queued scan {item.barcode} set aside after {failures} failed lookups "
+                      f"({reason}); the rest of the queue goes on. `kiosk status` lists it; "
+                      "scanning it again retries it", kiosk_event="set_aside",
+                      barcode=item.barcode, reason=reason, attempts=failures)
+        self._emit(DrainEvent("set_aside", item.barcode, reason=reason))
 
     def _emit(self, event: DrainEvent) -> None:
         if self._on_event is None:

@@ -26,6 +26,7 @@ from kiosk.store.cache import CACHE_MIGRATIONS, Cache, CacheStats
 from kiosk.store.db import Database
 from kiosk.store.errors import StoreWriteError
 from kiosk.store.queue import QUEUE_MIGRATIONS, QUEUE_SALVAGE, Queue, QueueStats
+from kiosk.store.spending import SpendLog
 
 __all__ = ["Store", "StoreStats"]
 
@@ -50,6 +51,7 @@ class Store:
         self._cache_db = cache_db
         self.queue = queue
         self.cache = cache
+        self.spending = SpendLog(queue_db)
 
     @classmethod
     def open(

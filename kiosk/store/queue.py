@@ -9,6 +9,11 @@ readers it came from.
 When the disk refuses the write, the scan is held in memory (`saved=False`), the
 caller gets `ScanNotSaved` so the screen can say so, and the held scans are written
 out with the next write that succeeds (`flush_held`, or any later `enqueue`).
+
+Set aside: an item whose lookup failed for reasons of its own (not the network's)
+`set_aside`s after a few attempts. It stays in the file, listed by `kiosk status`, but
+`peek` and `items` pass over it so the rest of the queue drains; scanning it again
+puts it back in line.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from dataclasses import dataclass, replace
 from kiosk.store.db import Database
 from kiosk.store.errors import ScanNotSaved, StoreWriteError, WriteFailure
 from kiosk.store.keys import check_barcode
+from kiosk.store.spending import SPENDING_MIGRATION
 
 __all__ = ["QUEUE_MIGRATIONS", "QUEUE_SALVAGE", "Queue", "QueueStats", "QueuedItem"]
 
@@ -48,6 +54,14 @@ QUEUE_MIGRATIONS = (
         last_attempt_at REAL
     )
     """,),
+    (
+        # Failures of the item's own (a paid answer that could not be used, a bug), as
+        # opposed to the network's: these are capped. Then it is set aside.
+        "ALTER TABLE queue ADD COLUMN failures INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE queue ADD COLUMN set_aside_at REAL",
+        "CREATE INDEX queue_waiting ON queue (set_aside_at, seq)",
+    ),
+    SPENDING_MIGRATION,
 )
 
 _COLUMNS = (
@@ -81,13 +95,15 @@ class QueuedItem:
 
 @dataclass(frozen=True)
 class QueueStats:
-    """What `kiosk status` and the staff screen show about the queue."""
+    """What `kiosk status` and the staff screen show about the queue. `depth` counts
+    the scans waiting; `set_aside` those passed over after repeated failures."""
 
     depth: int
     oldest_age_s: float | None
     last_error: str | None
     unsaved: int
     write_failure: WriteFailure | None
+    set_aside: int = 0
 
 
 def _row_to_item(row: tuple[object, ...]) -> QueuedItem:
@@ -178,8 +194,12 @@ class Queue:
         )
         return was_held or deleted > 0
 
-    def record_failure(self, barcode: str, reason: str) -> None:
-        """Note a failed attempt on the item (attempts, last_error) for the staff screen."""
+    def record_failure(self, barcode: str, reason: str, *, own: bool = False) -> int:
+        """Note a failed attempt on the item (attempts, last_error) for the staff screen.
+
+        `own`: the failure is the item's own (not the network's); returns how many of
+        those it has had.
+        """
         now = self._clock()
         with self._held_lock:
             if barcode in self._held:
@@ -187,14 +207,32 @@ class Queue:
                 self._held[barcode] = replace(
                     old, attempts=old.attempts + 1, last_error=reason, last_attempt_at=now
                 )
-                return
-        self._db.write(
-            lambda c: c.execute(
-                "UPDATE queue SET attempts = attempts + 1, last_error = ?, last_attempt_at = ? "
-                "WHERE barcode = ?",
-                (reason, now, barcode),
+                return old.attempts + 1 if own else 0
+
+        def txn(c: sqlite3.Connection) -> int:
+            c.execute(
+                "UPDATE queue SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?, "
+                "failures = failures + ? WHERE barcode = ?",
+                (reason, now, 1 if own else 0, barcode),
             )
-        )
+            row = c.execute("SELECT failures FROM queue WHERE barcode = ?", (barcode,)).fetchone()
+            return int(row[0]) if row else 0
+
+        return self._db.write(txn)
+
+    def set_aside(self, barcode: str, reason: str) -> None:
+        """Pass over `barcode` from now on (until it is scanned again); kept for staff."""
+        now = self._clock()
+        with self._held_lock:
+            self._held.pop(barcode, None)
+        self._db.write(lambda c: c.execute(
+            "UPDATE queue SET set_aside_at = ?, last_error = ? WHERE barcode = ?",
+            (now, reason, barcode)))
+
+    def set_aside_items(self) -> list[QueuedItem]:
+        """The items set aside, oldest first."""
+        return self._db.read(lambda c: [_row_to_item(r) for r in c.execute(
+            f"SELECT {_COLUMNS} FROM queue WHERE set_aside_at IS NOT NULL ORDER BY seq")])
 
     # --- reading -----------------------------------------------------------------
 
@@ -205,7 +243,7 @@ class Queue:
 
     def items(self, limit: int | None = None) -> list[QueuedItem]:
         """Items in drain order: saved ones first (oldest first), then held ones."""
-        sql = f"SELECT {_COLUMNS} FROM queue ORDER BY seq"
+        sql = f"SELECT {_COLUMNS} FROM queue WHERE set_aside_at IS NULL ORDER BY seq"
         params: tuple[int, ...] = ()
         if limit is not None:
             sql += " LIMIT ?"
@@ -226,20 +264,24 @@ class Queue:
         return self.stats().depth
 
     def stats(self) -> QueueStats:
-        def query(c: sqlite3.Connection) -> tuple[int, float | None, str | None, set[str]]:
+        def query(c: sqlite3.Connection
+                  ) -> tuple[int, float | None, str | None, set[str], int]:
             count, oldest = c.execute(
-                "SELECT COUNT(*), MIN(first_scanned_at) FROM queue").fetchone()
+                "SELECT COUNT(*), MIN(first_scanned_at) FROM queue "
+                "WHERE set_aside_at IS NULL").fetchone()
+            (aside,) = c.execute(
+                "SELECT COUNT(*) FROM queue WHERE set_aside_at IS NOT NULL").fetchone()
             row = c.execute(
                 "SELECT last_error FROM queue WHERE last_error IS NOT NULL "
-                "ORDER BY last_attempt_at DESC LIMIT 1"
+                "AND set_aside_at IS NULL ORDER BY last_attempt_at DESC LIMIT 1"
             ).fetchone()
             held = [i.barcode for i in self._held_snapshot()]
             marks = ",".join("?" * len(held))
             present = {r[0] for r in c.execute(
                 f"SELECT barcode FROM queue WHERE barcode IN ({marks})", held)} if held else set()
-            return int(count), oldest, row[0] if row else None, present
+            return int(count), oldest, row[0] if row else None, present, int(aside)
 
-        count, oldest, last_error, present = self._db.read(query)
+        count, oldest, last_error, present, aside = self._db.read(query)
         held = [i for i in self._held_snapshot() if i.barcode not in present]
         firsts = [i.first_scanned_at for i in held] + ([oldest] if oldest is not None else [])
         if held and last_error is None:
@@ -250,6 +292,7 @@ class Queue:
             last_error=last_error,
             unsaved=len(held),
             write_failure=self._db.failing,
+            set_aside=aside,
         )
 
     # --- the in-memory hold ------------------------------------------------------------
@@ -303,8 +346,10 @@ def _upsert(conn: sqlite3.Connection, item: QueuedItem) -> QueuedItem:
         old, count=old.count + item.count, sources=_merge_sources(old.sources, item.sources),
         last_scanned_at=max(old.last_scanned_at, item.last_scanned_at),
     )
+    # Scanned again: a person asks for it anew, so a set-aside item is back in line.
     conn.execute(
-        "UPDATE queue SET count = ?, sources = ?, last_scanned_at = ? WHERE barcode = ?",
+        "UPDATE queue SET count = ?, sources = ?, last_scanned_at = ?, set_aside_at = NULL, "
+        "failures = 0 WHERE barcode = ?",
         (merged.count, json.dumps(list(merged.sources)), merged.last_scanned_at, item.barcode),
     )
     return merged

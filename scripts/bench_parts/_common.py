@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +24,20 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     return {"n": len(ordered), "p50": statistics.median(ordered), "p95": rank(95), "p99": rank(99)}
 
 
-def parse_args(description: str) -> argparse.Namespace:
+def parse_args(description: str, quick: str | None = None) -> argparse.Namespace:
+    """--json, and --quick (also BENCH_QUICK=1) when `quick` says what it shortens."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    if quick is not None:
+        parser.add_argument("--quick", action="store_true",
+                            default=bool(os.environ.get("BENCH_QUICK")),
+                            help=f"{quick} (or BENCH_QUICK=1)")
     return parser.parse_args()
+
+
+def say(text: str) -> None:
+    """Progress on stderr, so stdout holds only the figures."""
+    print(f"  .. {text}", file=sys.stderr, flush=True)
 
 
 def emit(args: argparse.Namespace, figures: dict[str, Any]) -> None:

@@ -109,14 +109,17 @@ class _BenchKiosk(Kiosk):
     """The harness's kiosk with the display settings under test."""
 
     def __init__(self, tmp: Path, sandbox: Sandbox, size: tuple[int, int],
-                 fullscreen: bool, mode: str) -> None:
+                 fullscreen: bool, mode: str, base_url: str | None) -> None:
         self.size = size
         self.fullscreen = fullscreen
-        super().__init__(tmp, sandbox, mode=mode, watchdog_usec=WATCHDOG_USEC)
+        super().__init__(tmp, sandbox, mode=mode, watchdog_usec=WATCHDOG_USEC,
+                         base_url=base_url)
 
     def write_config(self, *, mode: str = "shopper", store_name: str = "Bench store",
                      extra: str = "") -> None:
-        super().write_config(mode=mode, store_name=store_name, extra=extra)
+        # The bench buys the whole catalog again and again: no spending guard.
+        super().write_config(mode=mode, store_name=store_name, extra=extra,
+                             api_extra="max_credits_per_hour = 0\nmax_credits_per_day = 0")
         text = self.config.read_text()
         text = text.replace("fullscreen = false", f"fullscreen = {str(self.fullscreen).lower()}")
         text = text.replace("size = [800, 480]", f"size = [{self.size[0]}, {self.size[1]}]")
@@ -127,9 +130,11 @@ class DaemonRun:
     """One daemon process: start it, scan into it, read its CPU and memory, stop it."""
 
     def __init__(self, tmp: Path, sandbox: Sandbox, size: tuple[int, int], *,
-                 fullscreen: bool = True, mode: str = "shopper") -> None:
+                 fullscreen: bool = True, mode: str = "shopper",
+                 base_url: str | None = None) -> None:
+        """`base_url`: the API's address when it is not the sandbox's own (a relay)."""
         tmp.mkdir(parents=True, exist_ok=True)
-        self.kiosk = _BenchKiosk(tmp, sandbox, size, fullscreen, mode)
+        self.kiosk = _BenchKiosk(tmp, sandbox, size, fullscreen, mode, base_url)
         self.scanner = PtyScanner(self.kiosk.scanner_link)
         self.journal: JournalFollower | None = None
 

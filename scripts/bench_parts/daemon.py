@@ -29,9 +29,7 @@ starts and scans, 10 s idle) for trying.
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
 import random
 import statistics
 import sys
@@ -48,7 +46,7 @@ for _path in (str(ROOT), str(HERE)):
         sys.path.insert(0, _path)
 
 import credits  # noqa: E402
-from _common import emit, percentiles, table  # noqa: E402
+from _common import emit, parse_args, percentiles, say, table  # noqa: E402
 from _daemon_proc import DaemonRun, prewarm_images  # noqa: E402
 
 from kiosk.sandbox import Sandbox  # noqa: E402
@@ -60,18 +58,6 @@ BURST_SIZE = (800, 480)
 FAST_RPM = 1_000_000
 TARGETS = {"ready_s": 1.5, "cached_p95_ms": 20.0, "uncached_p95_ms": 80.0,
            "rss_mb_1280x720": 64.0, "idle_cpu_pct": 1.0}
-
-
-def _args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    parser.add_argument("--quick", action="store_true", default=bool(os.environ.get("BENCH_QUICK")),
-                        help="fewer starts and scans, a 10 s idle window (or BENCH_QUICK=1)")
-    return parser.parse_args()
-
-
-def _say(text: str) -> None:
-    print(f"  .. {text}", file=sys.stderr, flush=True)
 
 
 # --- latency, READY and RSS --------------------------------------------------------------
@@ -113,7 +99,7 @@ def run_size(workdir: Path, sandbox: Sandbox, size: tuple[int, int], procs: int,
                 memory = run.memory_kb()
         finally:
             run.stop()
-        _say(f"{size[0]}x{size[1]} process {i + 1}/{procs}: READY {ready[-1]:.3f} s")
+        say(f"{size[0]}x{size[1]} process {i + 1}/{procs}: READY {ready[-1]:.3f} s")
     return {
         "size": f"{size[0]}x{size[1]}", "ready_s": ready,
         "uncached_ms": percentiles(lat["shown"]), "cached_ms": percentiles(lat["cached"]),
@@ -248,7 +234,8 @@ def report(fig: dict[str, Any]) -> tuple[str, list[str]]:
 
 def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = _args()
+    args = parse_args((__doc__ or "").splitlines()[0],
+                      quick="fewer starts and scans, a 10 s idle window")
     reason = journald.ensure_journald()
     if reason:
         print(f"daemon bench: the journal is needed for LATENCY_MS and is not there: {reason}")
@@ -262,11 +249,11 @@ def main() -> int:
             warmed = prewarm_images(sb, sorted(sb.catalog))
             fig["catalog"] = {"products": len(sb.catalog), "front_images_prewarmed": warmed}
             fig["sizes"] = [run_size(work, sb, size, procs, total) for size in SIZES]
-            _say("idle CPU")
+            say("idle CPU")
             fig["idle"] = idle_cpu(work, sb, idle_s)
-        _say("burst")
+        say("burst")
         fig["burst"] = burst(work)
-    _say("credits replay")
+    say("credits replay")
     fig["credits"] = credits.run()
     fig["ready_s"] = [r for s in fig["sizes"] for r in s["ready_s"]]
     fig["ready_median_s"] = statistics.median(fig["ready_s"])

@@ -14,6 +14,7 @@ from kiosk.api import (
     ApiClient,
     CredentialsRefused,
     InsufficientCredits,
+    LookupResult,
     NotFound,
     RateLimited,
     RefreshTokenFile,
@@ -102,7 +103,7 @@ def image_downloads(sandbox: Sandbox) -> list[object]:
 
 def test_lookup_is_one_metered_call_and_one_image(sandbox: Sandbox, client: ApiClient) -> None:
     result = client.lookup(CEREAL)
-    assert result.product["product_meta"]["product_name"] == "Example Cereal"
+    assert result.product.name == "Example Cereal"
     assert result.image is not None and result.image.startswith(b"\xff\xd8")
     assert result.image_note == "ok"
     assert result.credits == pytest.approx(1.3)
@@ -131,10 +132,25 @@ def test_product_without_front_image_makes_no_image_request(
                    if p["image_meta"]["front"] is None and p["product_meta"] is not None)
     result = client.lookup(barcode)
     assert result.image is None and result.image_note == "none"
-    assert result.product["front_image"] is False
+    assert result.product.has_front_image is False
     assert result.credits == pytest.approx(0.3)
     assert sandbox.credits_spent(barcode) == pytest.approx(0.3)
     assert image_downloads(sandbox) == []
+
+
+def test_on_data_has_the_product_before_the_photo_download_starts(
+        sandbox: Sandbox, client: ApiClient) -> None:
+    early: list[tuple[LookupResult, int]] = []
+    result = client.lookup(CEREAL, on_data=lambda r: early.append((r, len(paths(sandbox)))))
+    ((data, requests_then),) = early
+    assert data.product == result.product and data.image is None
+    assert (data.image_note, data.credits) == ("pending", pytest.approx(1.3))
+    assert requests_then == len(paths(sandbox)) - 1  # only the photo came after
+    assert image_downloads(sandbox) and result.image is not None
+    without_photo = next(b for b, p in sandbox.catalog.items()
+                         if p["image_meta"]["front"] is None and p["product_meta"] is not None)
+    client.lookup(without_photo, on_data=lambda r: early.append((r, 0)))
+    assert len(early) == 1  # nothing to wait for: no early call
 
 
 def test_unknown_barcode_is_not_found_and_free(sandbox: Sandbox, client: ApiClient) -> None:
@@ -342,8 +358,8 @@ def test_truncated_image_is_treated_as_missing(sandbox: Sandbox, client: ApiClie
     sandbox.faults.add("truncate_image", count=1)
     result = client.lookup(CEREAL)
     assert result.image is None
-    assert result.image_note == "corrupt image"
-    assert result.product["product_meta"]["product_name"] == "Example Cereal"
+    assert result.image_note.startswith("image refused: not a complete JPEG or PNG")
+    assert result.product.name == "Example Cereal"
 
 
 def test_low_balance_is_warned_once(sandbox: Sandbox, tmp_path: Path, key_file: Path,

@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth, make_http_client
 from kiosk.config import ApiConfig, Secret
-from kiosk.lookup import Lookups
+from kiosk.lookup import Lookups, ScanAnswer
 from kiosk.sandbox import Sandbox
 from kiosk.store import Store
 from tests.helpers import FakeClock
@@ -67,6 +67,23 @@ def test_second_scan_is_cached_with_a_display_ready_image(sandbox: Sandbox,
     assert (second.outcome, second.credits, second.from_cache) == ("cached", 0.0, True)
     assert second.image == first.image
     assert second.product == first.product
+
+
+def test_the_answer_is_handed_over_first_the_cache_written_after(
+        sandbox: Sandbox, lookups: Lookups) -> None:
+    seen: list[tuple[str, bool, object]] = []
+
+    def note(answer: ScanAnswer) -> None:
+        seen.append((answer.outcome, answer.photo_pending, lookups.store.cache.get(CEREAL)))
+
+    final = lookups.lookup(CEREAL, on_data=note, on_shown=note)
+    # Data without the photo, then the card: both before the disk has the product.
+    assert seen == [("shown", True, None), ("shown", False, None)]
+    assert final.image is not None and final.image.startswith(b"ready:")
+    assert lookups.store.cache.get(CEREAL) is not None
+    seen.clear()
+    again = lookups.lookup(CEREAL, on_data=note, on_shown=note)
+    assert again.outcome == "cached" and seen == []  # from the cache: complete, no calls
 
 
 def test_unknown_code_is_asked_once_while_the_miss_is_fresh(

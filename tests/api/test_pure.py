@@ -9,10 +9,10 @@ import zlib
 
 import pytest
 
-from kiosk.api.backoff import Backoff, parse_retry_after
-from kiosk.api.images import image_kind
+from kiosk.api.backoff import MAX_WAIT_S, Backoff, parse_retry_after
 from kiosk.api.pacing import Pacer
 from kiosk.api.pricing import Pricing
+from kiosk.imagecheck import image_kind
 from tests.helpers import FakeClock
 
 
@@ -28,9 +28,33 @@ def test_full_jitter_stays_under_the_exponential_cap() -> None:
 
 def test_retry_after_seconds_and_http_date() -> None:
     assert parse_retry_after("7") == 7
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10
+    # An HTTP-date is measured against the answer's own Date header ...
+    assert parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT",
+                             server_date="Wed, 21 Oct 2026 07:27:50 GMT", now=0.0) == 10
+    # ... else against the kiosk's clock when it is set ...
+    assert parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT", now=1792567670.0) == 10
+    # ... and a clock still at 1970 (no RTC, no NTP yet) waits the longest sane time.
+    assert parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT", now=60.0) == MAX_WAIT_S
     assert parse_retry_after("garbage", default=3) == 3
     assert parse_retry_after(None, default=2) == 2
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("1e9", MAX_WAIT_S), ("inf", MAX_WAIT_S), ("-5", 0.0), ("nan", 1.0), ("86400", MAX_WAIT_S),
+    ("Wed, 21 Oct 2099 07:28:00 GMT", MAX_WAIT_S), ("Wed, 21 Oct 1999 07:28:00 GMT", 0.0),
+    ("Wed, 99 Oct 2026 07:28:00 GMT", 1.0)])
+def test_retry_after_is_clamped(value: str, expected: float) -> None:
+    assert parse_retry_after(value, now=1792567670.0) == expected
+
+
+@pytest.mark.parametrize("reset", ["1e9", "inf", "-1", "nan"])
+def test_rate_limit_reset_is_clamped(reset: str) -> None:
+    clock = FakeClock(100.0)
+    pacer = Pacer(clock=clock)
+    pacer.observe({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
+    assert 0.0 <= pacer.delay() <= MAX_WAIT_S
+    pacer.hold_off(float("inf"))
+    assert pacer.delay() == MAX_WAIT_S
 
 
 def test_pacer_spreads_requests_as_the_budget_runs_low() -> None:

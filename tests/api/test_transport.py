@@ -226,7 +226,7 @@ def test_an_image_url_that_is_not_https_is_not_fetched(tmp_path: Path) -> None:
     result = api_for(cfg, tmp_path, http).lookup(CEREAL)
     assert result.image is None and "not https://" in result.image_note
     assert not any(r.url.host == "cdn.example.com" for r in seen)
-    assert result.product["product_meta"] == {"product_name": "Cereal"}  # card without photo
+    assert result.product.name == "Cereal"  # card without photo
 
 
 def test_trust_context_refuses_nothing_it_should_verify() -> None:

@@ -116,6 +116,30 @@ def test_placeholder_without_image_and_image_in_its_box(size: tuple[int, int], m
     assert not [c for c in with_image.commands if isinstance(c, Placeholder)]
 
 
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_card_waiting_for_its_photo_gets_it_without_anything_moving(
+        size: tuple[int, int], mode: Mode, measure: FontMeasure) -> None:
+    kw: dict[str, Any] = {"status": STATUS, "recent": RECENT} if mode == "staff" else {}
+    for name, product in PRODUCTS.items():
+        if not product.has_front_image:
+            continue
+        common = {"credits_debited": 1.3, "credits_remaining": 4321.8}
+        pending = layout(Card(product, None, photo_pending=True, **common), size, mode,
+                         measure, **kw)
+        complete = layout(Card(product, b"x", **common), size, mode, measure, **kw)
+        assert not problems(pending, measure), name
+        holders = [c.box for c in pending.commands if isinstance(c, Placeholder)]
+        photos = [c.box for c in complete.commands if isinstance(c, Image)]
+        assert holders == photos == [card_image_box(size, mode)], name
+        panel = pending.find("photo-panel")[0].box
+        # Waiting for a photo is not "no photo": nothing is written in its place.
+        assert not [c for c in pending.commands if isinstance(c, Text) and c.box.inside(panel)]
+        outside = [[c for c in lay.commands if not c.box.inside(panel)]
+                   for lay in (pending, complete)]
+        assert outside[0] == outside[1], name
+
+
 def test_shopper_card_shows_what_a_shopper_checks(measure: FontMeasure) -> None:
     lay = layout(Card(PRODUCTS["fish-sticks"], b"x"), (1920, 1080), "shopper", measure)
     roles = {c.role for c in lay.commands}

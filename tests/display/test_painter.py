@@ -55,6 +55,26 @@ def test_placeholder_instead_of_a_missing_image(display: Display) -> None:
     assert _close(pixel(box.x + box.w // 8, box.y + box.h // 2), PALETTE.placeholder)
 
 
+def test_the_photo_arriving_changes_only_the_photo_box(display: Display) -> None:
+    product = Product.from_api(CEREAL)
+    box = card_image_box(display.size, "shopper")
+    cx, cy = box.x + box.w // 2, box.y + box.h // 2
+    display.show(Card(product, None, photo_pending=True), now=1001.0)
+    assert _close(pixel(cx, cy), PALETTE.placeholder)
+    before = _screen_outside(box)
+    image = display.prepare_image(_jpeg())
+    display.show(Card(product, image), now=1001.5)
+    assert _close(pixel(cx, cy), (200, 30, 30))
+    assert _screen_outside(box) == before
+
+
+def _screen_outside(box: Box) -> bytes:
+    """The window's pixels with `box` blanked: what must not change around the photo."""
+    shot = pygame.display.get_surface().copy()
+    shot.fill((0, 0, 0), box.as_tuple())
+    return pygame.image.tobytes(shot, "RGB")
+
+
 def test_unusable_image_bytes_fall_back_to_the_placeholder(display: Display) -> None:
     display.show(Card(Product.from_api(CEREAL), b"\xff\xd8 not really a jpeg"), now=1001.0)
     box = card_image_box(display.size, "shopper")

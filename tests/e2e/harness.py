@@ -102,9 +102,13 @@ class Kiosk:
     """One `kiosk run` process with its own config, state and scanner link."""
 
     def __init__(self, tmp: Path, sandbox: Sandbox, *, mode: str = "staff",
-                 watchdog_usec: int = 1_000_000, extra: str = "") -> None:
+                 watchdog_usec: int = 1_000_000, extra: str = "",
+                 base_url: str | None = None) -> None:
+        """`base_url`: where the kiosk reaches the API when not at the sandbox itself
+        (a latency relay in front of it); the sandbox's certificate must cover its host."""
         self.tmp = tmp
         self.sandbox = sandbox
+        self.base_url = base_url or sandbox.base_url
         self.scanner_link = tmp / "dev" / "serial-scanner"
         self.key_file = tmp / "api_key"
         self.key_file.write_text(sandbox.api_key)
@@ -117,16 +121,17 @@ class Kiosk:
         self.stderr_path = tmp / "stderr.log"
 
     def write_config(self, *, mode: str = "staff", store_name: str = "Test store",
-                     extra: str = "") -> None:
+                     extra: str = "", api_extra: str = "") -> None:
         self.config.write_text(f"""
 [api]
-base_url = "{self.sandbox.base_url}"
+base_url = "{self.base_url}"
 ca_file = "{self.sandbox.ca_file}"
 client_id = "{self.sandbox.client_id}"
 api_key_file = "{self.key_file}"
 lookup_deadline_s = 5.0
 connect_timeout_s = 1.0
 read_timeout_s = 3.0
+{api_extra}
 
 [scanner]
 kind = "serial"

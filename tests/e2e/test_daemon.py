@@ -58,6 +58,8 @@ def test_every_outcome_the_notify_protocol_and_an_orderly_stop(
     shown = kiosk.wait_scan(CEREAL, "shown")
     assert shown["CREDITS"] == "1.3" and shown["SOURCE"] == f"serial:{kiosk.scanner_link}"
     assert float(shown["LATENCY_MS"]) > 0 and shown["REQUEST_ID"].startswith("req_")
+    # Drawn when the data came, completed when the photo did.
+    assert 0 < float(shown["FIRST_PAINT_MS"]) < float(shown["LATENCY_MS"])
     scanner.send(FISH)
     kiosk.wait_scan(FISH, "shown")
     scanner.send(FISH)  # a double read
@@ -65,6 +67,7 @@ def test_every_outcome_the_notify_protocol_and_an_orderly_stop(
     scanner.send(CEREAL)  # A, B, A: a real re-scan, from the cache
     cached = kiosk.wait_scan(CEREAL, "cached")
     assert cached["CREDITS"] == "0"
+    assert cached["FIRST_PAINT_MS"] == cached["LATENCY_MS"]  # complete at once
     scanner.send("01700016156")  # a mis-read: 11 digits
     invalid = kiosk.wait_scan("01700016156", "invalid")
     assert "11 digits" in invalid["REASON"]
@@ -134,6 +137,19 @@ def test_every_outcome_the_notify_protocol_and_an_orderly_stop(
     refresh = (tmp_path / "state" / "refresh_token").read_text()
     assert sandbox.api_key not in text
     assert refresh.split('"')[3] not in text
+    scanner.unplug()
+
+
+def test_pricing_is_read_at_start_so_the_first_scan_asks_only_for_its_product(
+        kiosk: Kiosk, sandbox: Sandbox) -> None:
+    kiosk.start().wait_ready()
+    kiosk.wait_event(lambda e: e.get("MESSAGE", "").startswith("pricing:"), what="pricing")
+    assert sandbox.request_count("/products") == 0  # read before any scan
+    scanner = PtyScanner(kiosk.scanner_link)
+    kiosk.wait_scanner()
+    scanner.send(CEREAL)
+    kiosk.wait_scan(CEREAL, "shown")
+    assert sandbox.request_count("/pricing") == 1
     scanner.unplug()
 
 

@@ -47,5 +47,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                   f"double charges: {sum(c.double_charges for c in cases)}   "
                   f"crashes (SIGKILL): {sum(c.crashes for c in cases)}")
     for c in cases:
+        rss = f"  peak RSS {c.peak_rss_mb:.1f} MB" if c.peak_rss_mb is not None else ""
         tr.write_line(f"  {c.name:<48} scans {c.scans:>5}  lost {c.lost}  "
-                      f"double charges {c.double_charges}  crashes {c.crashes}")
+                      f"double charges {c.double_charges}  crashes {c.crashes}{rss}")

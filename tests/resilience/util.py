@@ -33,6 +33,7 @@ class Case:
     lost: int = 0
     double_charges: int = 0
     crashes: int = 0
+    peak_rss_mb: float | None = None  # VmHWM of the daemon, where a case measures it
 
 
 @dataclass

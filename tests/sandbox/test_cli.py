@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import ssl
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -29,18 +32,24 @@ def test_arguments_and_help() -> None:
         parser.parse_args(["--fault", "meteor"])
 
 
-def test_serves_until_sigterm() -> None:
+@contextlib.contextmanager
+def sandbox_process(*args: str) -> Iterator[subprocess.Popen[str]]:
+    """`kiosk sandbox ARGS` as a process; killed afterwards if it did not stop itself."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    with subprocess.Popen(
-        [sys.executable, "-m", "kiosk.sandbox.cli", "--port", "0", "--balance", "12",
-         "--fault", "status=503,count=1,path=/pricing"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
-    ) as proc:
-        _drive(proc)
+    with subprocess.Popen([sys.executable, "-m", "kiosk.sandbox.cli", *args],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                          cwd=ROOT) as proc:
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate(timeout=10)
 
 
-def _drive(proc: subprocess.Popen[str]) -> None:
-    try:
+def test_serves_until_sigterm() -> None:
+    with sandbox_process("--port", "0", "--balance", "12",
+                         "--fault", "status=503,count=1,path=/pricing") as proc:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         base = first.split(" at ")[1].strip()
@@ -59,7 +68,20 @@ def _drive(proc: subprocess.Popen[str]) -> None:
         assert balance["credit_balance"] == 12
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate(timeout=10)
+
+
+def test_rtt_ms_serves_through_a_relay_on_the_printed_port() -> None:
+    with sandbox_process("--port", "0", "--rtt-ms", "150") as proc:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(9)]
+        base = lines[0].split(" at ")[1].strip()
+        ca = next(line for line in lines if "CA:" in line).split("CA:")[1].split()[0]
+        assert any("150 ms round trip" in line for line in lines), lines
+        with httpx.Client(verify=ssl.create_default_context(cafile=ca)) as client:
+            t0 = time.monotonic()
+            answer = client.get(f"{base}/pricing")
+            elapsed = time.monotonic() - t0
+        assert answer.status_code == 401  # the sandbox answered, through the relay
+        assert elapsed >= 3 * 0.150  # TCP + TLS + the request, each a round trip
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0

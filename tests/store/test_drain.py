@@ -196,3 +196,45 @@ def test_a_broken_event_handler_does_not_stop_draining(file_store: Store) -> Non
     assert both.wait(TIMEOUT)
     assert drainer.stop(timeout=TIMEOUT)
     assert seen == ["000413000222", "017000161563"]
+
+
+def test_an_item_failing_for_its_own_reasons_is_set_aside_and_the_rest_drains(
+    file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bug met this item (an exception outside the error tree), or it was paid for and
+    could not be used: three tries, then it is passed over, listed, and logged once."""
+    file_store.queue.enqueue("000413000222", "hid:0", "network")
+    file_store.queue.enqueue("017000161563", "hid:0", "network")
+    script = Script(file_store, {"000413000222": [
+        TypeError("a bug"), ServerError("not JSON", status=200, code="bad_json"),
+        RecursionError("deep"), TypeError("once more")]})
+    drainer = start(script)
+    got = take(events, 4)
+    assert [(e.kind, e.barcode) for e in got] == [
+        ("retry", "000413000222"), ("retry", "000413000222"), ("set_aside", "000413000222"),
+        ("resolved", "017000161563")]
+    assert script.calls == ["000413000222"] * 3 + ["017000161563"]
+    stats = file_store.queue.stats()
+    assert (stats.depth, stats.set_aside) == (0, 1)
+    assert [i.barcode for i in file_store.queue.set_aside_items()] == ["000413000222"]
+    lines = [r for r in caplog.records if "set aside after 3 failed lookups" in r.getMessage()]
+    assert len(lines) == 1 and getattr(lines[0], "KIOSK_EVENT", None) == "set_aside"
+    # Scanned again, it is back in line with its failures forgotten: one more failure is
+    # a retry, not a second setting aside.
+    file_store.queue.enqueue("000413000222", "hid:0", "network")
+    assert file_store.queue.stats().set_aside == 0
+    drainer.wake()  # as the daemon does after queueing
+    assert [(e.kind, e.barcode) for e in take(events, 2)] == [
+        ("retry", "000413000222"), ("resolved", "000413000222")]
+
+
+def test_network_failures_never_set_an_item_aside(
+    file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
+) -> None:
+    file_store.queue.enqueue("000413000222", "hid:0", "network")
+    start(Script(file_store, {"000413000222": [
+        TransportError("down"), ServerError("503", status=503, code="server_error"),
+        RateLimited("429", retry_after=0.0, status=429, code="rate_limited")] * 3}))
+    got = take(events, 10)
+    assert [e.kind for e in got] == ["retry"] * 9 + ["resolved"]

@@ -1,0 +1,40 @@
+"""What lookups cost, kept beside the queue so the spending guard survives a restart.
+
+One small row per paid lookup (a few bytes; rows older than two days are deleted on the
+way), in the queue's database: the file that holds what nobody can redo.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+from kiosk.store.db import Database
+
+__all__ = ["SPENDING_MIGRATION", "SpendLog"]
+
+SPENDING_MIGRATION = (
+    "CREATE TABLE spending (at REAL NOT NULL, credits REAL NOT NULL)",
+    "CREATE INDEX spending_by_time ON spending (at)",
+)
+_KEEP_S = 2 * 86400.0
+
+
+class SpendLog:
+    """The `kiosk.api.spending.Ledger` of the daemon."""
+
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self._clock = clock
+
+    def record(self, at: float, credits: float) -> None:
+        def txn(c: sqlite3.Connection) -> None:
+            c.execute("INSERT INTO spending (at, credits) VALUES (?, ?)", (at, credits))
+            c.execute("DELETE FROM spending WHERE at < ?", (at - _KEEP_S,))
+
+        self._db.write(txn)
+
+    def since(self, at: float) -> list[tuple[float, float]]:
+        return self._db.read(lambda c: [(float(a), float(b)) for a, b in c.execute(
+            "SELECT at, credits FROM spending WHERE at >= ? ORDER BY at", (at,))])

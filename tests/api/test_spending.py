@@ -1,0 +1,90 @@
+"""The spending guard: a sliding hour and day, kept across restarts, checked before a
+lookup is sent; over it, the scan is queued with REASON=spend_limit."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kiosk.api import SpendLimited
+from kiosk.api.spending import SpendGuard
+from kiosk.config import from_dict
+from kiosk.errors import ConfigError
+from kiosk.lookup import Lookups
+from kiosk.store import Store
+from tests.helpers import FakeClock, mock_api
+
+
+def test_the_hour_limit_queues_until_the_window_frees(caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()
+    guard = SpendGuard(per_hour=5.0, per_day=100.0, clock=clock)
+    for _ in range(3):
+        guard.check()
+        guard.spent(1.3)
+        clock.advance(600)
+    guard.check()
+    guard.spent(1.3)  # 5.2 credits within the hour
+    with caplog.at_level(logging.WARNING):
+        for _ in range(3):
+            with pytest.raises(SpendLimited) as limited:
+                guard.check()
+    assert limited.value.reason == "spend_limit"
+    # The first spend leaves the hour 3 * 600 s after it was made: 4.0 credits remain.
+    assert limited.value.retry_after == pytest.approx(1800)
+    assert len([r for r in caplog.records if "spending limit reached" in r.getMessage()]) == 1
+    assert "api.max_credits_per_hour = 5" in str(limited.value)
+    clock.advance(1800)
+    guard.check()
+
+
+def test_the_day_limit_and_no_limit() -> None:
+    clock = FakeClock()
+    guard = SpendGuard(per_hour=0, per_day=3.0, clock=clock)
+    guard.spent(2.6)
+    clock.advance(7200)
+    guard.spent(1.3)
+    with pytest.raises(SpendLimited) as limited:
+        guard.check()
+    assert "last day" in str(limited.value)
+    unlimited = SpendGuard(per_hour=0, per_day=0, clock=clock)
+    unlimited.spent(1e6)
+    unlimited.check()
+
+
+def test_spending_survives_a_restart(tmp_path: Path) -> None:
+    clock = FakeClock()
+    with Store.open(tmp_path / "state", tmp_path / "cache", clock=clock) as store:
+        SpendGuard(5.0, 100.0, store.spending, clock).spent(5.2)
+    clock.advance(60)
+    with (Store.open(tmp_path / "state", tmp_path / "cache", clock=clock) as store,
+          pytest.raises(SpendLimited)):
+        SpendGuard(5.0, 100.0, store.spending, clock).check()  # a crash loop pays nothing
+
+
+def test_over_the_limit_a_scan_is_queued_without_a_request(tmp_path: Path) -> None:
+    sent: list[str] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        return httpx.Response(500)
+
+    clock = FakeClock()
+    guard = SpendGuard(1.0, 10.0, clock=clock)
+    guard.spent(1.3)
+    client = mock_api(api, tmp_path, spend=guard)
+    with Store.open(tmp_path / "state", tmp_path / "cache") as store:
+        answer = Lookups(store, client).lookup("017000161563", "serial:0")
+        assert (answer.outcome, answer.reason) == ("queued", "spend_limit")
+        assert [i.barcode for i in store.queue.items()] == ["017000161563"]
+    assert sent == []
+    assert client.state.last_error is not None and "spending limit" in client.state.last_error
+
+
+def test_an_hour_may_not_allow_more_than_a_day() -> None:
+    with pytest.raises(ConfigError) as bad:
+        from_dict({"api": {"max_credits_per_hour": 500, "max_credits_per_day": 100}})
+    assert "api.max_credits_per_hour: 500 is more than api.max_credits_per_day" in str(bad.value)
+    from_dict({"api": {"max_credits_per_hour": 500, "max_credits_per_day": 0}})

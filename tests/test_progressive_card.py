@@ -1,0 +1,189 @@
+"""The progressive card, in-process: the real `Daemon` (its main loop, worker and API
+client) against the sandbox over real TCP, on SDL's dummy display.
+
+A card from the API is drawn as soon as the product data is in, with an empty panel
+where the photo goes; the photo fills that panel when it has downloaded, and nothing
+else on the screen changes. The journal entry (one per scan) gets FIRST_PAINT_MS beside
+LATENCY_MS. The photo is held back by the sandbox's latency fault on /image/.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pygame
+import pytest
+
+from kiosk.app import Daemon, _Scanned
+from kiosk.config import ApiConfig, Config, DisplayConfig, ScannerConfig, StorageConfig
+from kiosk.display import Card, Display
+from kiosk.display.layout import card_image_box
+from kiosk.display.theme import PALETTE
+from kiosk.lookup import ScanAnswer
+from kiosk.present import ScanRecord
+from kiosk.product import Product
+from kiosk.sandbox import Sandbox
+from kiosk.sandbox.catalog import public_record
+from kiosk.scanner import Scan
+
+SIZE = (800, 480)
+HOLD_S = 0.5  # the sandbox answers the photo's download this much later
+
+
+@dataclass(frozen=True)
+class Paint:
+    """One paint of a scan's screen, seen from the main thread right after it."""
+
+    barcode: str
+    pending: bool
+    photo_centre: tuple[int, int, int]
+    outside_photo: bytes  # the window with the photo box blanked
+
+
+class Running:
+    """The daemon on this (the main) thread; the scenario runs on another."""
+
+    def __init__(self, tmp: Path, sandbox: Sandbox) -> None:
+        key = tmp / "api_key"
+        key.write_text(sandbox.api_key)
+        key.chmod(0o600)
+        cfg = Config(
+            api=ApiConfig(base_url=sandbox.base_url, client_id=sandbox.client_id,
+                          api_key_file=key, ca_file=sandbox.ca_file),
+            scanner=ScannerConfig(),
+            display=DisplayConfig(mode="shopper", fullscreen=False, size=list(SIZE),
+                                  card_seconds=60.0),
+            storage=StorageConfig(state_dir=tmp / "state", cache_dir=tmp / "cache"),
+        )
+        self.paints: list[Paint] = []
+        self._painted = threading.Condition()
+        self.daemon = Daemon(cfg, readers=False, after_show=self._after_show)
+
+    def _after_show(self, record: ScanRecord, display: Display) -> None:
+        box = card_image_box(display.size, display.mode)
+        surface = pygame.display.get_surface()
+        centre = surface.get_at((box.x + box.w // 2, box.y + box.h // 2))
+        shot = surface.copy()
+        shot.fill((0, 0, 0), box.as_tuple())
+        pending = record.answer is not None and record.answer.photo_pending
+        with self._painted:
+            self.paints.append(Paint(record.barcode, pending, (centre.r, centre.g, centre.b),
+                                     pygame.image.tobytes(shot, "RGB")))
+            self._painted.notify_all()
+
+    def run(self, scenario: Callable[[Running], None]) -> None:
+        """Run the daemon until `scenario` (on its own thread) is done; re-raise its failure."""
+        failure: list[BaseException] = []
+
+        def play() -> None:
+            try:
+                assert self.daemon.ready.wait(30), "the daemon did not get ready"
+                scenario(self)
+            except BaseException as exc:
+                failure.append(exc)
+            finally:
+                self.daemon.stop()
+
+        thread = threading.Thread(target=play, name="scenario")
+        thread.start()
+        self.daemon.run()
+        thread.join(30)
+        if failure:
+            raise failure[0]
+
+    def scan(self, barcode: str, source: str = "test") -> None:
+        self.daemon.worker.submit(Scan(barcode, source, time.monotonic()))
+
+    def wait_paints(self, n: int, timeout: float = 20.0) -> list[Paint]:
+        with self._painted:
+            assert self._painted.wait_for(lambda: len(self.paints) >= n, timeout), self.paints
+            return list(self.paints)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(rpm=10_000) as sb:
+        yield sb
+
+
+@pytest.fixture
+def running(tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch,
+            caplog: pytest.LogCaptureFixture) -> Iterator[Running]:
+    for name in ("NOTIFY_SOCKET", "WATCHDOG_USEC"):
+        monkeypatch.delenv(name, raising=False)
+    caplog.set_level(logging.INFO, logger="kiosk")
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    yield Running(tmp_path, sandbox)
+    for sig, handler in handlers.items():  # the daemon installs its own
+        signal.signal(sig, handler)
+
+
+def scan_entries(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    return [vars(r) for r in caplog.records if getattr(r, "KIOSK_EVENT", None) == "scan"]
+
+
+def with_photo(sandbox: Sandbox, n: int) -> list[str]:
+    return [b for b, p in sorted(sandbox.catalog.items()) if p["image_meta"].get("front")][:n]
+
+
+def test_card_first_with_an_empty_photo_panel_then_the_photo_and_nothing_else_moves(
+        running: Running, sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    (code,) = with_photo(sandbox, 1)
+    sandbox.faults.add("latency", path="/image/", seconds=HOLD_S)
+
+    def scenario(r: Running) -> None:
+        r.scan(code)
+        r.wait_paints(2)
+        r.scan(code, "another reader")  # again (not a double read): from the cache
+        r.wait_paints(3)
+
+    running.run(scenario)
+    early, complete, cached = running.paints
+    assert (early.barcode, early.pending) == (code, True)
+    assert early.photo_centre == PALETTE.placeholder
+    assert (complete.barcode, complete.pending) == (code, False)
+    assert complete.photo_centre != PALETTE.placeholder  # the photo is drawn there
+    assert complete.outside_photo == early.outside_photo
+    assert (cached.pending, cached.photo_centre) == (False, complete.photo_centre)
+
+    shown, from_cache = scan_entries(caplog)  # one entry per scan, none for the early paint
+    assert (shown["OUTCOME"], from_cache["OUTCOME"]) == ("shown", "cached")
+    assert float(shown["FIRST_PAINT_MS"]) < float(shown["LATENCY_MS"])
+    assert from_cache["FIRST_PAINT_MS"] == from_cache["LATENCY_MS"]
+
+
+def test_an_older_lookups_late_photo_does_not_cover_a_newer_card(
+        running: Running, sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    older, newer = with_photo(sandbox, 2)
+    product = {code: Product.from_api(public_record(sandbox.catalog[code]), barcode=code)
+               for code in (older, newer)}
+
+    def record(code: str, seq: int, outcome: str, **answer: Any) -> _Scanned:
+        return _Scanned(ScanRecord(outcome, code, "test", time.monotonic(), seq=seq,
+                                   answer=ScanAnswer(outcome, code, product[code], **answer)))
+
+    def scenario(r: Running) -> None:
+        # As the worker sends them when a cached scan overtakes a lookup in flight.
+        r.daemon.events.put(record(older, 1001, "shown", photo_pending=True))
+        r.daemon.events.put(record(newer, 1002, "cached", from_cache=True))
+        r.daemon.events.put(record(older, 1001, "shown", credits=1.3))
+        r.wait_paints(2)
+        deadline = time.monotonic() + 20
+        while len(scan_entries(caplog)) < 2:  # the late photo is logged, not painted
+            assert time.monotonic() < deadline, scan_entries(caplog)
+            time.sleep(0.01)
+
+    running.run(scenario)
+    assert [(p.barcode, p.pending) for p in running.paints] == [(older, True), (newer, False)]
+    state = running.daemon.display.state
+    assert isinstance(state, Card) and state.product.barcode == newer
+    cached, late = scan_entries(caplog)
+    assert (cached["BARCODE"], late["BARCODE"]) == (newer, older)
+    assert "FIRST_PAINT_MS" in late and "LATENCY_MS" not in late  # drawn early, never complete
