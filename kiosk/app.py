@@ -417,13 +417,18 @@ class Daemon:
 
     def _do_reload(self) -> None:
         self.notifier.reloading()
+        try:
+            self._reload_config()
+        finally:
+            self.notifier.reloaded(status_line(self.health))
+
+    def _reload_config(self) -> None:
         path = self.cfg.path
         try:
             new = config_mod.load(path) if path else self.cfg
         except ConfigError as exc:
             logger.error("reload refused, keeping the running configuration: %s",
                          "; ".join(exc.problems))
-            self.notifier.status(status_line(self.health))
             return
         old = self.cfg
         self.cfg = new
@@ -443,7 +448,6 @@ class Daemon:
         if new.api != old.api or new.storage != old.storage:
             logger.warning("[api] and [storage] changes apply after a restart")
         logger.info("configuration reloaded from %s", path)
-        self.notifier.status(status_line(self.health))
 
 
 def _ms_since(start: float, end: float | None) -> float | None:

@@ -1,4 +1,4 @@
-"""The systemd notify protocol: READY, STATUS, WATCHDOG, STOPPING.
+"""The systemd notify protocol: READY, STATUS, WATCHDOG, RELOADING, STOPPING.
 
 `systemd.daemon.notify` does nothing when `NOTIFY_SOCKET` is unset (a terminal, a
 test without a socket), so the daemon can call these unconditionally.
@@ -51,6 +51,12 @@ class Notifier:
 
     def reloading(self) -> None:
         self._send("RELOADING=1")
+
+    def reloaded(self, status: str) -> None:
+        """The end of a reload, refused or done: systemd holds `systemctl reload` (and
+        every later job) until READY=1 follows RELOADING=1 (sd_notify(3))."""
+        self._status = status
+        self._send(f"READY=1\nSTATUS={_one_line(status)}")
 
     def watchdog(self, now: float | None = None) -> None:
         """Ping if due. Call from the main loop only, so a stuck loop stops the pings."""
