@@ -7,8 +7,10 @@ reads it: `journalctl -u kiosk … -o json`, `systemctl show`, `kiosk status --j
 
 from __future__ import annotations
 
+import io
 import json
 import shlex
+import tarfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ __all__ = ["Bench", "Results"]
 
 KIOSK = "/opt/kiosk/venv/bin/kiosk"
 CONFIG = "/etc/kiosk/kiosk.toml"
+INSTALLED_CONFIG = "/root/kiosk.toml.installed"  # as the install scenario left it
 
 
 @dataclass
@@ -59,12 +62,23 @@ class Bench:
         self.machine.power_on()
         seconds = self.machine.wait_agent()
         if self.kept and self.sandbox.ca_file is not None:
+            # A machine from an earlier run: this run's CA, and this checkout's kiosk code
+            # over the installed package (developers' shortcut; CI always installs anew).
             assert self.machine.agent is not None
             self.machine.agent.write_file(
                 "/usr/local/share/ca-certificates/kiosk-sandbox-ca.crt",
                 self.sandbox.ca_file.read_bytes())
-            self.sh("update-ca-certificates >/dev/null && systemctl restart kiosk")
+            self.machine.agent.write_file("/tmp/kiosk-code.tar", _package_tar())
+            self.sh("update-ca-certificates >/dev/null && "
+                    "tar -xf /tmp/kiosk-code.tar -C /opt/kiosk/venv/lib/python3*/site-packages "
+                    f"&& cp {INSTALLED_CONFIG} {CONFIG} && systemctl restart kiosk")
         return seconds
+
+    def ensure_running(self) -> None:
+        """Boot the machine if it is off (a scenario run on its own, with -k)."""
+        if self.machine.agent is None:
+            self.boot()
+            self.wait_ready()
 
     # --- the kiosk service -----------------------------------------------------------------
 
@@ -158,6 +172,15 @@ class Bench:
                 raise TimeoutError(f"gave up waiting for {what} after {timeout:.0f} s")
             time.sleep(pause)  # the guest is polled: it has no way to call back
             pause = min(pause * 1.5, 2.0)
+
+
+def _package_tar() -> bytes:
+    buf = io.BytesIO()
+    package = Path(__file__).resolve().parents[2] / "kiosk"
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        tar.add(package, arcname="kiosk",
+                filter=lambda t: None if "__pycache__" in t.name else t)
+    return buf.getvalue()
 
 
 def install_commands(client_id: str) -> str:

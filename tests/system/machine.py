@@ -36,6 +36,13 @@ __all__ = ["Machine"]
 KEYBOARD_ID = "scanner-kbd"
 SERIAL_ID = "scanner-serial"
 KEY_PACE_S = 0.02
+# The two scanners, as -device / device_add take them. A fixed USB serial number, as a
+# real reader has, so its /dev/…/by-id link is the same after a replug (QEMU's default
+# serial number names the port, and a replugged device gets the next port).
+_USB = {
+    KEYBOARD_ID: f"usb-kbd,id={KEYBOARD_ID},bus=xhci.0,serial=HIDSCANNER01",
+    SERIAL_ID: f"usb-serial,id={SERIAL_ID},chardev=usbserial,bus=xhci.0,serial=SERSCANNER01",
+}
 # QMP qcodes for what a barcode reader types.
 _QCODES = {**{str(d): str(d) for d in range(10)}, "\n": "ret"}
 
@@ -90,9 +97,9 @@ class Machine:
             "-serial", f"file:{self.console_log}",
             "-device", "virtio-gpu-pci", "-vga", "none", "-display", "none",
             "-device", "qemu-xhci,id=xhci",
-            "-device", f"usb-kbd,id={KEYBOARD_ID},bus=xhci.0",
+            "-device", _USB[KEYBOARD_ID],
             "-chardev", f"socket,id=usbserial,path={self.serial_path},server=on,wait=off",
-            "-device", f"usb-serial,id={SERIAL_ID},chardev=usbserial,bus=xhci.0",
+            "-device", _USB[SERIAL_ID],
         ]
         with open(self.dir / "qemu.log", "ab") as log:
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
@@ -206,11 +213,9 @@ class Machine:
 
     def plug(self, device_id: str) -> None:
         assert self.qmp is not None
-        if device_id == KEYBOARD_ID:
-            self.qmp.command("device_add", driver="usb-kbd", id=KEYBOARD_ID, bus="xhci.0")
-        else:
-            self.qmp.command("device_add", driver="usb-serial", id=SERIAL_ID,
-                             chardev="usbserial", bus="xhci.0")
+        driver, *props = _USB[device_id].split(",")
+        self.qmp.command("device_add", driver=driver,
+                         **dict(prop.split("=", 1) for prop in props))
 
     # --- the screen ------------------------------------------------------------------------
 

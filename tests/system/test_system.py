@@ -21,6 +21,7 @@ from kiosk.sandbox import Sandbox
 from tests.system.bench import (
     API_BASE_URL,
     CONFIG,
+    INSTALLED_CONFIG,
     KIOSK,
     Bench,
     install_commands,
@@ -114,7 +115,7 @@ def test_install_pi_on_a_fresh_machine(bench: Bench, sandbox: Sandbox) -> None:
                     scanner={"kind": "hid", "device": f"/dev/input/by-id/{keyboard}",
                              "inter_key_timeout_ms": 300},
                     display={"mode": "shopper", "store_name": "System test store"})
-    bench.sh(f"{KIOSK} check-config --key --config {CONFIG}")
+    bench.sh(f"{KIOSK} check-config --key --config {CONFIG} && cp {CONFIG} {INSTALLED_CONFIG}")
     # Control for the grab check below: with no kiosk running, keys reach the console.
     bench.machine.type_keys("4242\n")
     bench.wait(lambda: "4242" in bench.sh("cat /dev/vcs1"), 60, "keys on the console")
@@ -183,7 +184,7 @@ def test_reload_to_a_serial_scanner_then_scan(bench: Bench) -> None:
     bench.sh("systemctl reload kiosk")
     bench.wait_message("configuration reloaded")
     assert bench.unit("MainPID")["MainPID"] == before  # reloaded, not restarted
-    bench.wait_message("connected")
+    bench.wait_message(" connected: ")
     bench.machine.serial_write(FISH.encode() + b"\r\n")
     entry = bench.wait_scan(FISH, "shown", "cached")
     assert entry["SOURCE"].startswith("serial:")
@@ -211,7 +212,7 @@ def test_serial_scanner_unplugged_and_replugged(bench: Bench) -> None:
     bench.machine.unplug(SERIAL_ID)
     bench.wait_message("not available")
     bench.machine.plug(SERIAL_ID)
-    bench.wait_message("connected")
+    bench.wait_message(" connected: ")
     code = products(bench.sandbox, 1)[0]
     bench.machine.serial_write(code.encode() + b"\r\n")
     bench.wait_scan(code, "shown", "cached")
@@ -224,12 +225,12 @@ def test_hid_scanner_unplugged_and_replugged(bench: Bench) -> None:
     bench.mark_journal()
     bench.sh("systemctl reload kiosk")
     bench.wait_message("configuration reloaded")
-    bench.wait_message("connected")
+    bench.wait_message(" connected: ")
     bench.mark_journal()
     bench.machine.unplug(KEYBOARD_ID)
     bench.wait_message("not available")
     bench.machine.plug(KEYBOARD_ID)
-    bench.wait_message("connected")
+    bench.wait_message(" connected: ")
     code = products(bench.sandbox, 2)[1]
     scan_hid(bench, code)
     bench.wait_scan(code, "shown", "cached")
@@ -251,8 +252,9 @@ def test_the_readmes_journal_queries_work_as_written(bench: Bench) -> None:
     for query in queries:
         if " -f" in query:
             continue  # follows forever
-        out = bench.sh(f"{query} --no-pager", check=False)
-        assert "Failed" not in out and "invalid" not in out.lower()[:200], (query, out[:300])
+        assert bench.machine.agent is not None
+        ran = bench.machine.agent.sh(f"{query} --no-pager")
+        assert (ran.status, ran.stderr) == (0, ""), (query, ran)  # no refused match or option
     one = bench.sh(f"journalctl -u kiosk KIOSK_EVENT=scan BARCODE={CEREAL} -o json --no-pager")
     assert json.loads(one.splitlines()[0])["OUTCOME"] == "shown"
     bench.results.set(journal_queries_ok=len(queries))
@@ -292,20 +294,20 @@ def test_restart_then_a_frozen_main_loop_is_restarted_by_the_watchdog(bench: Ben
 
 
 def queue_offline(bench: Bench, codes: list[str]) -> None:
+    """Scan `codes` with the API unreachable, one after the other as a person scans items:
+    each once the previous one's "saved" screen is up. (The emulated CPU paints a screen
+    in seconds; a burst of 20 scans would outrun the kernel's evdev buffer there, which
+    a Pi, 20-30 times faster, does not.)"""
     bench.sandbox.set_online(False)
     bench.mark_journal()
     for code in codes:
         scan_hid(bench, code)
-
-    def all_queued() -> bool:
-        queued = {e["BARCODE"] for e in bench.journal("KIOSK_EVENT=scan", "OUTCOME=queued")}
-        return set(codes) <= queued
-
-    bench.wait(all_queued, 300, f"{len(codes)} scans queued")
+        bench.wait_scan(code, "queued", timeout=180)
 
 
 def fresh_start(bench: Bench) -> None:
     """An empty cache and ledger, so the same products are bought again and counted."""
+    bench.ensure_running()
     bench.sh("systemctl stop kiosk && rm -rf /var/cache/kiosk/* && systemctl start kiosk")
     bench.wait_ready()
     bench.sandbox.clear_ledger()
