@@ -71,7 +71,7 @@ class Bench:
             self.machine.agent.write_file("/tmp/kiosk-code.tar", _package_tar())
             self.sh("update-ca-certificates >/dev/null && "
                     "tar -xf /tmp/kiosk-code.tar -C /opt/kiosk/venv/lib/python3*/site-packages "
-                    f"&& cp {INSTALLED_CONFIG} {CONFIG} && systemctl restart kiosk")
+                    f"&& cp {INSTALLED_CONFIG} {CONFIG} && sync && systemctl restart kiosk")
         return seconds
 
     def ensure_running(self) -> None:

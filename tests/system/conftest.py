@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,46 @@ NEEDS = ("qemu-system-x86_64", "qemu-img", "debootstrap", "socat", "dpkg-scanpac
 
 def _results_dir() -> Path:
     return Path(os.environ.get("KIOSK_SYSTEM_RESULTS", ROOT / "system-test-results"))
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[_FAILED] = True
+    return report
+
+
+@pytest.fixture(autouse=True)
+def evidence_on_failure(request: pytest.FixtureRequest, results: Results) -> Iterator[None]:
+    """A failed scenario leaves what an admin would look at first: the kiosk's journal of
+    this boot and the previous one, `systemctl status`, and the screen (in CI nothing
+    else survives the run)."""
+    yield
+    if not request.node.stash.get(_FAILED, False) or "bench" not in request.fixturenames:
+        return
+    bench: Bench = request.getfixturevalue("bench")
+    if bench.machine.agent is None:
+        return
+    out = results.path.parent / f"failed-{request.node.name}"
+    out.mkdir(exist_ok=True)
+    for name, script in (
+        ("journal.txt", "journalctl -u kiosk -b -o short-monotonic --no-pager | tail -300"),
+        ("journal-previous-boot.txt", "journalctl -u kiosk -b -1 -o short-monotonic "
+                                      "--no-pager 2>&1 | tail -300"),
+        ("status.txt", "systemctl status kiosk --no-pager 2>&1"),
+    ):
+        try:
+            (out / name).write_text(bench.sh(script, timeout=60, check=False))
+        except Exception as exc:  # the guest may be what failed; keep what can be kept
+            (out / name).write_text(f"could not read: {exc}\n")
+    try:
+        bench.machine.screendump(out / "screen.png")
+    except Exception as exc:
+        (out / "screen.txt").write_text(f"no screendump: {exc}\n")
 
 
 @pytest.fixture(scope="session")

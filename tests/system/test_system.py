@@ -306,8 +306,11 @@ def queue_offline(bench: Bench, codes: list[str]) -> None:
 
 
 def fresh_start(bench: Bench) -> None:
-    """An empty cache and ledger, so the same products are bought again and counted."""
+    """An empty queue, cache and ledger, so the same products are bought again and counted
+    (scans an earlier scenario left queued are drained first, with the API up)."""
     bench.ensure_running()
+    bench.sandbox.set_online(True)
+    bench.wait(lambda: not store_state(bench)["queued"], 600, "earlier queued scans to drain")
     bench.sh("systemctl stop kiosk && rm -rf /var/cache/kiosk/* && systemctl start kiosk")
     bench.wait_ready()
     bench.sandbox.clear_ledger()
