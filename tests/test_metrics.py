@@ -23,6 +23,9 @@ import pytest
 from kiosk.metrics import BUCKETS_S, METRIC_NAMES, OUTCOMES, Gauges, Metrics
 
 STARTED = 1_760_000_000.0
+ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "deploy" / "prometheus" / "kiosk-alerts.yml"
+RULE_TESTS = ROOT / "deploy" / "prometheus" / "kiosk-alerts.test.yml"
 
 Labels = frozenset[tuple[str, str]]
 
@@ -237,6 +240,36 @@ def test_promtool_accepts_the_file(promtool: str, metrics: Metrics, state: str) 
                               scanners=dict.fromkeys(HOSTILE, False)))
     res = promtool_check(promtool, metrics.render())
     assert (res.returncode, res.stdout + res.stderr) == (0, "")
+
+
+# --- the example alert rules ------------------------------------------------------------
+
+
+def test_promtool_checks_the_alert_rules(promtool: str) -> None:
+    res = subprocess.run([promtool, "check", "rules", str(RULES)], capture_output=True,
+                         text=True, timeout=60, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "SUCCESS: 8 rules found" in res.stdout
+
+
+def test_the_alert_rules_fire_on_their_series(promtool: str) -> None:
+    """promtool evaluates each rule over made-up series: it fires, and a blip does not."""
+    res = subprocess.run([promtool, "test", "rules", RULE_TESTS.name], cwd=RULE_TESTS.parent,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "SUCCESS" in res.stdout
+
+
+def test_every_alert_is_tested_and_names_only_exported_metrics() -> None:
+    rules, tests = RULES.read_text(), RULE_TESTS.read_text()
+    alerts = re.findall(r"^\s+- alert: (\w+)$", rules, re.M)
+    assert {"KioskOffline", "KioskQueueStale", "KioskCreditsLow", "KioskScannerDisconnected",
+            "KioskSpendLimitReached", "KioskNotRunning"} <= set(alerts)
+    # A test that expects the alert to fire (an exp_labels follows its name).
+    fired = set(re.findall(r"alertname: (\w+)\n\s+exp_alerts:\n\s+- exp_labels", tests))
+    assert fired == set(alerts)
+    used = set(re.findall(r"\bkiosk_[a-z_]+", rules))
+    assert used and used <= set(METRIC_NAMES), used - set(METRIC_NAMES)
 
 
 # --- the file on disk ----------------------------------------------------------------------
