@@ -12,10 +12,14 @@ import logging
 import math
 import re
 import shutil
+import socket
 import stat
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -359,3 +363,76 @@ def test_importing_the_module_needs_no_third_party_package() -> None:
     assert "kiosk.metrics" in added
     third_party = {n for n, f in added.items() if "-packages" in f and not n.startswith("kiosk")}
     assert third_party == set()
+
+
+# --- through a real node_exporter, as install-pi --metrics sets it up --------------------
+
+
+@pytest.fixture
+def node_exporter(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """Debian's node_exporter on loopback, reading textfiles from a directory of ours."""
+    binary = shutil.which("prometheus-node-exporter")
+    if binary is None:
+        pytest.skip("prometheus-node-exporter is not installed (scripts/setup adds it)")
+    textfiles = tmp_path / "node-exporter"
+    textfiles.mkdir()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/metrics"
+    log = tmp_path / "node-exporter.log"
+    with log.open("w") as stderr, subprocess.Popen(
+        [binary, f"--web.listen-address=127.0.0.1:{port}", "--collector.disable-defaults",
+         "--collector.textfile", f"--collector.textfile.directory={textfiles}"],
+        stdout=subprocess.DEVNULL, stderr=stderr) as proc:
+        try:
+            deadline = time.monotonic() + 30
+            while True:  # until it answers: it listens a moment after it starts
+                assert proc.poll() is None, log.read_text()
+                try:
+                    urllib.request.urlopen(url, timeout=2).close()
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "node_exporter did not answer in 30 s"
+                    time.sleep(0.05)
+            yield textfiles, url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def scrape(url: str) -> dict[tuple[str, Labels], float]:
+    """node_exporter's samples, less those of its own Go process (summaries with
+    quantiles, which the small parser here does not read)."""
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        text = answer.read().decode("utf-8")
+    own = ("go_", "promhttp_", "process_")
+    return parse("".join(f"{line}\n" for line in text.splitlines()
+                         if not line.startswith(own)))[1]
+
+
+def test_node_exporter_serves_the_file_through_the_link_and_notices_a_stopped_kiosk(
+        tmp_path: Path, node_exporter: tuple[Path, str], metrics: Metrics) -> None:
+    """install-pi's link, followed by node_exporter 1.5 beside another collector's file."""
+    textfiles, url = node_exporter
+    (textfiles / "apt.prom").write_text("# TYPE apt_upgrades_pending gauge\n"
+                                        "apt_upgrades_pending 3\n")
+    run = tmp_path / "run" / "kiosk"
+    (textfiles / "kiosk.prom").symlink_to(run / "metrics.prom")
+    metrics.record_scan("shown")
+    metrics.update(Gauges(online=True, scanners={'/dev/input/by-id/"odd"\\name': True}))
+    assert metrics.write(run / "metrics.prom")
+
+    served = scrape(url)
+    assert value(served, "kiosk_scans_total", outcome="shown") == 1
+    assert value(served, "kiosk_scanner_connected", scanner='/dev/input/by-id/"odd"\\name') == 1
+    assert value(served, "apt_upgrades_pending") == 3
+    assert value(served, "node_textfile_scrape_error") == 0
+    assert ("node_textfile_mtime_seconds",
+            frozenset({("file", str(textfiles / "kiosk.prom"))})) in served
+
+    shutil.rmtree(run)  # systemd removes /run/kiosk when the service stops
+    served = scrape(url)
+    assert not any(name.startswith("kiosk_") for name, _ in served)
+    assert value(served, "apt_upgrades_pending") == 3  # Debian's other textfiles still count
+    assert value(served, "node_textfile_scrape_error") == 1
