@@ -34,6 +34,7 @@ __all__ = [
     "ApiConfig",
     "Config",
     "DisplayConfig",
+    "MetricsConfig",
     "ScannerConfig",
     "Secret",
     "StorageConfig",
@@ -153,11 +154,25 @@ class StorageConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    textfile: str = _opt(
+        "", "Prometheus text file for node_exporter's textfile collector, on tmpfs, e.g. "
+        "/run/kiosk/metrics.prom; empty: no metrics"
+    )
+    interval_s: float = _opt(5.0, "the metrics file is rewritten this often", min=1, max=300)
+
+    @property
+    def path(self) -> Path | None:
+        return Path(self.textfile) if self.textfile else None
+
+
+@dataclass(frozen=True)
 class Config:
     api: ApiConfig = field(default_factory=ApiConfig)
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     path: Path | None = field(default=None, metadata={"internal": True})
 
     @property
@@ -460,6 +475,20 @@ def _name_pattern_compiles(name_pattern: str) -> str | None:
         re.compile(name_pattern)
     except re.error as exc:
         return f"invalid regular expression: {exc}"
+    return None
+
+
+@_rule("metrics.textfile")
+def _textfile_is_a_prom_file(textfile: str) -> str | None:
+    # node_exporter reads only *.prom files; a relative path would depend on the
+    # daemon's working directory, which systemd sets to /.
+    if not textfile:
+        return None
+    path = Path(textfile)
+    if not path.is_absolute():
+        return f"{textfile!r} must be an absolute path, e.g. /run/kiosk/metrics.prom"
+    if path.suffix != ".prom" or path.name == ".prom":
+        return f"{textfile!r} must end in .prom (node_exporter reads only those files)"
     return None
 
 

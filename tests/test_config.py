@@ -35,7 +35,7 @@ def test_example_is_valid_and_documents_every_key() -> None:
     assert cfg.display.size == [800, 480]
     assert cfg.scanner.kind == "hid"
     text = EXAMPLE.read_text()
-    for section in ("api", "scanner", "display", "storage"):
+    for section in ("api", "scanner", "display", "storage", "metrics"):
         for name in getattr(cfg, section).__dataclass_fields__:
             assert f"{name} =" in text, f"{section}.{name} is not documented in the example"
 
@@ -82,6 +82,14 @@ def test_several_devices(tmp_path: Path) -> None:
         ("[api]\nread_timeout_s = 0\n", "api.read_timeout_s: 0 is below the minimum 0.1"),
         ("[storage]\ncache_max_mb = true\n", "storage.cache_max_mb: expected a number"),
         ("api = 3\n", "[api] must be a table"),
+        ("[metrics]\ntextfile = 'metrics.prom'\n",
+         "metrics.textfile: 'metrics.prom' must be an absolute path"),
+        ("[metrics]\ntextfile = '/run/kiosk/metrics.txt'\n",
+         "metrics.textfile: '/run/kiosk/metrics.txt' must end in .prom"),
+        ("[metrics]\ntextfile = '/run/kiosk/.prom'\n", "must end in .prom"),
+        ("[metrics]\ntextfile = 3\n", "metrics.textfile: expected a string"),
+        ("[metrics]\ninterval_s = 0.5\n", "metrics.interval_s: 0.5 is below the minimum 1"),
+        ("[metrics]\ntextfil = ''\n", "metrics.textfil: unknown key (did you mean 'textfile'?)"),
     ],
 )
 def test_each_kind_of_bad_file(tmp_path: Path, text: str, expected: str) -> None:
@@ -96,6 +104,19 @@ def test_every_problem_is_collected(tmp_path: Path) -> None:
         "[display]\nmode = 'x'\nsize = 'big'\n[scanner]\nbaudrate = -1\n[storage]\nttl = 3\n",
     )
     assert len(problems) == 4, problems
+
+
+def test_metrics_are_off_unless_a_textfile_is_named(tmp_path: Path) -> None:
+    assert config.load(write(tmp_path, "")).metrics.path is None
+    cfg = config.load(write(tmp_path, "[metrics]\ntextfile = '/run/kiosk/metrics.prom'\n"))
+    assert cfg.metrics.path == Path("/run/kiosk/metrics.prom")
+    assert cfg.metrics.interval_s == 5.0
+
+
+def test_metrics_problems_are_reported_with_the_others(tmp_path: Path) -> None:
+    problems = problems_of(
+        tmp_path, "[metrics]\ntextfile = 'x.txt'\ninterval_s = 0\n[display]\nmode = 'x'\n")
+    assert len(problems) == 3, problems
 
 
 def reported(tmp_path: Path, text: str) -> list[str]:

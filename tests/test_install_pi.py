@@ -35,6 +35,7 @@ WATCHED = [
     Path("/etc/udev/rules.d/99-barcode-scanner.rules"),
     Path("/etc/udev/rules.d/99-kiosk-backlight.rules"),
     Path("/etc/systemd/system/kiosk.service.d"),
+    Path("/var/lib/prometheus/node-exporter/kiosk.prom"),
 ]
 SECRET = "sk_live_DO_NOT_PRINT_7f3a9c"
 
@@ -110,6 +111,7 @@ def test_help_lists_every_option() -> None:
         "--dry-run",
         "--prefix",
         "--wheels",
+        "--metrics",
     ):
         assert option in res.stdout
 
@@ -210,6 +212,63 @@ def test_dry_run_needs_no_root() -> None:
     _index(_actions(res.stdout), "would run: systemctl enable --now kiosk")
 
 
+def _installed(package: str) -> bool:
+    res = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True,
+                         text=True, check=False)
+    return "install ok installed" in res.stdout
+
+
+def test_dry_run_with_metrics_links_node_exporter_to_the_kiosks_file() -> None:
+    before = _snapshot()
+    res = _install("--dry-run", "--metrics", "--client-id", "rd_client_mine")
+    assert _snapshot() == before
+    assert res.returncode == 0, res.stderr
+    actions = _actions(res.stdout)
+    if not _installed("prometheus-node-exporter"):
+        apt = _index(actions, "apt-get install")
+        assert "prometheus-node-exporter" in actions[apt].split()
+    link = _index(actions, "would run: ln -sfn /run/kiosk/metrics.prom "
+                           "/var/lib/prometheus/node-exporter/kiosk.prom")
+    if Path("/etc/kiosk/kiosk.toml").exists():
+        assert "set textfile = \"/run/kiosk/metrics.prom\"" in res.stderr
+    else:
+        write = _index(actions, "would write: /etc/kiosk/kiosk.toml")
+        assert 'metrics.textfile = "/run/kiosk/metrics.prom"' in actions[write]
+        assert 'api.client_id = "rd_client_mine"' in actions[write]
+    check = _index(actions, "kiosk check-config")
+    kiosk = _index(actions, "would run: systemctl enable --now kiosk")
+    exporter = _index(actions, "would run: systemctl enable --now prometheus-node-exporter")
+    assert link < check < kiosk < exporter
+
+    plain = _actions(_install("--dry-run").stdout)
+    assert not any("prometheus" in a or "metrics" in a for a in plain)
+
+
+@pytest.mark.parametrize(
+    ("args", "directory", "message"),
+    [
+        ('"--collector.textfile.directory=/srv/textfiles --web.listen-address=:9100"',
+         "srv/textfiles", "node_exporter reads textfiles from /srv/textfiles"),
+        ("'--web.listen-address=:9100 --collector.textfile.directory /srv/t'", "srv/t",
+         "reads textfiles from /srv/t"),
+        ('""', "var/lib/prometheus/node-exporter", None),
+        ('"--no-collector.textfile"', "var/lib/prometheus/node-exporter",
+         "switches the textfile collector off"),
+    ],
+)
+def test_metrics_link_goes_where_node_exporter_reads(
+        tmp_path: Path, args: str, directory: str, message: str | None) -> None:
+    defaults = tmp_path / "etc/default/prometheus-node-exporter"
+    defaults.parent.mkdir(parents=True)
+    defaults.write_text(f"# Set the command-line arguments\nARGS={args}\n")
+    res = _install("--dry-run", "--prefix", tmp_path, "--metrics")
+    assert res.returncode == 0, res.stderr
+    _index(_actions(res.stdout),
+           f"would run: ln -sfn /run/kiosk/metrics.prom {tmp_path}/{directory}/kiosk.prom")
+    if message is not None:
+        assert message in res.stdout + res.stderr
+
+
 def test_dry_run_keeps_an_existing_config(tmp_path: Path) -> None:
     config = tmp_path / "etc/kiosk/kiosk.toml"
     config.parent.mkdir(parents=True)
@@ -270,7 +329,7 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     backlights.mkdir(parents=True)
     (backlights / "10-0045").symlink_to(panel)  # as sysfs links a class to its device
     res = _install("--prefix", root, "--api-key-file", key, "--client-id", "rd_client_test_1",
-                   backlights=backlights)
+                   "--metrics", backlights=backlights)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out
     assert SECRET not in out
@@ -297,8 +356,12 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     installed = (etc / "kiosk.toml").read_text().splitlines()
     example = EXAMPLE_CONFIG.read_text().splitlines()
     changed = [(a, b) for a, b in zip(example, installed, strict=True) if a != b]
-    assert changed == [(changed[0][0], 'client_id = "rd_client_test_1"')]
+    assert [b for _, b in changed] == ['client_id = "rd_client_test_1"',
+                                       'textfile = "/run/kiosk/metrics.prom"']
     assert changed[0][0].startswith("client_id = ")
+    assert changed[1][0].startswith('textfile = ""')
+    metrics_link = root / "var/lib/prometheus/node-exporter/kiosk.prom"
+    assert os.readlink(metrics_link) == "/run/kiosk/metrics.prom"
 
     key_stat = (etc / "api_key").stat()
     assert stat.S_IMODE(key_stat.st_mode) == 0o600
@@ -315,8 +378,8 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     (opt / "src/kiosk/stale_module.py").write_text("")
     (backlights / "10-0045").unlink()  # the panel swapped for an HDMI monitor
     res = _install(
-        "--prefix", root, "--api-key-stdin", "--client-id", "other", stdin="sk_rotated_key_2\n",
-        backlights=backlights,
+        "--prefix", root, "--api-key-stdin", "--client-id", "other", "--metrics",
+        stdin="sk_rotated_key_2\n", backlights=backlights,
     )
     out = res.stdout + res.stderr
     assert res.returncode == 0, out
@@ -327,6 +390,7 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     assert not (opt / "src/kiosk/stale_module.py").exists()
     assert not dropin.exists() and "no backlight under" in res.stdout
     assert (etc / "api_key").read_text() == "sk_rotated_key_2\n"
+    assert f"metrics link {metrics_link}: up to date" in res.stdout
     assert stat.S_IMODE((etc / "api_key").stat().st_mode) == 0o600
 
     # A broken config stops the install with EX_CONFIG and says why.
