@@ -112,6 +112,8 @@ def test_help_lists_every_option() -> None:
         "--prefix",
         "--wheels",
         "--metrics",
+        "--log-server",
+        "--log-server-ca",
     ):
         assert option in res.stdout
 
@@ -244,6 +246,34 @@ def test_dry_run_with_metrics_links_node_exporter_to_the_kiosks_file() -> None:
     assert not any("prometheus" in a or "metrics" in a for a in plain)
 
 
+def test_dry_run_with_a_log_server_sets_up_journal_upload(tmp_path: Path) -> None:
+    ca = tmp_path / "log-ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    before = _snapshot()
+    res = _install("--dry-run", "--log-server", "https://logs.example.com:19532",
+                   "--log-server-ca", ca)
+    assert _snapshot() == before
+    assert res.returncode == 0, res.stderr
+    actions = _actions(res.stdout)
+    if not _installed("systemd-journal-remote"):
+        assert "systemd-journal-remote" in actions[_index(actions, "apt-get install")].split()
+    ca_copy = _index(actions, "would write: /etc/kiosk/log-server-ca.pem (mode 0644")
+    conf = _index(actions, "would write: /etc/systemd/journal-upload.conf.d/kiosk.conf")
+    assert "upload to https://logs.example.com:19532" in actions[conf]
+    retry = _index(actions, "would write: /etc/systemd/system/systemd-journal-upload.service.d/")
+    reload = _index(actions, "would run: systemctl daemon-reload")
+    enable = _index(actions, "would run: systemctl enable systemd-journal-upload")
+    restart = _index(actions, "would run: systemctl restart systemd-journal-upload")
+    assert ca_copy < conf < retry < reload < enable < restart
+    assert "plain HTTP" not in res.stderr
+
+    clear = _install("--dry-run", "--log-server", "http://10.1.2.3:19532")
+    assert clear.returncode == 0, clear.stderr
+    assert "plain HTTP: the journal crosses the network unencrypted" in clear.stderr
+    plain = _actions(_install("--dry-run").stdout)
+    assert not any("journal-upload" in a or "journal-remote" in a for a in plain)
+
+
 @pytest.mark.parametrize(
     ("args", "directory", "message"),
     [
@@ -302,6 +332,12 @@ def test_dry_run_keeps_an_existing_config(tmp_path: Path) -> None:
         (["--client-id"], 2, "needs an ID"),
         (["--api-key-file", "MISSING"], 1, "cannot read"),
         (["--api-key-file", "EMPTY"], 1, "is empty"),
+        (["--log-server", "https://logs.example.com;reboot"], 2, "give a URL like"),
+        (["--log-server", "logs.example.com"], 2, "give a URL like"),
+        (["--log-server-ca", "KEY"], 2, "needs --log-server"),
+        (["--log-server", "http://logs:19532", "--log-server-ca", "KEY"], 2, "not https://"),
+        (["--log-server", "https://logs:19532", "--log-server-ca", "KEY"], 1,
+         "not a PEM certificate"),
     ],
 )
 def test_bad_usage_is_refused(tmp_path: Path, args: list[str], status: int, message: str) -> None:

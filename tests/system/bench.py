@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.sandbox import Sandbox
-from tests.system.image import API_HOST, DATA_MOUNT, Guest
+from tests.system.image import API_HOST, DATA_MOUNT, INSTALL_PI_ARGS, LOG_HOST, LOG_PORT, Guest
+from tests.system.logserver import LogServer
 from tests.system.machine import Machine
 
 __all__ = ["Bench", "Results"]
@@ -42,11 +43,14 @@ class Results:
 
 
 class Bench:
-    def __init__(self, guest: Guest, sandbox: Sandbox, run_dir: Path, results: Results, *,
-                 kept: bool = False) -> None:
+    def __init__(self, guest: Guest, sandbox: Sandbox, logs: LogServer, run_dir: Path,
+                 results: Results, *, kept: bool = False) -> None:
         self.kept = kept  # a machine from an earlier run: trust this run's sandbox CA anew
         self.sandbox = sandbox
-        self.machine = Machine(guest, run_dir / "machine", sandbox.port)
+        self.logs = logs
+        self.machine = Machine(guest, run_dir / "machine",
+                               {f"{API_HOST}:443": sandbox.port,
+                                f"{LOG_HOST}:{LOG_PORT}": logs.port})
         self.results = results
         self.screens = results.path.parent / "screens"
         self.screens.mkdir(parents=True, exist_ok=True)
@@ -183,14 +187,19 @@ def _package_tar() -> bytes:
     return buf.getvalue()
 
 
+LOG_SERVER_CA = "/root/log-server-ca.pem"  # put there by the install scenario
+
+
 def install_commands(client_id: str) -> str:
-    """What an admin types on a fresh device (the CA first, as a store's IT would)."""
+    """What an admin types on a fresh device of a chain (the CA first, as a store's IT
+    would), its logs going to the central server."""
     return " && ".join([
         f"mountpoint -q {DATA_MOUNT} || mount {DATA_MOUNT}",
         f"install -D -m 0644 {DATA_MOUNT}/ca/kiosk-sandbox-ca.crt "
         "/usr/local/share/ca-certificates/kiosk-sandbox-ca.crt",
         f"{DATA_MOUNT}/kiosk/scripts/install-pi --wheels {DATA_MOUNT}/wheels "
-        f"--client-id {client_id} --api-key-file {DATA_MOUNT}/api_key --no-start",
+        f"--client-id {client_id} --api-key-file {DATA_MOUNT}/api_key "
+        f"{' '.join(INSTALL_PI_ARGS)} --log-server-ca {LOG_SERVER_CA} --no-start",
     ])
 
 

@@ -18,10 +18,11 @@ import pytest
 from kiosk.sandbox import Sandbox
 from tests.system.bench import Bench, Results
 from tests.system.image import API_HOST, build_guest
+from tests.system.logserver import LogServer
 
 ROOT = Path(__file__).resolve().parents[2]
 NEEDS = ("qemu-system-x86_64", "qemu-img", "debootstrap", "socat", "dpkg-scanpackages",
-         "mkfs.ext4")
+         "mkfs.ext4", "/lib/systemd/systemd-journal-remote")
 
 
 def _results_dir() -> Path:
@@ -88,7 +89,17 @@ def sandbox(results: Results) -> Iterator[Sandbox]:
 
 
 @pytest.fixture(scope="session")
-def bench(sandbox: Sandbox, results: Results) -> Iterator[Bench]:
+def logs(results: Results) -> Iterator[LogServer]:
+    server = LogServer(results.path.parent / "log-server")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def bench(sandbox: Sandbox, logs: LogServer, results: Results) -> Iterator[Bench]:
     missing = [tool for tool in NEEDS if shutil.which(tool) is None]
     if os.geteuid() != 0 or missing:
         pytest.skip(f"the system test needs root and {', '.join(missing) or 'its tools'} "
@@ -104,7 +115,7 @@ def bench(sandbox: Sandbox, results: Results) -> Iterator[Bench]:
     assert sandbox.ca_file is not None
     guest = build_guest(run, ROOT, sandbox.ca_file, sandbox.api_key, cache=cache,
                         keep_data=keep)
-    bench = Bench(guest, sandbox, run, results, kept=keep)
+    bench = Bench(guest, sandbox, logs, run, results, kept=keep)
     try:
         yield bench
     finally:

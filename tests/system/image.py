@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Guest", "build_guest"]
+__all__ = ["API_HOST", "INSTALL_PI_ARGS", "LOG_HOST", "LOG_PORT", "Guest", "build_guest"]
 
 SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
@@ -41,6 +41,9 @@ ARCH = "amd64"
 BASE_PACKAGES = ("systemd", "systemd-sysv", "udev", "linux-image-amd64", "qemu-guest-agent")
 GUEST_IP = "10.0.2.15"
 API_HOST = "10.0.2.100"  # QEMU forwards this address's port 443 to the sandbox
+LOG_HOST, LOG_PORT = "10.0.2.101", 19532  # ... and this one to the central log server
+# How the kiosk is installed here: as a chain's device, its journal sent to the log server.
+INSTALL_PI_ARGS = ("--log-server", f"https://{LOG_HOST}:{LOG_PORT}")
 DATA_MOUNT = "/mnt/kiosk"
 
 _HARNESS_FILES: dict[str, str] = {
@@ -155,7 +158,8 @@ def _install_pi_packages(root: Path, checkout: Path) -> list[str]:
     script = root / "tmp/install-pi-probe"
     _copy_checkout(checkout, script)
     try:
-        out = _chroot(root, ["/tmp/install-pi-probe/scripts/install-pi", "--dry-run"]).stdout
+        out = _chroot(root, ["/tmp/install-pi-probe/scripts/install-pi", "--dry-run",
+                             *INSTALL_PI_ARGS]).stdout
     finally:
         shutil.rmtree(script)
     for line in out.splitlines():

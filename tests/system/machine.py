@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.system.image import API_HOST, Guest
+from tests.system.image import Guest
 from tests.system.protocol import AgentError, GuestAgent, Qmp
 
 __all__ = ["Machine"]
@@ -48,12 +48,14 @@ _QCODES = {**{str(d): str(d) for d in range(10)}, "\n": "ret"}
 
 
 class Machine:
-    def __init__(self, guest: Guest, run_dir: Path, api_port: int, *, memory_mb: int = 1024,
-                 cpus: int = 2) -> None:
+    def __init__(self, guest: Guest, run_dir: Path, forwards: dict[str, int], *,
+                 memory_mb: int = 1024, cpus: int = 2) -> None:
+        """`forwards`: the guest's only network, "address:port" it connects to -> the
+        host's loopback port that answers (the API sandbox, the log server)."""
         self.guest = guest
         self.dir = run_dir
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.api_port = api_port
+        self.forwards = forwards
         self.memory_mb = memory_mb
         self.cpus = cpus
         self.disk = self.dir / "root.qcow2"
@@ -79,7 +81,8 @@ class Machine:
         relay = shutil.which("socat")
         if relay is None:
             raise FileNotFoundError("socat is not installed (scripts/system-test installs it)")
-        forward = f"guestfwd=tcp:{API_HOST}:443-cmd:{relay} - TCP:127.0.0.1:{self.api_port}"
+        forward = ",".join(f"guestfwd=tcp:{guest_end}-cmd:{relay} - TCP:127.0.0.1:{port}"
+                           for guest_end, port in self.forwards.items())
         argv = [
             "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg,thread=multi",
             "-cpu", "max", "-smp", str(self.cpus), "-m", str(self.memory_mb),

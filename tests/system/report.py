@@ -18,6 +18,7 @@ ROWS = (
     ("reload_ok", "reload good and bad config", "true"),
     ("hotplug_ok", "HID unplug and replug, no restart", "true"),
     ("serial_hotplug_ok", "serial unplug and replug, no restart", "true"),
+    ("journal_upload_ok", "journal at the log server, also after an outage", "true"),
     ("watchdog_restart_ok", "frozen main loop restarted by the watchdog", "true"),
     ("watchdog_recovery_s", "freeze to a working kiosk again, s", ""),
     ("power_cuts", "power cuts (QEMU SIGKILLed)", ">= 6"),

@@ -23,6 +23,7 @@ from tests.system.bench import (
     CONFIG,
     INSTALLED_CONFIG,
     KIOSK,
+    LOG_SERVER_CA,
     Bench,
     install_commands,
 )
@@ -98,6 +99,9 @@ def test_install_pi_on_a_fresh_machine(bench: Bench, sandbox: Sandbox) -> None:
     if bench.kept:
         pytest.skip("KIOSK_SYSTEM_KEEP=1: the kept machine has the kiosk installed")
     agent_s = bench.boot()
+    assert bench.machine.agent is not None
+    # The chain's log server CA, as the admin's playbook or USB stick would bring it.
+    bench.machine.agent.write_file(LOG_SERVER_CA, bench.logs.tls.ca_cert.read_bytes())
     started = time.monotonic()
     out = bench.sh(install_commands(sandbox.client_id), timeout=2400)
     install_s = time.monotonic() - started
@@ -259,6 +263,39 @@ def test_the_readmes_journal_queries_work_as_written(bench: Bench) -> None:
     one = bench.sh(f"journalctl -u kiosk KIOSK_EVENT=scan BARCODE={CEREAL} -o json --no-pager")
     assert json.loads(one.splitlines()[0])["OUTCOME"] == "shown"
     bench.results.set(journal_queries_ok=len(queries))
+
+
+def test_the_journal_reaches_the_central_log_server_also_after_it_was_down(
+        bench: Bench) -> None:
+    """install-pi --log-server: the scans reach the chain's systemd-journal-remote with
+    their fields; while it is down the journal keeps them, and they follow once it is back."""
+    bench.ensure_running()
+
+    def central(code: str) -> list[dict[str, Any]]:
+        return bench.logs.entries("KIOSK_EVENT=scan", f"BARCODE={code}", "_HOSTNAME=kiosk-vm")
+
+    scanned = central(CEREAL) or bench.wait(lambda: central(CEREAL), 300, "scans at the center")
+    assert {"OUTCOME", "SOURCE", "CREDITS", "_SYSTEMD_UNIT"} <= set(scanned[0])
+    assert scanned[0]["_SYSTEMD_UNIT"] == "kiosk.service"
+
+    def restarts() -> int:
+        return int(bench.sh("systemctl show -p NRestarts --value systemd-journal-upload"))
+
+    bench.logs.stop()
+    before = restarts()
+    code = products(bench.sandbox, 3)[2]
+    bench.mark_journal()
+    scan_hid(bench, code)
+    bench.wait_scan(code)
+    # The uploader has met the closed port and is retrying (it exits and systemd restarts
+    # it, for as long as it takes: install-pi's drop-in).
+    bench.wait(lambda: restarts() > before, 300, "the uploader to retry")
+    state = bench.sh("systemctl show -p ActiveState --value systemd-journal-upload").strip()
+    assert state != "failed"  # Debian's unit alone gives up after 5 quick failures
+    assert central(code) == []
+    bench.logs.start()
+    bench.wait(lambda: central(code), 300, "the scan made while the server was down")
+    bench.results.set(journal_upload_ok=True)
 
 
 # --- 7. restart and the watchdog ------------------------------------------------------------
