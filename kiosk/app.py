@@ -34,7 +34,7 @@ from typing import Any
 
 from kiosk import config as config_mod
 from kiosk.api import client_for, describe_route, make_http_client
-from kiosk.api.errors import ApiError, CredentialsRefused, InsufficientCredits, TransportError
+from kiosk.api.errors import ApiError
 from kiosk.config import Config
 from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
 from kiosk.errors import ConfigError, DisplayError, StoreError
@@ -42,6 +42,7 @@ from kiosk.journal import event, fatal
 from kiosk.lookup import Lookups
 from kiosk.memory import pin_mmap_threshold
 from kiosk.notify import Notifier
+from kiosk.outcome import Outcome
 from kiosk.present import (
     Health,
     ScanRecord,
@@ -133,6 +134,7 @@ class Daemon:
             self.http = make_http_client(cfg.api, keep_warm=True)
             stack.callback(self.http.close)
             self.api = client_for(cfg, self.http, ledger=self.store.spending)
+            self.api.on_link = lambda online, reason: self.events.put(_Net(online, reason))
             self.lookups = Lookups(self.store, self.api)
             self.display = Display(cfg.display)
             stack.callback(self.display.close)
@@ -153,7 +155,7 @@ class Daemon:
             stack.callback(self._close_readers)
             self._install_signals()
             self._refresh_queue_depth()
-            self._probe(force=True)
+            self._probe()
             self.notifier.ready(status_line(self.health))
             self.ready.set()
             logger.info("kiosk ready: %s mode, %dx%d, API %s %s", self.display.mode,
@@ -257,11 +259,8 @@ class Daemon:
     def _scanned(self, record: ScanRecord) -> None:
         answer = record.answer
         early = answer is not None and answer.photo_pending
-        if not early:
-            self._note_api(answer.error if answer else None, reached=record.outcome in (
-                "shown", "not_found") or (answer is not None and answer.outcome == "error"))
-            if answer is not None and answer.outcome == "queued":
-                self.drainer.wake()
+        if not early and answer is not None and answer.outcome is Outcome.QUEUED:
+            self.drainer.wake()
         state = screen_for(record, self.api.state.credits_remaining)
         if state is not None and record.seq and record.seq < self._drawn_seq:
             # A later scan is already on screen: keep it (an older lookup's late photo too).
@@ -291,7 +290,7 @@ class Daemon:
         if redraw:
             assert first is not None
             first_at, self._first_paint = first[1], None
-        level = logging.WARNING if record.outcome in ("error",) else logging.INFO
+        level = logging.WARNING if record.outcome is Outcome.ERROR else logging.INFO
         event(logger, level, journal_message(record),
               **journal_fields(record, _ms_since(record.t_last, painted_at),
                                _ms_since(record.t_last, first_at)))
@@ -299,15 +298,13 @@ class Daemon:
 
     def _drained(self, ev: DrainEvent) -> None:
         if ev.kind == "resolved":
-            self._set_online(True)
             event(logger, logging.INFO, f"queued scan {ev.barcode} resolved ({ev.outcome})",
                   kiosk_event="resolved", barcode=ev.barcode, outcome=ev.outcome,
                   credits=ev.credits)
-            entry = recent_entry("resolved", ev.barcode)
-            if entry is not None and self.display.mode == "staff":
-                self.recent.appendleft(entry)
-        elif ev.kind == "retry" and ev.reason == "network":
-            self._set_online(False, "network")
+            if ev.outcome is not None and self.display.mode == "staff":
+                entry = recent_entry(ev.outcome, ev.barcode, resolved=True)
+                if entry is not None:
+                    self.recent.appendleft(entry)
         self.health.queue_depth = ev.remaining
         self._refresh_health()
         self.display.set_status(self.health.status_info(), list(self.recent))
@@ -327,12 +324,6 @@ class Daemon:
 
     # --- health ----------------------------------------------------------------------------
 
-    def _note_api(self, error: ApiError | None, *, reached: bool) -> None:
-        if isinstance(error, TransportError):
-            self._set_online(False, error.reason)
-        elif reached or error is not None:  # any answer from the API means we are online
-            self._set_online(True)
-
     def _set_online(self, online: bool, reason: str | None = None) -> None:
         before = self.health.online
         if before is online:
@@ -348,10 +339,11 @@ class Daemon:
                            "and cached cards still show", reason or "no answer")
         self._schedule_status()
 
-    def _probe(self, force: bool = False) -> None:
-        """Ask the free /balance in the background: are we online, what is left. Then
-        /pricing when it is due (free too): at start it is read here, so the first scan
-        does not wait a round trip for it; the same one request either way."""
+    def _probe(self) -> None:
+        """Ask the free /balance in the background: what is left, and (through the
+        client's `on_link`) whether the API answers. Then /pricing when it is due (free
+        too): at start it is read here, so the first scan does not wait a round trip for
+        it; the same one request either way."""
         if self._prober is not None and self._prober.is_alive():
             return
         self._last_probe = time.monotonic()
@@ -359,13 +351,9 @@ class Daemon:
         def probe() -> None:
             try:
                 self.api.balance()
-            except TransportError as exc:
-                self.events.put(_Net(False, exc.reason))
-            except (CredentialsRefused, InsufficientCredits, ApiError) as exc:
+            except ApiError as exc:  # told to the main loop by `on_link` when it matters
                 logger.debug("probe: %s", exc)
-                self.events.put(_Net(True))
             else:
-                self.events.put(_Net(True))
                 self.api.refresh_pricing(when_due=True)
 
         self._prober = threading.Thread(target=probe, name="kiosk-probe", daemon=True)

@@ -17,21 +17,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 from kiosk.api.client import ApiClient, LookupResult
 from kiosk.api.errors import ApiError, NotFound, PermanentError, RetryableError
 from kiosk.errors import StoreError
+from kiosk.outcome import Outcome
 from kiosk.product import Product
 from kiosk.store import CachedMiss, CacheHit, Store
 from kiosk.store.drain import Resolution
 from kiosk.store.errors import ScanNotSaved
 
-__all__ = ["Lookups", "Outcome", "ScanAnswer"]
+__all__ = ["Lookups", "ScanAnswer"]
 
 logger = logging.getLogger(__name__)
 
-Outcome = Literal["shown", "cached", "not_found", "queued", "error"]
 Prepare = Callable[[bytes], bytes | None]
 
 
@@ -99,26 +98,27 @@ class Lookups:
 
         def early(data: LookupResult) -> None:
             assert on_data is not None
-            on_data(ScanAnswer("shown", barcode, data.product, credits=data.credits,
+            on_data(ScanAnswer(Outcome.SHOWN, barcode, data.product, credits=data.credits,
                                request_id=data.request_id, photo_pending=True))
 
         try:
             result = self.api.lookup(barcode, on_data=early if on_data is not None else None)
         except NotFound as exc:
             self._cache_miss(barcode)
-            return ScanAnswer("not_found", barcode, request_id=exc.request_id,
+            return ScanAnswer(Outcome.NOT_FOUND, barcode, request_id=exc.request_id,
                               reason="not_found", error_code=exc.code)
         except RetryableError as exc:
             if not queue_on_failure:
-                return ScanAnswer("error", barcode, request_id=exc.request_id,
+                return ScanAnswer(Outcome.ERROR, barcode, request_id=exc.request_id,
                                   reason=exc.reason, error_code=exc.code, error=exc)
             return self._queue(barcode, source, scanned_at, exc.reason, exc, cached)
         except PermanentError as exc:
-            return ScanAnswer("error", barcode, request_id=exc.request_id, reason=exc.reason,
+            return ScanAnswer(Outcome.ERROR, barcode, request_id=exc.request_id, reason=exc.reason,
                               error_code=exc.code, error=exc)
         display = self._display_images(result.image)
-        answer = ScanAnswer("shown", barcode, result.product, self._shown_image(result, display),
-                            credits=result.credits, request_id=result.request_id)
+        answer = ScanAnswer(Outcome.SHOWN, barcode, result.product,
+                            self._shown_image(result, display), credits=result.credits,
+                            request_id=result.request_id)
         if on_shown is not None:
             on_shown(answer)
         self._cache_result(result, display)
@@ -153,7 +153,7 @@ class Lookups:
     def _cache_answer(self, barcode: str, cached: CacheHit | CachedMiss | None
                       ) -> ScanAnswer | None:
         if isinstance(cached, CachedMiss):
-            return ScanAnswer("not_found", barcode, from_cache=True, reason="cached_miss")
+            return ScanAnswer(Outcome.NOT_FOUND, barcode, from_cache=True, reason="cached_miss")
         if isinstance(cached, CacheHit) and not cached.stale:
             return self._from_cache(cached, stale=False)
         return None
@@ -162,7 +162,7 @@ class Lookups:
                     error: ApiError | None = None) -> ScanAnswer:
         # An entry cached by any version goes through the same sanitizing constructor.
         product = Product.from_api(hit.product, barcode=hit.barcode)
-        return ScanAnswer("cached", hit.barcode, product, self._display_image(hit),
+        return ScanAnswer(Outcome.CACHED, hit.barcode, product, self._display_image(hit),
                           stale=stale, from_cache=True, reason=reason,
                           error_code=error.code if error else None, error=error)
 
@@ -222,7 +222,7 @@ class Lookups:
             self.store.queue.enqueue(barcode, source, reason, scanned_at)
         except ScanNotSaved as exc:
             logger.error("scan %s could not be saved to disk (%s); held in memory", barcode, exc)
-            return ScanAnswer("queued", barcode, reason=reason, error_code=code,
+            return ScanAnswer(Outcome.QUEUED, barcode, reason=reason, error_code=code,
                               request_id=rid, saved=False, error=error)
-        return ScanAnswer("queued", barcode, reason=reason, error_code=code, request_id=rid,
+        return ScanAnswer(Outcome.QUEUED, barcode, reason=reason, error_code=code, request_id=rid,
                           error=error)

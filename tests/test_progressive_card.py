@@ -27,6 +27,7 @@ from kiosk.display import Card, Display
 from kiosk.display.layout import card_image_box
 from kiosk.display.theme import PALETTE
 from kiosk.lookup import ScanAnswer
+from kiosk.outcome import Outcome
 from kiosk.present import ScanRecord
 from kiosk.product import Product
 from kiosk.sandbox import Sandbox
@@ -165,15 +166,15 @@ def test_an_older_lookups_late_photo_does_not_cover_a_newer_card(
     product = {code: Product.from_api(public_record(sandbox.catalog[code]), barcode=code)
                for code in (older, newer)}
 
-    def record(code: str, seq: int, outcome: str, **answer: Any) -> _Scanned:
+    def record(code: str, seq: int, outcome: Outcome, **answer: Any) -> _Scanned:
         return _Scanned(ScanRecord(outcome, code, "test", time.monotonic(), seq=seq,
                                    answer=ScanAnswer(outcome, code, product[code], **answer)))
 
     def scenario(r: Running) -> None:
         # As the worker sends them when a cached scan overtakes a lookup in flight.
-        r.daemon.events.put(record(older, 1001, "shown", photo_pending=True))
-        r.daemon.events.put(record(newer, 1002, "cached", from_cache=True))
-        r.daemon.events.put(record(older, 1001, "shown", credits=1.3))
+        r.daemon.events.put(record(older, 1001, Outcome.SHOWN, photo_pending=True))
+        r.daemon.events.put(record(newer, 1002, Outcome.CACHED, from_cache=True))
+        r.daemon.events.put(record(older, 1001, Outcome.SHOWN, credits=1.3))
         r.wait_paints(2)
         deadline = time.monotonic() + 20
         while len(scan_entries(caplog)) < 2:  # the late photo is logged, not painted
