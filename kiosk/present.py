@@ -1,7 +1,8 @@
-"""Pure decisions about what a scan means to people: the screen, the journal line, the list.
+"""What a scan means to people: the screen, the journal line, the staff list, STATUS=.
 
-Kept apart from the daemon's threads and from pygame so every mapping here is a plain
-function of its inputs and can be tested as a table.
+Kept apart from the daemon's threads and from pygame: every mapping here is a plain
+function of its inputs (the time of day for the list aside) and can be tested as a
+table. `Health` is the one piece of state: what the main loop knows about the kiosk.
 """
 
 from __future__ import annotations

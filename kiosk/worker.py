@@ -65,7 +65,8 @@ class ScanWorker:
         self._lock = threading.Lock()
 
     def set_duplicate_window(self, window_s: float) -> None:
-        self._dupes = DuplicateWindow(window_s)
+        """A reload's new window, in place: a read just before it still counts."""
+        self._dupes.window_s = window_s
 
     # --- readers call this, from their own threads --------------------------------------
 

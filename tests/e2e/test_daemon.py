@@ -222,22 +222,24 @@ def test_sigterm_during_a_slow_lookup_exits_0_and_keeps_the_scan(
     scanner = PtyScanner(kiosk.scanner_link)
     kiosk.wait_scanner()
     (slow,) = uncached(sandbox, 1)
-    sandbox.faults.add("latency", count=5, path=f"/products/{slow}", seconds=4.0)
+    # Longer than the client's read timeout (3 s) and deadline (5 s): the lookup cannot
+    # succeed, so the scan can only survive by being saved.
+    held = sandbox.faults.add("latency", count=5, path=f"/products/{slow}", seconds=10.0)
     scanner.send(slow)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not any(
-            e.path.endswith(slow) for e in sandbox.ledger) and not sandbox.faults.pending():
+    deadline = time.monotonic() + 20
+    while held.count == 5 and time.monotonic() < deadline:  # until the request is held
         time.sleep(0.05)
-    time.sleep(0.5)  # the lookup is in flight now
+    assert held.count < 5, "the lookup never reached the API"
     kiosk.signal(signal.SIGTERM)
     assert kiosk.wait() == 0
     from kiosk.store import Store
 
     store = Store.open(tmp_path / "state", tmp_path / "cache", readonly=True)
     try:
-        kept = store.queue.items() and any(i.barcode == slow for i in store.queue.items())
-        shown = store.cache.get(slow) is not None
+        kept = [i.barcode for i in store.queue.items()]
+        shown = store.cache.get(slow)
     finally:
         store.close()
-    assert kept or shown, "the scan was neither shown nor saved"
+    assert kept == [slow], "the scan in flight at SIGTERM was not saved"
+    assert shown is None
     scanner.unplug()

@@ -38,10 +38,16 @@ def test_daemon_and_cli_at_once(tmp_path: Path) -> None:
     assert worker.stdout is not None
     assert worker.stdout.readline() == "ready\n"
     writes = 0
+    depth = products = 0
     while worker.poll() is None:
         with Store.open(tmp_path / "state", tmp_path / "cache", readonly=True) as status:
             stats = status.stats()  # `kiosk status`
-            assert stats.queue.depth >= 0 and stats.cache.products >= 0
+        # The worker only adds to the cache, and takes one scan off the queue for every
+        # two it adds (so the queue is at most 151 deep, between the last two commits):
+        # a reader that saw a torn or stale file would see figures go back.
+        assert stats.cache.products >= max(products, writes)
+        assert depth - 1 <= stats.queue.depth <= 151
+        depth, products = stats.queue.depth, stats.cache.products
         with Store.open(tmp_path / "state", tmp_path / "cache") as cli:  # `kiosk lookup`
             barcode = f"2{writes:011d}"
             cli.cache.put(barcode, product(barcode), b"img", credits=1.3)
