@@ -38,6 +38,7 @@ from kiosk.api.errors import ApiError
 from kiosk.config import Config
 from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
 from kiosk.errors import ConfigError, DisplayError, StoreError
+from kiosk.exitcodes import EX_CONFIG, EX_FAILURE, EX_OK
 from kiosk.journal import event, fatal
 from kiosk.lookup import Lookups
 from kiosk.memory import pin_mmap_threshold
@@ -61,7 +62,6 @@ __all__ = ["Daemon", "run"]
 
 logger = logging.getLogger(__name__)
 
-EX_OK, EX_FAILURE, EX_CONFIG = 0, 1, 78
 PROBE_EVERY_S = 30.0  # while offline, or unsure, ask the free /balance this often
 STATUS_WRITE_EVERY_S = 2.0
 

@@ -3,9 +3,8 @@
 Subcommands import their implementation lazily, so `kiosk --help` and
 `kiosk check-config` stay fast and never touch pygame, evdev or the network.
 
-Exit codes follow sysexits where it matters to systemd: 0 success, 78 (EX_CONFIG) for
-a bad configuration (the unit's RestartPreventExitStatus=78 stops a restart loop),
-1 for anything else.
+Exit codes are `kiosk.exitcodes`: 0 success, 78 (EX_CONFIG) for a bad configuration
+(the unit's RestartPreventExitStatus=78 stops a restart loop), 1 for anything else.
 """
 
 from __future__ import annotations
@@ -17,11 +16,7 @@ from pathlib import Path
 
 from kiosk import __version__
 from kiosk.config import DEFAULT_PATH
-
-EX_OK = 0
-EX_FAILURE = 1
-EX_USAGE = 2
-EX_CONFIG = 78
+from kiosk.exitcodes import EX_CONFIG, EX_OK, EX_USAGE
 
 Handler = Callable[[argparse.Namespace], int]
 

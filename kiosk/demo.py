@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import ApiConfig, Config, DisplayConfig, ScannerConfig, StorageConfig
+from kiosk.exitcodes import EX_USAGE
 
 __all__ = ["add_arguments", "run"]
 
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         width, height = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
         print(f"kiosk demo: --size must look like 1024x600, not {args.size!r}")
-        return 2
+        return EX_USAGE
     from kiosk.app import Daemon
     from kiosk.journal import setup_logging
     from kiosk.sandbox import Sandbox

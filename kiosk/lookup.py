@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.api.client import ApiClient, LookupResult
-from kiosk.api.errors import ApiError, NotFound, PermanentError, RetryableError
+from kiosk.api.errors import ApiError, CredentialsRefused, NotFound, PermanentError, RetryableError
 from kiosk.errors import StoreError
 from kiosk.outcome import Outcome
 from kiosk.product import Product
@@ -121,7 +121,11 @@ class Lookups:
                             request_id=result.request_id)
         if on_shown is not None:
             on_shown(answer)
-        self._cache_result(result, display)
+        try:
+            self._cache_result(result, display)
+        except StoreError as exc:  # the card is shown; only a re-scan pays for it
+            logger.warning("product %s could not be cached (%s); it will cost again",
+                           result.barcode, exc)
         return answer
 
     def defer(self, barcode: str, source: str, reason: str,
@@ -132,13 +136,10 @@ class Lookups:
     def resolve(self, barcode: str) -> Resolution:
         """The drainer's seam: look up and cache; raise ApiError subclasses (NotFound too)."""
         if self.api is None:
-            from kiosk.api.errors import CredentialsRefused
-
             raise CredentialsRefused("no API client (no key configured)", code="no_api")
         result = self.api.lookup(barcode)
-        display = self._display_images(result.image)
-        self.store.cache.put(barcode, result.product.to_record(), result.image, result.credits,
-                             display_images=display)
+        # A StoreError goes to the drainer: the scan stays queued.
+        self._cache_result(result, self._display_images(result.image))
         return Resolution(barcode, credits=result.credits)
 
     # --- pieces ----------------------------------------------------------------------
@@ -199,12 +200,9 @@ class Lookups:
         return result.image if self._prepare is None else None
 
     def _cache_result(self, result: LookupResult, display: dict[str, bytes] | None) -> None:
-        try:
-            self.store.cache.put(result.barcode, result.product.to_record(), result.image,
-                                 result.credits, display_images=display)
-        except StoreError as exc:
-            logger.warning("product %s could not be cached (%s); it will cost again",
-                           result.barcode, exc)
+        """Cache an answer from the API; raises StoreError (each caller knows what then)."""
+        self.store.cache.put(result.barcode, result.product.to_record(), result.image,
+                             result.credits, display_images=display)
 
     def _cache_miss(self, barcode: str) -> None:
         try:

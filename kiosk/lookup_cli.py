@@ -15,6 +15,7 @@ from kiosk import config as config_mod
 from kiosk.api import client_for, make_http_client
 from kiosk.config import Config
 from kiosk.errors import ConfigError, StoreError
+from kiosk.exitcodes import EX_CONFIG, EX_DATAERR, EX_FAILURE, EX_OK
 from kiosk.lookup import Lookups, ScanAnswer
 from kiosk.outcome import SHOWS_PRODUCT, Outcome
 from kiosk.sanitize import escape_controls
@@ -23,7 +24,6 @@ from kiosk.store import Store
 
 __all__ = ["lookup_command"]
 
-EX_OK, EX_FAILURE, EX_INVALID, EX_CONFIG = 0, 1, 2, 78
 
 
 def lookup_command(cfg: Config, barcode: str, *, as_json: bool = False) -> int:
@@ -32,7 +32,7 @@ def lookup_command(cfg: Config, barcode: str, *, as_json: bool = False) -> int:
         _say(as_json, {"barcode": barcode, "outcome": Outcome.INVALID, "reason": verdict.reason,
                        "credits": 0.0},
              f"{barcode}: not a valid product code ({verdict.reason}); nothing was charged")
-        return EX_INVALID
+        return EX_DATAERR
     try:
         config_mod.resolve_client_id(cfg)
     except ConfigError as exc:

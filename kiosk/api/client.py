@@ -53,7 +53,7 @@ from kiosk.api.responses import error_code, error_from_response, json_body, requ
 from kiosk.api.spending import Ledger, SpendGuard
 from kiosk.api.tokens import RefreshTokenFile
 from kiosk.api.transport import BOUNDS, JSON_MAX_BYTES, Bounds
-from kiosk.config import Config, is_loopback_host
+from kiosk.config import Config, url_problem
 from kiosk.imagecheck import MAX_IMAGE_BYTES, image_problem
 from kiosk.product import Product
 
@@ -299,16 +299,10 @@ class ApiClient:
         # Signed URLs carry their own authority: no bearer token (auth is given per API
         # call, never to the client), no rate-limit slot. Only over https, so a photo
         # cannot be swapped on the way; plain http only to a loopback sandbox.
-        try:
-            parts = urllib.parse.urlsplit(url)
-            host = parts.hostname or ""
-        except ValueError:
-            raise TransportError(f"image URL for {barcode} cannot be read; not downloaded",
-                                 code="bad_image_url") from None
-        if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback_host(host)):
-            raise TransportError(f"image URL for {barcode} is not https:// "
-                                 f"({parts.scheme or 'no scheme'}://{host}); "
-                                 "not downloaded", code="insecure_image_url")
+        problem = url_problem(url)
+        if problem is not None:
+            raise TransportError(f"image URL for {barcode}: {problem}; not downloaded",
+                                 code="insecure_image_url")
         try:
             return self._http.get(url, extensions=self._bounds(deadline, MAX_IMAGE_BYTES))
         except httpx.TimeoutException as exc:

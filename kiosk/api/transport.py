@@ -40,7 +40,7 @@ import httpx
 from kiosk import __version__
 from kiosk.api.errors import AnswerRefused, TransportError
 from kiosk.api.spare import SpareConnection
-from kiosk.config import ApiConfig, base_url_problem, mask_url
+from kiosk.config import ApiConfig, mask_url, url_problem
 from kiosk.errors import ConfigError
 
 __all__ = ["BOUNDS", "JSON_MAX_BYTES", "SYSTEM_CA_BUNDLES", "Bounds", "bounds",
@@ -120,7 +120,7 @@ def make_http_client(cfg: ApiConfig, *, keep_warm: bool = False) -> httpx.Client
     Raises ConfigError for a base URL that is not https:// (http:// only for loopback)
     or an unusable `api.ca_file`.
     """
-    problem = base_url_problem(cfg.base_url)
+    problem = url_problem(cfg.base_url)
     if problem is not None:
         raise ConfigError([f"api.base_url: {problem}"])
     timeout = httpx.Timeout(

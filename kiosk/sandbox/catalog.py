@@ -61,6 +61,14 @@ class Product(TypedDict):
     _packshot: Packshot
 
 
+# The GS1 rules below repeat `kiosk.scanner.gs1` on purpose: they are an independent
+# oracle. The sandbox stands in for an API that knows valid codes without the kiosk's
+# help, and the credits benchmark's scan trace (scripts/bench_parts/_scan_trace.py) and
+# tests/api/test_bench_credits.py judge the kiosk's own decoding against them; written
+# apart, one mistake cannot hide in both. tests/scanner/test_scanner_gs1.py checks that
+# the two agree.
+
+
 def gs1_check_digit(body: str) -> str:
     """The GS1 mod-10 check digit for `body` (all digits but the last)."""
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))

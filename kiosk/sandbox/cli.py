@@ -13,6 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from kiosk.config import is_loopback_host
+from kiosk.exitcodes import EX_FAILURE, EX_OK, EX_USAGE
 from kiosk.sandbox import faults as faults_mod
 from kiosk.sandbox.latency import LatencyRelay
 from kiosk.sandbox.sandbox import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, Sandbox
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if args.http and not is_loopback_host(args.host):
         sys.stderr.write(f"kiosk sandbox: --http is for a loopback --host only, not "
                          f"{args.host!r}: the kiosk speaks plain HTTP to loopback only\n")
-        return 2
+        return EX_USAGE
     tls_dir, made_dir = args.tls_dir, False
     if not args.http and tls_dir is None:
         tls_dir, made_dir = Path(tempfile.mkdtemp(prefix="kiosk-sandbox-tls-")), True
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         sys.stderr.write(f"kiosk sandbox: HTTPS needs the cryptography package ({exc}): "
                          "pip install 'kiosk[sandbox]', or serve plain HTTP with --http\n")
-        return 1
+        return EX_FAILURE
     for spec in args.fault:
         kind, count, path, params = faults_mod.parse_fault_spec(spec)
         sandbox.faults.add(kind, count=count, path=path, **params)
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
                                      host=args.host, port=args.port).start()
         except OSError as exc:
             sys.stderr.write(f"kiosk sandbox: cannot listen on {args.host}:{args.port}: {exc}\n")
-            return 1
+            return EX_FAILURE
         base_url = relay.url(sandbox.base_url) if relay is not None else sandbox.base_url
         # The operator's own terminal, not a daemon log: plain lines to stdout.
         sys.stdout.write(
@@ -135,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
         if made_dir:
             shutil.rmtree(tls_dir, ignore_errors=True)  # its private key dies with it
-    return 0
+    return EX_OK
 
 
 if __name__ == "__main__":
