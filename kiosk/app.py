@@ -36,6 +36,7 @@ from kiosk import config as config_mod
 from kiosk.api import client_for, describe_route, make_http_client
 from kiosk.api.errors import ApiError
 from kiosk.config import Config
+from kiosk.daemon.drainer import Drainer, DrainEvent
 from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
 from kiosk.errors import ConfigError, DisplayError, StoreError
 from kiosk.exitcodes import EX_CONFIG, EX_FAILURE, EX_OK
@@ -54,8 +55,7 @@ from kiosk.present import (
     status_line,
 )
 from kiosk.scanner import Reader, WindowKeyboard, open_readers
-from kiosk.status import StatusFile
-from kiosk.store import Drainer, DrainEvent, Store
+from kiosk.store import StatusFile, Store
 from kiosk.worker import ScanWorker
 
 __all__ = ["Daemon", "run"]
@@ -388,7 +388,7 @@ class Daemon:
         self._refresh_health()
         self.notifier.status(status_line(self.health))
         try:
-            self._status_file.write(self.health, self.display.mode)
+            self._status_file.write(self.health.snapshot(self.display.mode))
         except OSError as exc:
             logger.debug("status file not written: %s", exc)
 

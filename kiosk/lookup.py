@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 from kiosk.api.client import ApiClient, LookupResult
 from kiosk.api.errors import ApiError, CredentialsRefused, NotFound, PermanentError, RetryableError
+from kiosk.daemon.drainer import Resolution
 from kiosk.errors import StoreError
 from kiosk.outcome import Outcome
 from kiosk.product import Product
 from kiosk.store import CachedMiss, CacheHit, Store
-from kiosk.store.drain import Resolution
 from kiosk.store.errors import ScanNotSaved
 
 __all__ = ["Lookups", "ScanAnswer"]

@@ -26,6 +26,7 @@ from kiosk.display.screens import (
 from kiosk.lookup import ScanAnswer
 from kiosk.outcome import SHOWS_PRODUCT, Outcome
 from kiosk.product import Product
+from kiosk.store.status import StatusSnapshot
 
 __all__ = [
     "Health",
@@ -66,6 +67,11 @@ class Health:
     @property
     def scanner_ok(self) -> bool:
         return bool(self.scanners) and all(self.scanners.values())
+
+    def snapshot(self, mode: str) -> StatusSnapshot:
+        """What the status file keeps for `kiosk status`."""
+        return StatusSnapshot(self.online, self.credits_remaining, self.token_expires_at,
+                              dict(self.scanners), self.last_error, mode)
 
     def status_info(self) -> StatusInfo:
         return StatusInfo(online=bool(self.online), queue_depth=self.queue_depth,

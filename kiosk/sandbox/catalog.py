@@ -1,7 +1,7 @@
 """The sandbox catalog: products in the API's full-response shape, built deterministically.
 
 `build_catalog()` is cheap (no images are drawn here) and always returns the same products
-for the same seed, so tests, the display's gallery and the demo can all rely on it. The
+for the same seed, so tests, the screenshot gallery and the demo can all rely on it. The
 seed barcodes are reproduced exactly as the published pages show them — including
 017000161563, whose getting-started example uses a flatter shape (top-level
 `ingredients_text` and `allergens`, flat nutrition strings, an integer `calories`) than

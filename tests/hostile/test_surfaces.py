@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.api.responses import safe_token
+from kiosk.cli.status import collect, render_text
 from kiosk.config import from_dict
 from kiosk.display import StatusInfo, Text
 from kiosk.display.chrome import status_bar
@@ -20,8 +21,7 @@ from kiosk.display.theme import scale_for
 from kiosk.lookup import Lookups
 from kiosk.notify import Notifier
 from kiosk.present import Health, status_line
-from kiosk.status import StatusFile, collect, render_text
-from kiosk.store import Store
+from kiosk.store import StatusFile, Store
 
 EVIL = "server_error\nSTATUS=all good\x1b[2J\x1b]0;pwned\x07\u202e"
 
@@ -51,7 +51,7 @@ def test_status_is_one_line_whatever_the_api_said(notify_socket: socket.socket) 
 
 def test_the_status_file_and_kiosk_status_escape_api_text(tmp_path: Path) -> None:
     status = StatusFile(tmp_path)
-    status.write(Health(online=False, last_error=EVIL), "staff")
+    status.write(Health(online=False, last_error=EVIL).snapshot("staff"))
     stored = json.loads(status.path.read_text())
     assert clean(stored["last_error"])
     shown = render_text({"last_error": EVIL, "queue_set_aside": {"017000161563": EVIL}})

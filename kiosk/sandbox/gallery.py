@@ -2,6 +2,9 @@
 
 Also the quickest way to review a layout change: the images in docs/screenshots/ are
 what a shopper and a member of staff would see, from the sandbox catalog's products.
+It lives with the sandbox because it needs the catalog and its drawn photos; the
+display package knows nothing of either. `front_photo` and the samples serve the
+display benchmark too.
 """
 
 from __future__ import annotations
@@ -81,7 +84,8 @@ def _catalog() -> dict[str, Any]:
     return {k: public_record(v) for k, v in build_catalog().items()}
 
 
-def _front_bytes(barcode: str) -> bytes | None:
+def front_photo(barcode: str) -> bytes | None:
+    """The catalog product's drawn front photo (JPEG), or None when it has none."""
     try:
         from kiosk.sandbox.catalog import build_catalog
         from kiosk.sandbox.images import render
@@ -109,7 +113,7 @@ def sample_screens(size: tuple[int, int], mode: Mode) -> Iterator[tuple[str, Scr
         product = Product.from_api(data)
         image = None
         if product.has_front_image:
-            raw = _front_bytes(code)
+            raw = front_photo(code)
             image = prepare_image(raw, size, mode) if raw else None
         yield stem, Card(product, image, **opts)
     yield from NOTICES
