@@ -161,9 +161,7 @@ class Lookups:
 
     def _from_cache(self, hit: CacheHit, *, stale: bool, reason: str | None = None,
                     error: ApiError | None = None) -> ScanAnswer:
-        # An entry cached by any version goes through the same sanitizing constructor.
-        product = Product.from_api(hit.product, barcode=hit.barcode)
-        return ScanAnswer(Outcome.CACHED, hit.barcode, product, self._display_image(hit),
+        return ScanAnswer(Outcome.CACHED, hit.barcode, hit.product, self._display_image(hit),
                           stale=stale, from_cache=True, reason=reason,
                           error_code=error.code if error else None, error=error)
 
@@ -201,7 +199,7 @@ class Lookups:
 
     def _cache_result(self, result: LookupResult, display: dict[str, bytes] | None) -> None:
         """Cache an answer from the API; raises StoreError (each caller knows what then)."""
-        self.store.cache.put(result.barcode, result.product.to_record(), result.image,
+        self.store.cache.put(result.barcode, result.product, result.image,
                              result.credits, display_images=display)
 
     def _cache_miss(self, barcode: str) -> None:

@@ -16,7 +16,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,26 +51,27 @@ def _has_desktop() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def interesting(catalog: dict[str, Any]) -> list[str]:
-    """Catalog barcodes that show off the card: the published examples first."""
+def interesting(catalog: Mapping[str, Any]) -> list[str]:
+    """Catalog barcodes that show off the card: the published examples first.
+
+    The sandbox's JSON is read as the kiosk reads an answer: through `Product`."""
+    from kiosk.product import Product
+
+    products = {code: Product.from_api(data, barcode=code) for code, data in catalog.items()}
     picks = ["017000161563", "000413000222"]
 
-    def add(predicate: Any) -> None:
-        for barcode, product in catalog.items():
+    def add(predicate: Callable[[Product], bool]) -> None:
+        for barcode, product in products.items():
             if barcode not in picks and predicate(product):
                 picks.append(barcode)
                 return
 
-    def meta(product: dict[str, Any]) -> dict[str, Any]:
-        found = product.get("product_meta")
-        return found if isinstance(found, dict) else {}
-
-    add(lambda p: len(meta(p).get("hechshers") or []) > 1)
-    add(lambda p: any("\u0590" <= ch <= "\u05ff" for ch in meta(p).get("notes") or ""))
-    add(lambda p: len(meta(p).get("product_name") or "") > 100)
-    add(lambda p: p["image_meta"].get("front") is None)
-    add(lambda p: meta(p).get("nutrition") is None)
-    add(lambda p: meta(p).get("bracha") == "hagafen")
+    add(lambda p: len(p.hechshers) > 1)
+    add(lambda p: any("\u0590" <= ch <= "\u05ff" for ch in p.notes or ""))
+    add(lambda p: len(p.name or "") > 100)
+    add(lambda p: not p.has_front_image)
+    add(lambda p: not p.has_nutrition)
+    add(lambda p: p.bracha == "hagafen")
     return [b for b in picks if b in catalog]
 
 

@@ -21,9 +21,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from kiosk.config import StorageConfig
+from kiosk.product import Product
 from kiosk.store.cache import CACHE_MIGRATIONS, Cache, CacheStats
 from kiosk.store.db import Database
 from kiosk.store.errors import StoreWriteError
@@ -113,7 +113,7 @@ class Store:
     def resolve_queued(
         self,
         barcode: str,
-        product: dict[str, Any] | None,
+        product: Product | None,
         image: bytes | None = None,
         credits: float = 0.0,
         *,

@@ -21,6 +21,7 @@ from kiosk.display.theme import scale_for
 from kiosk.lookup import Lookups
 from kiosk.notify import Notifier
 from kiosk.present import Health, status_line
+from kiosk.product import Product
 from kiosk.store import StatusFile, Store
 
 EVIL = "server_error\nSTATUS=all good\x1b[2J\x1b]0;pwned\x07\u202e"
@@ -87,9 +88,12 @@ def test_kiosk_status_lists_what_was_set_aside(tmp_path: Path) -> None:
 def test_an_entry_cached_by_an_older_version_is_cleaned_when_read(tmp_path: Path) -> None:
     """The crash loop of the review: a product with a NUL cached for days crashed the
     daemon on every scan of it. Read back, it goes through the same constructor."""
+    old = json.dumps({"product_meta": {"product_name": "Fish\x00Sticks",
+                                       "brand": {"not": "text"}}})
     with Store.open(tmp_path / "state", tmp_path / "cache") as store:
-        store.cache.put("000413000222", {"product_meta": {
-            "product_name": "Fish\x00Sticks", "brand": {"not": "text"}}})
+        store.cache.put("000413000222", Product("000413000222"))
+        store._cache_db.write(lambda c: c.execute(  # as an older version wrote it
+            "UPDATE products SET product = ? WHERE barcode = ?", (old, "000413000222")))
         answer = Lookups(store, None).from_cache("000413000222")
     assert answer is not None and answer.product is not None
     assert (answer.product.name, answer.product.brand) == ("FishSticks", None)

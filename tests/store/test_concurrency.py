@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _WORKER = """
 import sys
 from pathlib import Path
+from kiosk.product import Product
 from kiosk.store import Store
 root = Path(sys.argv[1])
 with Store.open(root / "state", root / "cache") as store:
@@ -24,7 +25,7 @@ with Store.open(root / "state", root / "cache") as store:
         store.queue.enqueue(f"1{i:011d}", "hid:0", "network")
         if i % 2:
             item = store.queue.peek()
-            store.resolve_queued(item.barcode, {"n": i}, bytes(2000), 1.3)
+            store.resolve_queued(item.barcode, Product(item.barcode), bytes(2000), 1.3)
 print("done", flush=True)
 """
 
