@@ -46,11 +46,11 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from kiosk import app
-    from kiosk.journal import setup_logging
+    from kiosk.daemon import run
+    from kiosk.daemon.systemd import setup_logging
 
     setup_logging()
-    return app.run(args.config)
+    return run(args.config)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -85,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"kiosk demo: --size must look like 1024x600, not {args.size!r}")
         return EX_USAGE
-    from kiosk.app import Daemon
-    from kiosk.journal import setup_logging
+    from kiosk.daemon import Daemon
+    from kiosk.daemon.systemd import setup_logging
     from kiosk.sandbox import Sandbox
     from kiosk.sandbox.latency import LatencyRelay
 
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
             return _scripted(cfg, sandbox, args.out or work / "screens")
         print("kiosk demo: type a barcode and Enter in the window "
               f"(try {', '.join(interesting(sandbox.catalog)[:3])}); close the window to stop")
-        daemon = Daemon(cfg, readers=False)
+        daemon = Daemon(cfg, readers=None)
         if args.auto:
             _feed_forever(daemon, interesting(sandbox.catalog))
         return daemon.run()
@@ -143,7 +143,7 @@ def _scripted(cfg: Config, sandbox: Any, out: Path) -> int:
     """Scan a story of products headless; save each screen as a PNG."""
     import pygame.image
 
-    from kiosk.app import Daemon
+    from kiosk.daemon import Daemon
     from kiosk.scanner import Scan
 
     out.mkdir(parents=True, exist_ok=True)
@@ -162,7 +162,7 @@ def _scripted(cfg: Config, sandbox: Any, out: Path) -> int:
             written.append(path)
         shown.set()
 
-    daemon = Daemon(cfg, readers=False, after_show=after_show)
+    daemon = Daemon(cfg, readers=None, after_show=after_show)
     picks = interesting(sandbox.catalog)
     unseen = next(b for b, p in sandbox.catalog.items()
                   if b not in picks and p["image_meta"].get("front"))

@@ -14,9 +14,9 @@ from typing import Any
 from kiosk import config as config_mod
 from kiosk.api import client_for, make_http_client
 from kiosk.config import Config
+from kiosk.daemon.lookups import Lookups, ScanAnswer
 from kiosk.errors import ConfigError, StoreError
 from kiosk.exitcodes import EX_CONFIG, EX_DATAERR, EX_FAILURE, EX_OK
-from kiosk.lookup import Lookups, ScanAnswer
 from kiosk.outcome import SHOWS_PRODUCT, Outcome
 from kiosk.sanitize import escape_controls
 from kiosk.scanner import Invalid, normalize

@@ -42,8 +42,8 @@ from kiosk.api.errors import (
     RetryableError,
     ServerError,
 )
+from kiosk.daemon.systemd import event as journal_event
 from kiosk.errors import KioskError, StoreError
-from kiosk.journal import event as journal_event
 from kiosk.outcome import Outcome
 from kiosk.store.facade import Store
 from kiosk.store.queue import QueuedItem

@@ -23,8 +23,8 @@ from kiosk.api import (
     trust_context,
 )
 from kiosk.config import ApiConfig, Secret
+from kiosk.daemon.lookups import Lookups
 from kiosk.errors import ConfigError
-from kiosk.lookup import Lookups
 from kiosk.sandbox import Sandbox
 from kiosk.store import Store
 from tests.api.proxy import Tinyproxy

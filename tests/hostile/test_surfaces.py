@@ -14,13 +14,13 @@ import pytest
 from kiosk.api.responses import safe_token
 from kiosk.cli.status import collect, render_text
 from kiosk.config import from_dict
+from kiosk.daemon.health import Health, status_line
+from kiosk.daemon.lookups import Lookups
+from kiosk.daemon.systemd import Notifier
 from kiosk.display import StatusInfo, Text
 from kiosk.display.chrome import status_bar
 from kiosk.display.text import FontMeasure
 from kiosk.display.theme import scale_for
-from kiosk.lookup import Lookups
-from kiosk.notify import Notifier
-from kiosk.present import Health, status_line
 from kiosk.product import Product
 from kiosk.store import StatusFile, Store
 

@@ -1,17 +1,18 @@
-"""What a scan means to people: the screen, the journal line, the staff list, STATUS=.
+"""What a scan means to people: the screen, the journal line, the staff list.
 
 Kept apart from the daemon's threads and from pygame: every mapping here is a plain
 function of its inputs (the time of day for the list aside) and can be tested as a
-table. `Health` is the one piece of state: what the main loop knows about the kiosk.
+table. What the kiosk says about itself (STATUS=, the status bar) is `health`.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from kiosk.api.errors import CredentialsRefused, InsufficientCredits
+from kiosk.daemon.lookups import ScanAnswer
 from kiosk.display.screens import (
     Card,
     Error,
@@ -21,21 +22,16 @@ from kiosk.display.screens import (
     OutOfCredits,
     RecentScan,
     ScreenState,
-    StatusInfo,
 )
-from kiosk.lookup import ScanAnswer
 from kiosk.outcome import SHOWS_PRODUCT, Outcome
 from kiosk.product import Product
-from kiosk.store.status import StatusSnapshot
 
 __all__ = [
-    "Health",
     "ScanRecord",
     "journal_fields",
     "journal_message",
     "recent_entry",
     "screen_for",
-    "status_line",
 ]
 
 
@@ -50,54 +46,6 @@ class ScanRecord:
     answer: ScanAnswer | None = None  # `photo_pending`: an early record, the final follows
     reason: str | None = None  # why invalid / queued / error
     seq: int = 0  # scan order; a record older than the card on screen is not drawn
-
-
-@dataclass
-class Health:
-    """What the staff status bar, STATUS= and `kiosk status` say about the kiosk."""
-
-    online: bool | None = None  # None: not known yet
-    queue_depth: int = 0
-    credits_remaining: float | None = None
-    scanners: dict[str, bool] = field(default_factory=dict)
-    last_error: str | None = None
-    token_expires_at: float | None = None
-    set_aside: int = 0  # queued scans passed over after failing for reasons of their own
-
-    @property
-    def scanner_ok(self) -> bool:
-        return bool(self.scanners) and all(self.scanners.values())
-
-    def snapshot(self, mode: str) -> StatusSnapshot:
-        """What the status file keeps for `kiosk status`."""
-        return StatusSnapshot(self.online, self.credits_remaining, self.token_expires_at,
-                              dict(self.scanners), self.last_error, mode)
-
-    def status_info(self) -> StatusInfo:
-        return StatusInfo(online=bool(self.online), queue_depth=self.queue_depth,
-                          credits_remaining=self.credits_remaining,
-                          scanner_connected=self.scanner_ok, last_error=self.last_error,
-                          set_aside=self.set_aside)
-
-
-def status_line(h: Health) -> str:
-    """The one human line for systemd's STATUS=, e.g. 'online · queue 0 · 412.4 credits'."""
-    net = {True: "online", False: "offline", None: "starting"}[h.online]
-    credits = "credits ?"
-    if h.credits_remaining is not None:
-        credits = f"{h.credits_remaining:.1f} credits"
-    if not h.scanners:
-        scanner = "no scanner"
-    elif h.scanner_ok:
-        scanner = "scanner ok"
-    else:
-        scanner = "scanner missing"
-    parts = [net, f"queue {h.queue_depth}", credits, scanner]
-    if h.set_aside:
-        parts.append(f"{h.set_aside} set aside")
-    if h.last_error:
-        parts.append(h.last_error)
-    return " · ".join(parts)
 
 
 def screen_for(record: ScanRecord, credits_remaining: float | None) -> ScreenState | None:

@@ -28,10 +28,10 @@ import threading
 import time
 from collections.abc import Callable
 
+from kiosk.daemon.lookups import Lookups, ScanAnswer
+from kiosk.daemon.present import ScanRecord
 from kiosk.errors import StoreError
-from kiosk.lookup import Lookups, ScanAnswer
 from kiosk.outcome import Outcome
-from kiosk.present import ScanRecord
 from kiosk.scanner import DuplicateWindow, Invalid, Scan, printable, validate
 
 __all__ = ["ScanWorker"]

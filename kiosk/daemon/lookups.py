@@ -67,10 +67,6 @@ class Lookups:
         self._prepare = prepare
         self._display_key = display_key
 
-    def configure_display(self, prepare: Prepare | None, display_key: str) -> None:
-        """Set how images are made display-ready (the display knows its real size)."""
-        self._prepare, self._display_key = prepare, display_key
-
     def from_cache(self, barcode: str) -> ScanAnswer | None:
         """The answer when the cache alone can give it (fresh product or fresh miss).
 

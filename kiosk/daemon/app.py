@@ -7,14 +7,23 @@ Threads, and why:
   complete card is on screen (so `FIRST_PAINT_MS` and `LATENCY_MS` are the shopper's
   waits), talks to systemd, and sleeps on one queue between events, so an idle kiosk
   costs nothing;
-- the **scan worker** (`kiosk.worker`): a fast lane that validates scans and answers
+- the **scan worker** (`kiosk.daemon.worker`): a fast lane that validates scans and answers
   from the cache, and a lookup lane that asks the API in order, so a cached card never
   waits behind a slow lookup;
-- the **drainer** resolves queued scans when the API answers again (`kiosk.store`);
+- the **drainer** resolves queued scans when the API answers again
+  (`kiosk.daemon.drainer`);
 - one thread per **reader** (`kiosk.scanner`).
 
-Components start in order (store, API client, display, worker, drainer, readers) and
-stop in reverse; SIGTERM/SIGINT become an orderly stop, SIGHUP a configuration reload.
+The other threads reach the main thread only through its queue, with the plain values
+of `kiosk.daemon.events`; the main loop matches on their type.
+
+Components start in order (store, API client, display, lookups, worker, drainer,
+readers) and stop in reverse; SIGTERM/SIGINT become an orderly stop, SIGHUP a
+configuration reload.
+
+Built in-process (the tests do) it takes its seams as arguments: a reader factory (or
+none), an httpx transport (`httpx.MockTransport`) or a sandbox's URL in the
+configuration, SDL's dummy display, and `signals=False` off the main thread's duties.
 """
 
 from __future__ import annotations
@@ -27,38 +36,47 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import httpx
+
 from kiosk import config as config_mod
 from kiosk.api import client_for, describe_route, make_http_client
 from kiosk.api.errors import ApiError
-from kiosk.config import Config
+from kiosk.config import Config, ScannerConfig
 from kiosk.daemon.drainer import Drainer, DrainEvent
-from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
-from kiosk.errors import ConfigError, DisplayError, StoreError
-from kiosk.exitcodes import EX_CONFIG, EX_FAILURE, EX_OK
-from kiosk.journal import event, fatal
-from kiosk.lookup import Lookups
-from kiosk.memory import pin_mmap_threshold
-from kiosk.notify import Notifier
-from kiosk.outcome import Outcome
-from kiosk.present import (
-    Health,
+from kiosk.daemon.events import (
+    Drained,
+    Event,
+    LinkChanged,
+    Reload,
+    Scanned,
+    ScannerChanged,
+    Stop,
+)
+from kiosk.daemon.health import Health, status_line
+from kiosk.daemon.lookups import Lookups
+from kiosk.daemon.memory import pin_mmap_threshold
+from kiosk.daemon.present import (
     ScanRecord,
     journal_fields,
     journal_message,
     recent_entry,
     screen_for,
-    status_line,
 )
-from kiosk.scanner import Reader, WindowKeyboard, open_readers
+from kiosk.daemon.systemd import Notifier, event, fatal
+from kiosk.daemon.worker import ScanWorker
+from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
+from kiosk.errors import ConfigError, DisplayError, StoreError
+from kiosk.exitcodes import EX_CONFIG, EX_FAILURE, EX_OK
+from kiosk.outcome import Outcome
+from kiosk.scanner import OnScan, OnStatus, Reader, WindowKeyboard, open_readers
 from kiosk.store import StatusFile, Store
-from kiosk.worker import ScanWorker
 
-__all__ = ["Daemon", "run"]
+__all__ = ["Daemon", "ReaderFactory", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,46 +84,34 @@ PROBE_EVERY_S = 30.0  # while offline, or unsure, ask the free /balance this oft
 STATUS_WRITE_EVERY_S = 2.0
 
 
-@dataclass(frozen=True)
-class _Scanned:
-    record: ScanRecord
-
-
-@dataclass(frozen=True)
-class _Drained:
-    event: DrainEvent
-
-
-@dataclass(frozen=True)
-class _ScannerStatus:
-    source: str
-    connected: bool
-    detail: str
-
-
-@dataclass(frozen=True)
-class _Net:
-    online: bool
-    reason: str | None = None
+ReaderFactory = Callable[[ScannerConfig, list[str], OnScan, OnStatus], list[Reader]]
 
 
 class Daemon:
-    """`readers=False` runs without hardware readers (the demo feeds scans itself);
-    `after_show` is called on the main thread after each paint of a scan's screen: twice
-    for a card drawn before its photo arrived (the record's answer `photo_pending` first),
-    once otherwise."""
+    """The kiosk's service; `run()` until `stop()` (or a signal).
 
-    def __init__(self, cfg: Config, *, readers: bool = True,
+    `readers` builds the scanner readers (default: the configured evdev or serial
+    readers; None: no readers, as in the demo, which feeds the worker itself; a test
+    passes `FakeReader`s). `transport` replaces httpx's network transport (tests).
+    `signals=False` leaves the process's signal handlers alone (a daemon run off the
+    main thread, or inside a test runner). `after_show` is called on the main thread
+    after each paint of a scan's screen: twice for a card drawn before its photo
+    arrived (the record's answer `photo_pending` first), once otherwise.
+    """
+
+    def __init__(self, cfg: Config, *, readers: ReaderFactory | None = open_readers,
+                 transport: httpx.BaseTransport | None = None, signals: bool = True,
                  after_show: Callable[[ScanRecord, Display], None] | None = None) -> None:
         self.cfg = cfg
-        self._use_readers = readers
+        self._reader_factory = readers
+        self._transport = transport
+        self._signals = signals
         self._after_show = after_show
-        self.events: queue.Queue[object] = queue.Queue()
+        self.events: queue.Queue[Event] = queue.Queue()
         self.health = Health()
         self.notifier = Notifier()
         self.recent: deque[RecentScan] = deque(maxlen=8)
         self._stop = threading.Event()
-        self._reload = threading.Event()
         self.ready = threading.Event()
         self._drawn_seq = 0
         # (seq, when) of the card drawn before its photo arrived: the one lookup in flight.
@@ -131,29 +137,30 @@ class Daemon:
         with contextlib.ExitStack() as stack:
             self.store = Store.from_config(cfg.storage)
             stack.callback(self.store.close)
-            self.http = make_http_client(cfg.api, keep_warm=True)
+            self.http = make_http_client(cfg.api, self._transport, keep_warm=True)
             stack.callback(self.http.close)
             self.api = client_for(cfg, self.http, ledger=self.store.spending)
-            self.api.on_link = lambda online, reason: self.events.put(_Net(online, reason))
-            self.lookups = Lookups(self.store, self.api)
+            self.api.on_link = lambda online, why: self.events.put(LinkChanged(online, why))
             self.display = Display(cfg.display)
             stack.callback(self.display.close)
-            self.lookups.configure_display(
-                self.display.prepare_image,
-                f"display-{self.display.size[0]}x{self.display.size[1]}-{self.display.mode}")
+            self.lookups = Lookups(
+                self.store, self.api, prepare=self.display.prepare_image,
+                display_key=f"display-{self.display.size[0]}x{self.display.size[1]}"
+                            f"-{self.display.mode}")
             self.keyboard = WindowKeyboard()
             self.display.on_key = self._on_key
-            self.worker = ScanWorker(self.lookups, lambda r: self.events.put(_Scanned(r)),
+            self.worker = ScanWorker(self.lookups, lambda r: self.events.put(Scanned(r)),
                                      duplicate_window_s=cfg.scanner.duplicate_window_s)
             self.worker.start()
             stack.callback(self.worker.stop)
             self.drainer = Drainer(self.store, self.lookups.resolve,
-                                   lambda e: self.events.put(_Drained(e)))
+                                   lambda e: self.events.put(Drained(e)))
             self.drainer.start()
             stack.callback(self.drainer.stop)
             self._open_readers()
             stack.callback(self._close_readers)
-            self._install_signals()
+            if self._signals:
+                self._install_signals()
             self._refresh_queue_depth()
             self._probe()
             self.notifier.ready(status_line(self.health))
@@ -170,7 +177,7 @@ class Daemon:
     def stop(self) -> None:
         """Ask the main loop to stop (thread-safe; what SIGTERM does)."""
         self._stop.set()
-        self.events.put(None)
+        self.events.put(Stop())
 
     @property
     def stopping(self) -> bool:
@@ -183,10 +190,10 @@ class Daemon:
             return -1
 
     def _open_readers(self) -> None:
-        if not self._use_readers:
+        if self._reader_factory is None:
             return
-        self._readers = open_readers(self.cfg.scanner, self.cfg.scanner_devices,
-                                     self.worker.submit, self._on_scanner_status)
+        self._readers = self._reader_factory(self.cfg.scanner, self.cfg.scanner_devices,
+                                             self.worker.submit, self._on_scanner_status)
         for reader in self._readers:
             self.health.scanners.setdefault(reader.source, False)
             reader.start()
@@ -201,8 +208,7 @@ class Daemon:
             self.stop()
 
         def reload(signum: int, frame: FrameType | None) -> None:
-            self._reload.set()
-            self.events.put(None)
+            self.events.put(Reload())
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
@@ -222,21 +228,11 @@ class Daemon:
                      self._last_probe + PROBE_EVERY_S if self.health.online is not True else None]
             timeout = max(0.0, min(w for w in waits if w is not None) - now)
             try:
-                item = self.events.get(timeout=timeout)
-            except queue.Empty:
-                item = None
-            if item is not None:
-                self._handle(item)
+                self._handle(self.events.get(timeout=timeout))
                 while True:  # drain a burst before the next paint deadline check
-                    try:
-                        more = self.events.get_nowait()
-                    except queue.Empty:
-                        break
-                    if more is not None:
-                        self._handle(more)
-            if self._reload.is_set():
-                self._reload.clear()
-                self._do_reload()
+                    self._handle(self.events.get_nowait())
+            except queue.Empty:
+                pass
             now = time.monotonic()
             deadline = self.display.tick(now)  # reads window events (the keyboard) too
             for scan in self.keyboard.poll(now):
@@ -246,15 +242,20 @@ class Daemon:
             if self._status_due is not None and now >= self._status_due:
                 self._publish_status()
 
-    def _handle(self, item: object) -> None:
-        if isinstance(item, _Scanned):
-            self._scanned(item.record)
-        elif isinstance(item, _Drained):
-            self._drained(item.event)
-        elif isinstance(item, _ScannerStatus):
-            self._scanner_changed(item)
-        elif isinstance(item, _Net):
-            self._set_online(item.online, item.reason)
+    def _handle(self, event: Event) -> None:
+        match event:
+            case Scanned(record):
+                self._scanned(record)
+            case Drained(drained):
+                self._drained(drained)
+            case ScannerChanged():
+                self._scanner_changed(event)
+            case LinkChanged(online, reason):
+                self._set_online(online, reason)
+            case Reload():
+                self._do_reload()
+            case Stop():
+                pass  # `stop()` set the flag the loop checks; this only woke it
 
     def _scanned(self, record: ScanRecord) -> None:
         answer = record.answer
@@ -310,7 +311,7 @@ class Daemon:
         self.display.set_status(self.health.status_info(), list(self.recent))
         self._schedule_status()
 
-    def _scanner_changed(self, change: _ScannerStatus) -> None:
+    def _scanner_changed(self, change: ScannerChanged) -> None:
         # The reader itself logs each transition once; here it only changes what is shown.
         self.health.scanners[change.source] = change.connected
         if self.display.mode == "staff":
@@ -325,14 +326,13 @@ class Daemon:
     # --- health ----------------------------------------------------------------------------
 
     def _set_online(self, online: bool, reason: str | None = None) -> None:
-        before = self.health.online
-        if before is online:
+        change = self.health.set_online(online)
+        if change is None:
             return
-        self.health.online = online
-        if online and before is False:
+        if change == "back":
             logger.warning("network back: the API answers again")
             self.drainer.wake(retry_now=True)
-        elif online:
+        elif change == "first_answer":
             logger.info("the API answers")
         else:
             logger.warning("network lost: the API does not answer (%s); scans are saved "
@@ -395,7 +395,7 @@ class Daemon:
     # --- callbacks from other threads ---------------------------------------------------------
 
     def _on_scanner_status(self, source: str, connected: bool, detail: str) -> None:
-        self.events.put(_ScannerStatus(source, connected, detail))
+        self.events.put(ScannerChanged(source, connected, detail))
 
     def _on_key(self, pygame_event: Any) -> None:
         for scan in self.keyboard.handle(pygame_event, time.monotonic()):
