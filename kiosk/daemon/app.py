@@ -57,7 +57,7 @@ from kiosk.daemon.events import (
     ScannerChanged,
     Stop,
 )
-from kiosk.daemon.health import Health, status_line
+from kiosk.daemon.health import Health, StatusPublisher, status_line
 from kiosk.daemon.lookups import Lookups
 from kiosk.daemon.memory import pin_mmap_threshold
 from kiosk.daemon.present import (
@@ -81,7 +81,6 @@ __all__ = ["Daemon", "ReaderFactory", "run"]
 logger = logging.getLogger(__name__)
 
 PROBE_EVERY_S = 30.0  # while offline, or unsure, ask the free /balance this often
-STATUS_WRITE_EVERY_S = 2.0
 
 
 ReaderFactory = Callable[[ScannerConfig, list[str], OnScan, OnStatus], list[Reader]]
@@ -118,8 +117,7 @@ class Daemon:
         self._first_paint: tuple[int, float] | None = None
         self._readers: list[Reader] = []
         self._status_file = StatusFile(cfg.storage.state_dir)
-        self._status_due: float | None = 0.0
-        self._status_written = float("-inf")
+        self.status = StatusPublisher(self.health, self.notifier, self._status_file)
         self._last_probe = float("-inf")
         self._prober: threading.Thread | None = None
 
@@ -161,7 +159,7 @@ class Daemon:
             stack.callback(self._close_readers)
             if self._signals:
                 self._install_signals()
-            self._refresh_queue_depth()
+            self.health.refresh(self.api, self.store.queue)
             self._probe()
             self.notifier.ready(status_line(self.health))
             self.ready.set()
@@ -224,7 +222,7 @@ class Daemon:
         while not self._stop.is_set() and not self.display.quit_requested:
             now = time.monotonic()
             self.notifier.watchdog(now)
-            waits = [now + pump_every, deadline, self.notifier.next_ping(), self._status_due,
+            waits = [now + pump_every, deadline, self.notifier.next_ping(), self.status.due,
                      self._last_probe + PROBE_EVERY_S if self.health.online is not True else None]
             timeout = max(0.0, min(w for w in waits if w is not None) - now)
             try:
@@ -239,8 +237,9 @@ class Daemon:
                 self.worker.submit(scan)
             if self.health.online is not True and now - self._last_probe >= PROBE_EVERY_S:
                 self._probe()
-            if self._status_due is not None and now >= self._status_due:
-                self._publish_status()
+            if self.status.due is not None and now >= self.status.due:
+                self.health.refresh(self.api, self.store.queue)
+                self.status.publish(self.display.mode)
 
     def _handle(self, event: Event) -> None:
         match event:
@@ -278,7 +277,7 @@ class Daemon:
                                      answer.product if answer else None)
                 if entry is not None:
                     self.recent.appendleft(entry)
-            self._refresh_health()
+            self.health.refresh(self.api, self.store.queue)
             self.display.set_status(self.health.status_info(), list(self.recent))
             self.display.show(state)
             painted_at = time.monotonic()
@@ -295,7 +294,7 @@ class Daemon:
         event(logger, level, journal_message(record),
               **journal_fields(record, _ms_since(record.t_last, painted_at),
                                _ms_since(record.t_last, first_at)))
-        self._schedule_status()
+        self.status.schedule()
 
     def _drained(self, ev: DrainEvent) -> None:
         if ev.kind == "resolved":
@@ -306,10 +305,9 @@ class Daemon:
                 entry = recent_entry(ev.outcome, ev.barcode, resolved=True)
                 if entry is not None:
                     self.recent.appendleft(entry)
-        self.health.queue_depth = ev.remaining
-        self._refresh_health()
+        self.health.refresh(self.api, self.store.queue)
         self.display.set_status(self.health.status_info(), list(self.recent))
-        self._schedule_status()
+        self.status.schedule()
 
     def _scanner_changed(self, change: ScannerChanged) -> None:
         # The reader itself logs each transition once; here it only changes what is shown.
@@ -321,7 +319,7 @@ class Daemon:
             elif self.health.scanner_ok and isinstance(self.display.state, ScannerDisconnected):
                 self.display.show(self.display.idle)
             self.display.set_status(self.health.status_info(), list(self.recent))
-        self._schedule_status()
+        self.status.schedule()
 
     # --- health ----------------------------------------------------------------------------
 
@@ -337,7 +335,7 @@ class Daemon:
         else:
             logger.warning("network lost: the API does not answer (%s); scans are saved "
                            "and cached cards still show", reason or "no answer")
-        self._schedule_status()
+        self.status.schedule()
 
     def _probe(self) -> None:
         """Ask the free /balance in the background: what is left, and (through the
@@ -358,39 +356,6 @@ class Daemon:
 
         self._prober = threading.Thread(target=probe, name="kiosk-probe", daemon=True)
         self._prober.start()
-
-    def _refresh_queue_depth(self) -> None:
-        try:
-            stats = self.store.queue.stats()
-            self.health.queue_depth, self.health.set_aside = stats.depth, stats.set_aside
-        except StoreError as exc:
-            logger.debug("queue depth unknown: %s", exc)
-
-    def _refresh_health(self) -> None:
-        st = self.api.state
-        self.health.credits_remaining = st.credits_remaining
-        self.health.token_expires_at = self.api.auth.expires_at
-        if self.api.auth.credentials_refused:
-            self.health.last_error = "API key refused: replace the key file"
-        else:
-            self.health.last_error = st.last_error
-        self._refresh_queue_depth()
-
-    def _schedule_status(self) -> None:
-        """Publish soon, but write the status file at most every few seconds (SD wear)."""
-        if self._status_due is None:
-            self._status_due = max(time.monotonic() + 0.2,
-                                   self._status_written + STATUS_WRITE_EVERY_S)
-
-    def _publish_status(self) -> None:
-        self._status_due = None
-        self._status_written = time.monotonic()
-        self._refresh_health()
-        self.notifier.status(status_line(self.health))
-        try:
-            self._status_file.write(self.health.snapshot(self.display.mode))
-        except OSError as exc:
-            logger.debug("status file not written: %s", exc)
 
     # --- callbacks from other threads ---------------------------------------------------------
 

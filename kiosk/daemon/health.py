@@ -4,18 +4,32 @@
 the kiosk. Online and offline are what the API client saw on the wire
 (`ApiClient.on_link`), never a guess from a scan's outcome: `set_online` says which
 transition a change is, so the main loop logs it once and wakes the drainer only when
-the network really came back.
+the network really came back. `StatusPublisher` tells systemd and the status file.
+
+All of it belongs to the main thread; other threads reach it through the main loop's
+events.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from kiosk.api import ApiClient
+from kiosk.daemon.systemd import Notifier
 from kiosk.display.screens import StatusInfo
+from kiosk.errors import StoreError
+from kiosk.store import Queue, StatusFile
 from kiosk.store.status import StatusSnapshot
 
-__all__ = ["Health", "Transition", "status_line"]
+__all__ = ["STATUS_WRITE_EVERY_S", "Health", "StatusPublisher", "Transition", "status_line"]
+
+logger = logging.getLogger(__name__)
+
+STATUS_WRITE_EVERY_S = 2.0  # the status file, at most this often (an SD card wears)
 
 Transition = Literal["first_answer", "back", "lost"]
 
@@ -46,6 +60,19 @@ class Health:
                           credits_remaining=self.credits_remaining,
                           scanner_connected=self.scanner_ok, last_error=self.last_error,
                           set_aside=self.set_aside)
+
+    def refresh(self, api: ApiClient, queue: Queue) -> None:
+        """Take what the API client and the queue know now, before it is shown."""
+        self.credits_remaining = api.state.credits_remaining
+        self.token_expires_at = api.auth.expires_at
+        self.last_error = ("API key refused: replace the key file"
+                           if api.auth.credentials_refused else api.state.last_error)
+        try:
+            stats = queue.stats()
+        except StoreError as exc:
+            logger.debug("queue depth unknown: %s", exc)
+            return
+        self.queue_depth, self.set_aside = stats.depth, stats.set_aside
 
     def set_online(self, online: bool) -> Transition | None:
         """Record what the API client saw; the transition, or None when nothing changed.
@@ -79,3 +106,32 @@ def status_line(h: Health) -> str:
     if h.last_error:
         parts.append(h.last_error)
     return " · ".join(parts)
+
+
+class StatusPublisher:
+    """Tells systemd (STATUS=) and the status file (`kiosk status`) what `Health` says:
+    soon after a change, but the file at most every STATUS_WRITE_EVERY_S."""
+
+    def __init__(self, health: Health, notifier: Notifier, status_file: StatusFile,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._health = health
+        self._notifier = notifier
+        self._file = status_file
+        self._clock = clock
+        self.due: float | None = 0.0  # when to publish next (None: nothing to say)
+        self._written = float("-inf")
+
+    def schedule(self) -> None:
+        """Something changed: publish soon (a burst of changes is one write)."""
+        if self.due is None:
+            self.due = max(self._clock() + 0.2, self._written + STATUS_WRITE_EVERY_S)
+
+    def publish(self, mode: str) -> None:
+        """Publish now (the caller refreshed `Health` first)."""
+        self.due = None
+        self._written = self._clock()
+        self._notifier.status(status_line(self._health))
+        try:
+            self._file.write(self._health.snapshot(mode))
+        except OSError as exc:
+            logger.debug("status file not written: %s", exc)
