@@ -38,12 +38,12 @@ __all__ = [
     "ScannerConfig",
     "Secret",
     "StorageConfig",
-    "base_url_problem",
     "is_loopback_host",
     "load",
     "mask_url",
     "resolve_api_key",
     "resolve_client_id",
+    "url_problem",
 ]
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
@@ -413,7 +413,7 @@ def _check_rules(cfg: Config, source: str, invalid: set[str], problems: list[str
 
 @_rule("api.base_url")
 def _base_url_is_https(base_url: str) -> str | None:
-    return base_url_problem(base_url)
+    return url_problem(base_url)
 
 
 @_rule("api.proxy")
@@ -492,8 +492,11 @@ def _textfile_is_a_prom_file(textfile: str) -> str | None:
     return None
 
 
-def base_url_problem(url: str) -> str | None:
-    """Why `url` cannot be the API's base URL: it must be https://, http:// only on loopback."""
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be reached: it must be https://, plain http:// only on loopback.
+
+    The one rule for the API's base URL (checked here and by `make_http_client`) and for
+    the photos' signed URLs (`ApiClient`), so a card cannot be swapped on the way."""
     try:
         parts = urllib.parse.urlsplit(url)
     except ValueError:  # e.g. an unclosed [ of an IPv6 address

@@ -10,10 +10,11 @@ cannot read becomes `None` or empty, and the layout decides what to leave out.
 It is also where untrusted text stops: every string is cleaned (`kiosk.sanitize`: no
 control characters, surrogates or bidi overrides) and capped (`MAX_SHORT`, `MAX_LONG`),
 and lists are capped too, so whatever comes after it (layout, painter, cache, the staff
-list, `kiosk lookup`) trusts the type. The API client builds one from each answer and
-the kiosk reads cached entries back through it, so an entry cached by an older version
-is cleaned the same way. `to_record()` is the JSON the cache keeps; it has the API's
-shape, and `from_api(p.to_record()) == p`.
+list, `kiosk lookup`) trusts the type. It is made at the two edges where JSON enters:
+the API client builds one from each answer, and the cache reads each entry back through
+it (an entry cached by an older version is cleaned the same way). Past those nothing
+reads the JSON: the cache takes and gives back a `Product`. `to_record()` is the JSON
+the cache keeps; it has the API's shape, and `from_api(p.to_record()) == p`.
 """
 
 from __future__ import annotations

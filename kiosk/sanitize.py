@@ -8,7 +8,9 @@ Two different jobs, so two functions:
   noncharacters, and the bidi embedding, override and isolate controls (an unclosed
   RLO would reverse the rest of a line; python-bidi orders Hebrew without them).
   Runs of combining marks are cut short, whitespace is collapsed and the length
-  capped, so layout time and cache size are bounded by the kiosk, not by the API.
+  capped, so layout time and cache size are bounded by the kiosk, not by the API. Text
+  left with nothing visible (a lone soft hyphen) becomes empty: SDL_ttf refuses to
+  render text of zero width.
 - `escape_controls` is for what an admin reads (`kiosk status`, `kiosk lookup`,
   systemd's `STATUS=`, the status file): nothing is dropped, every control character is
   shown as an escape (`\\x1b`, `\\u202e`), so an escape sequence cannot repaint a
@@ -29,6 +31,8 @@ MAX_COMBINING = 4
 # Explicit bidi formatting: LRE RLE PDF LRO RLO, LRI RLI FSI PDI. LRM/RLM (200E/200F)
 # are ordinary marks that Hebrew text legitimately carries, and stay.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Format characters and combining marks: nothing to draw without a base character.
+_INVISIBLE = frozenset({"Cf", "Mn", "Me"})
 _SPACES = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029")
 
 
@@ -62,7 +66,10 @@ def clean_text(value: str, max_len: int) -> str:
         else:
             marks = 0
         out.append(ch)
-    return _cut(" ".join("".join(out).split()), max_len)
+    text = " ".join("".join(out).split())
+    if all(unicodedata.category(ch) in _INVISIBLE for ch in text):
+        return ""  # a soft hyphen or a joiner alone: SDL_ttf refuses text of zero width
+    return _cut(text, max_len)
 
 
 def _cut(text: str, max_len: int) -> str:

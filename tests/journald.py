@@ -20,8 +20,8 @@ import time
 import uuid
 from typing import Any
 
-from kiosk.journal import JOURNAL_SOCKET as SOCKET
-from kiosk.journal import journal_answers
+from kiosk.daemon.systemd import JOURNAL_SOCKET as SOCKET
+from kiosk.daemon.systemd import journal_answers
 
 JOURNALD = "/lib/systemd/systemd-journald"
 CGROUP = "/sys/fs/cgroup"

@@ -383,7 +383,7 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
         verify = subprocess.run(["systemd-analyze", "verify", "--man=no", str(unit)],
                                 capture_output=True, text=True, timeout=60, check=False)
         assert "backlight.conf" not in verify.stdout + verify.stderr  # no unknown key or bad value
-    assert (opt / "src/pyproject.toml").is_file() and (opt / "src/kiosk/cli.py").is_file()
+    assert (opt / "src/pyproject.toml").is_file() and (opt / "src/kiosk/cli/__init__.py").is_file()
     for unwanted in (".git", ".venv", "bench-results"):
         assert not (opt / "src" / unwanted).exists()
     assert (opt / "venv/bin/kiosk").is_file()

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.journal import event, journal_answers, setup_logging
+from kiosk.daemon.systemd import event, journal_answers, setup_logging
 from tests import journald
 
 ROOT = Path(__file__).resolve().parent.parent
 
 SCRIPT = """
 import logging, sys
-from kiosk.journal import setup_logging, event
+from kiosk.daemon.systemd import setup_logging, event
 print(setup_logging(journal={journal}), flush=True)
 log = logging.getLogger("kiosk.app")
 event(log, logging.INFO, "scan 017000161563: shown", kiosk_event="scan",

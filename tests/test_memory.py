@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # whether it got its own mapping (mallinfo2's count of mmapped chunks went up).
 PROBE = """
 import ctypes, sys
-from kiosk.memory import pin_mmap_threshold
+from kiosk.daemon.memory import pin_mmap_threshold
 
 class MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in (

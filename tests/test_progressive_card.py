@@ -21,13 +21,15 @@ from typing import Any
 import pygame
 import pytest
 
-from kiosk.app import Daemon, _Scanned
 from kiosk.config import ApiConfig, Config, DisplayConfig, ScannerConfig, StorageConfig
+from kiosk.daemon import Daemon
+from kiosk.daemon.events import Scanned
+from kiosk.daemon.lookups import ScanAnswer
+from kiosk.daemon.present import ScanRecord
 from kiosk.display import Card, Display
 from kiosk.display.layout import card_image_box
 from kiosk.display.theme import PALETTE
-from kiosk.lookup import ScanAnswer
-from kiosk.present import ScanRecord
+from kiosk.outcome import Outcome
 from kiosk.product import Product
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.catalog import public_record
@@ -64,7 +66,7 @@ class Running:
         )
         self.paints: list[Paint] = []
         self._painted = threading.Condition()
-        self.daemon = Daemon(cfg, readers=False, after_show=self._after_show)
+        self.daemon = Daemon(cfg, readers=None, after_show=self._after_show)
 
     def _after_show(self, record: ScanRecord, display: Display) -> None:
         box = card_image_box(display.size, display.mode)
@@ -165,15 +167,15 @@ def test_an_older_lookups_late_photo_does_not_cover_a_newer_card(
     product = {code: Product.from_api(public_record(sandbox.catalog[code]), barcode=code)
                for code in (older, newer)}
 
-    def record(code: str, seq: int, outcome: str, **answer: Any) -> _Scanned:
-        return _Scanned(ScanRecord(outcome, code, "test", time.monotonic(), seq=seq,
+    def record(code: str, seq: int, outcome: Outcome, **answer: Any) -> Scanned:
+        return Scanned(ScanRecord(outcome, code, "test", time.monotonic(), seq=seq,
                                    answer=ScanAnswer(outcome, code, product[code], **answer)))
 
     def scenario(r: Running) -> None:
         # As the worker sends them when a cached scan overtakes a lookup in flight.
-        r.daemon.events.put(record(older, 1001, "shown", photo_pending=True))
-        r.daemon.events.put(record(newer, 1002, "cached", from_cache=True))
-        r.daemon.events.put(record(older, 1001, "shown", credits=1.3))
+        r.daemon.events.put(record(older, 1001, Outcome.SHOWN, photo_pending=True))
+        r.daemon.events.put(record(newer, 1002, Outcome.CACHED, from_cache=True))
+        r.daemon.events.put(record(older, 1001, Outcome.SHOWN, credits=1.3))
         r.wait_paints(2)
         deadline = time.monotonic() + 20
         while len(scan_entries(caplog)) < 2:  # the late photo is logged, not painted

@@ -53,7 +53,7 @@ from kiosk.api.responses import error_code, error_from_response, json_body, requ
 from kiosk.api.spending import Ledger, SpendGuard
 from kiosk.api.tokens import RefreshTokenFile
 from kiosk.api.transport import BOUNDS, JSON_MAX_BYTES, Bounds
-from kiosk.config import Config, is_loopback_host
+from kiosk.config import Config, url_problem
 from kiosk.imagecheck import MAX_IMAGE_BYTES, image_problem
 from kiosk.product import Product
 
@@ -90,6 +90,7 @@ class ClientState:
     last_request_id: str | None = None
     low_balance_warned: bool = False
     tls_warned: bool = False  # the "certificate not trusted" guidance was logged
+    reachable: bool | None = None  # did the last request to the API get an answer?
     pricing: Pricing = field(default_factory=Pricing)
     pricing_read_at: float | None = None  # monotonic
     pricing_tried_at: float | None = None
@@ -140,6 +141,11 @@ class ApiClient:
         self.pacer = Pacer(clock=clock)
         self.state = ClientState()
         self._state_lock = threading.Lock()
+        self._retrying = threading.local()  # `.on` while `_with_retries` runs a call
+        self.on_link: Callable[[bool, str | None], None] | None = None
+        """Called (from the requesting thread) when the API starts or stops answering:
+        `(True, None)` after any answer, `(False, reason)` when a request found no way
+        through. The daemon's online state is this, not a guess from a scan's outcome."""
 
     # --- public calls ----------------------------------------------------------------
 
@@ -293,16 +299,10 @@ class ApiClient:
         # Signed URLs carry their own authority: no bearer token (auth is given per API
         # call, never to the client), no rate-limit slot. Only over https, so a photo
         # cannot be swapped on the way; plain http only to a loopback sandbox.
-        try:
-            parts = urllib.parse.urlsplit(url)
-            host = parts.hostname or ""
-        except ValueError:
-            raise TransportError(f"image URL for {barcode} cannot be read; not downloaded",
-                                 code="bad_image_url") from None
-        if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback_host(host)):
-            raise TransportError(f"image URL for {barcode} is not https:// "
-                                 f"({parts.scheme or 'no scheme'}://{host}); "
-                                 "not downloaded", code="insecure_image_url")
+        problem = url_problem(url)
+        if problem is not None:
+            raise TransportError(f"image URL for {barcode}: {problem}; not downloaded",
+                                 code="insecure_image_url")
         try:
             return self._http.get(url, extensions=self._bounds(deadline, MAX_IMAGE_BYTES))
         except httpx.TimeoutException as exc:
@@ -319,19 +319,26 @@ class ApiClient:
         """Retry transient faults (reset, 5xx, garbage) while the deadline allows."""
         backoff = Backoff(base=0.1, cap=1.0, rng=self._rng)
         attempt = 0
-        while True:
-            try:
-                return call()
-            except (TransportError, ServerError) as exc:
-                if exc.code in ("connect", "deadline") or isinstance(
-                        exc, UntrustedCertificate | ProxyRefused | AnswerRefused):
-                    raise
-                attempt += 1
-                wait = backoff.next_delay()
-                if attempt > self._retries or self._clock() + wait >= deadline:
-                    raise
-                logger.info("retrying after %s (attempt %d)", _short(exc), attempt + 1)
-                self._sleep(wait)
+        self._retrying.on = True
+        try:
+            while True:
+                try:
+                    return call()
+                except (TransportError, ServerError) as exc:
+                    if exc.code in ("connect", "deadline") or isinstance(
+                            exc, UntrustedCertificate | ProxyRefused | AnswerRefused):
+                        raise
+                    attempt += 1
+                    wait = backoff.next_delay()
+                    if attempt > self._retries or self._clock() + wait >= deadline:
+                        raise
+                    logger.info("retrying after %s (attempt %d)", _short(exc), attempt + 1)
+                    self._sleep(wait)
+        except TransportError as exc:  # a reset a retry cured is no network loss
+            self._saw_link(False, exc.reason)
+            raise
+        finally:
+            self._retrying.on = False
 
     def _send(
         self, method: str, path: str, *, deadline: float, params: dict[str, str] | None = None,
@@ -350,15 +357,17 @@ class ApiClient:
                 method, self._base + path, params=params, auth=self.auth,
                 extensions=self._bounds(deadline, JSON_MAX_BYTES),
             )
+        # Raised inside each handler: the exception's traceback holds httpx's auth flow,
+        # whose `finally` ends a token renewal only once the traceback is let go.
         except httpx.TimeoutException as exc:
-            if isinstance(exc, httpx.ConnectTimeout):
-                raise self._failed(_no_link(exc)) from None
-            timed_out = TransportError(f"{path}: timed out ({type(exc).__name__})")
-            raise self._failed(timed_out) from None
+            raise self._no_answer(
+                _no_link(exc) if isinstance(exc, httpx.ConnectTimeout)
+                else TransportError(f"{path}: timed out ({type(exc).__name__})")) from None
         except httpx.HTTPError as exc:
-            raise self._failed(_transport_error(exc, path)) from None
+            raise self._no_answer(_transport_error(exc, path)) from None
         except ApiError as exc:  # the token flow (refused key, 5xx), a body out of bounds
-            raise self._failed(exc) from None
+            raise self._no_answer(exc) from None
+        self._saw_link(True, None)
         try:
             body = json_body(response)
         except AnswerRefused as exc:
@@ -382,6 +391,28 @@ class ApiClient:
         # The deadline is on this client's clock; the transport's hooks use the real one.
         left = max(0.0, deadline - self._clock())
         return {BOUNDS: Bounds(time.monotonic() + left, max_bytes)}
+
+    def _no_answer(self, failure: ApiError) -> ApiError:
+        """A request that got no usable answer: note what the wire saw, then `_failed`.
+
+        A refused key or a 5xx from the token call is the API answering; a failure
+        `_with_retries` may still cure is told only if it is the last.
+        """
+        answered = not isinstance(failure, TransportError)
+        if answered or not getattr(self._retrying, "on", False):
+            self._saw_link(answered, failure.reason)
+        return self._failed(failure)
+
+    def _saw_link(self, answered: bool, reason: str | None) -> None:
+        """Note whether a request to the API got an answer; tell `on_link` of a change.
+
+        Only requests to the API count: a photo's signed URL may live on another host.
+        """
+        with self._state_lock:
+            changed = self.state.reachable is not answered
+            self.state.reachable = answered
+        if changed and self.on_link is not None:
+            self.on_link(answered, None if answered else reason)
 
     def _failed(self, error: ApiError) -> ApiError:
         with self._state_lock:

@@ -40,7 +40,7 @@ import httpx
 from kiosk import __version__
 from kiosk.api.errors import AnswerRefused, TransportError
 from kiosk.api.spare import SpareConnection
-from kiosk.config import ApiConfig, base_url_problem, mask_url
+from kiosk.config import ApiConfig, mask_url, url_problem
 from kiosk.errors import ConfigError
 
 __all__ = ["BOUNDS", "JSON_MAX_BYTES", "SYSTEM_CA_BUNDLES", "Bounds", "bounds",
@@ -108,7 +108,8 @@ def describe_route(cfg: ApiConfig, env: Mapping[str, str] | None = None) -> str:
     return "direct"
 
 
-def make_http_client(cfg: ApiConfig, *, keep_warm: bool = False) -> httpx.Client:
+def make_http_client(cfg: ApiConfig, transport: httpx.BaseTransport | None = None, *,
+                     keep_warm: bool = False) -> httpx.Client:
     """The one httpx client: verified TLS, bounded timeouts, no automatic redirects.
 
     Idle connections are kept for KEEPALIVE_S, longer than the API's load balancer keeps
@@ -117,10 +118,13 @@ def make_http_client(cfg: ApiConfig, *, keep_warm: bool = False) -> httpx.Client
     `keep_warm` (the daemon) also keeps a spare connection to the API open ahead of need
     (`kiosk.api.spare`), when the API is reached directly over https://.
 
+    `transport` is the seam for tests (httpx's `MockTransport`): everything else about
+    the client (bounds, headers, no redirects) stays as the kiosk uses it; no spare.
+
     Raises ConfigError for a base URL that is not https:// (http:// only for loopback)
     or an unusable `api.ca_file`.
     """
-    problem = base_url_problem(cfg.base_url)
+    problem = url_problem(cfg.base_url)
     if problem is not None:
         raise ConfigError([f"api.base_url: {problem}"])
     timeout = httpx.Timeout(
@@ -130,7 +134,9 @@ def make_http_client(cfg: ApiConfig, *, keep_warm: bool = False) -> httpx.Client
     ctx = trust_context(cfg.ca_file)
     limits = httpx.Limits(max_connections=8, max_keepalive_connections=4,
                           keepalive_expiry=KEEPALIVE_S)
-    spare = _spare_for(cfg, ctx) if keep_warm else None
+    spare = _spare_for(cfg, ctx) if keep_warm and transport is None else None
+    if spare is not None:
+        transport = _WarmTransport(ctx, limits, spare.start())
     # trust_env only picks the environment's proxies here: with an SSLContext given,
     # httpx reads no certificate variables, and it has no .netrc support to pick up.
     return httpx.Client(
@@ -139,7 +145,7 @@ def make_http_client(cfg: ApiConfig, *, keep_warm: bool = False) -> httpx.Client
         headers={"User-Agent": f"kiosk/{__version__}", "Accept": "application/json",
                  "Accept-Encoding": "gzip, deflate"},
         limits=limits,
-        transport=_WarmTransport(ctx, limits, spare.start()) if spare is not None else None,
+        transport=transport,
         event_hooks=bounded_hooks(timeout),
     )
 

@@ -24,7 +24,6 @@ from kiosk.display.screens import (
     OutOfCredits,
     RecentScan,
     ScannerDisconnected,
-    ScanState,
     ScreenState,
     StatusInfo,
 )
@@ -51,7 +50,6 @@ __all__ = [
     "Painter",
     "Placeholder",
     "RecentScan",
-    "ScanState",
     "ScannerDisconnected",
     "ScreenState",
     "StatusInfo",

@@ -49,6 +49,8 @@ def line(
         return None
     vis = visual(fitted)
     w = m.width(vis, size, bold)
+    if not w:  # only invisible characters: SDL_ttf refuses to render zero width
+        return None
     if align == "right":
         x += max_w - w
     elif align == "center":

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from kiosk.display.blocks import Row, line, text_row
 from kiosk.display.commands import Box, Command, Fill, Text
-from kiosk.display.screens import RecentScan, ScanState, StatusInfo
+from kiosk.display.screens import RecentScan, StatusInfo
 from kiosk.display.text import Measure, visual
 from kiosk.display.theme import PALETTE, Scale
 
@@ -14,7 +14,8 @@ __all__ = ["STATE_COLORS", "STATE_LABELS", "recent_rows", "status_bar", "status_
 
 P = PALETTE
 
-STATE_LABELS: dict[ScanState, str] = {
+# By `RecentScan.chip`: the outcomes the list shows, and "resolved".
+STATE_LABELS: dict[str, str] = {
     "shown": "shown",
     "cached": "cached",
     "queued": "queued",
@@ -22,7 +23,7 @@ STATE_LABELS: dict[ScanState, str] = {
     "not_found": "not found",
     "invalid": "invalid",
 }
-STATE_COLORS: dict[ScanState, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
+STATE_COLORS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
     "shown": ((220, 242, 228), (22, 101, 52)),
     "cached": ((224, 234, 248), (30, 64, 140)),
     "queued": ((254, 236, 200), (146, 64, 14)),
@@ -102,17 +103,18 @@ def _recent_row(m: Measure, s: Scale, scan: RecentScan, w: int, size: int, chip_
     pad_y = max(2, s.px(3))
     two_lines = bool(scan.name) and w >= 14 * size
     h = lh * (2 if two_lines else 1) + 2 * pad_y
-    bg, fg = STATE_COLORS.get(scan.state, STATE_COLORS["not_found"])
-    label = STATE_LABELS.get(scan.state, scan.state)
+    chip = scan.chip
+    bg, fg = STATE_COLORS.get(chip, STATE_COLORS["not_found"])
+    label = STATE_LABELS.get(chip, chip)
 
     def draw(x: int, y: int) -> list[Command]:
         ch = lh + 2 * pad_y
         vis = visual(label)
         tw = m.width(vis, size, True)
         out: list[Command] = [
-            Fill(Box(x, y, chip_w, ch), bg, ch // 2, "chip", f"recent:{scan.state}"),
+            Fill(Box(x, y, chip_w, ch), bg, ch // 2, "chip", f"recent:{chip}"),
             Text(Box(x + (chip_w - tw) // 2, y + pad_y, tw, lh), vis, size, True, fg,
-                 f"recent:{scan.state}:label"),
+                 f"recent:{chip}:label"),
         ]
         cx = x + chip_w + s.px(8)
         room = x + w - cx

@@ -297,8 +297,9 @@ class Display:
         import pygame
         import pygame.event
 
-        # Drain everything (a desktop marks a window that never reads events as hung);
-        # the scanner is read through evdev or serial, not through these events.
+        # Drain everything (a desktop marks a window that never reads events as hung).
+        # Hardware scanners are read through evdev or serial, not through these events;
+        # in a window, key events go to `on_key` (the window keyboard: typing is a scan).
         for event in pygame.event.get():
             if event.type == pygame.QUIT:
                 self.quit_requested = True

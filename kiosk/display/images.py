@@ -1,9 +1,11 @@
 """Display-ready photos: decode and scale once at download time, blit at show time.
 
 Decoding a 1000×1000 JPEG and smooth-scaling it costs tens of milliseconds on a Pi,
-more than a frame. The API client calls `prepare_image` once when it downloads a photo;
-the store persists the result, and showing the card later only wraps the raw pixels in a
-surface (`load_prepared`, no decode, no scale).
+more than a frame. The daemon's lookups call `prepare_image` (as `Display.prepare_image`,
+for this screen's size and mode) once when a photo arrives from the API, or the first
+time a cached photo is shown on a screen of another size; the cache keeps the result
+beside the original, and showing the card later only wraps the raw pixels in a surface
+(`load_prepared`, no decode, no scale).
 
 Format: ``b"KIM1"``, one byte channel count (3 or 4), width and height as big-endian
 uint16, then the raw RGB or RGBA rows.

@@ -135,7 +135,7 @@ def _photo(card: Card, fr: _Frame, s: Scale, m: Measure, mode: Mode) -> list[Com
     total = lh + (cap if show_caption else 0)
     y = fr.image.y + (fr.image.h - total) // 2
     w = m.width(initial, big, True)
-    if w <= fr.image.w:
+    if 0 < w <= fr.image.w:  # a soft hyphen first draws nothing (SDL_ttf refuses it)
         out.append(Text(Box(fr.image.x + (fr.image.w - w) // 2, y, w, lh), initial, big, True,
                         P.placeholder_ink, "placeholder:initial"))
     if show_caption:

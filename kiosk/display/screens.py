@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from kiosk.outcome import Outcome
 from kiosk.product import Product
 
 __all__ = [
@@ -23,7 +24,6 @@ __all__ = [
     "Offline",
     "OutOfCredits",
     "RecentScan",
-    "ScanState",
     "ScannerDisconnected",
     "ScannerPosition",
     "ScreenState",
@@ -32,7 +32,6 @@ __all__ = [
 
 Mode = Literal["shopper", "staff"]
 ScannerPosition = Literal["below", "above", "left", "right"]
-ScanState = Literal["shown", "cached", "queued", "resolved", "not_found", "invalid"]
 
 
 @dataclass(frozen=True)
@@ -122,9 +121,16 @@ class StatusInfo:
 
 @dataclass(frozen=True)
 class RecentScan:
-    """One line of the staff recent-scans list."""
+    """One line of the staff recent-scans list. `resolved`: a queued scan the drainer
+    looked up later, listed as such whatever its outcome."""
 
     barcode: str
-    state: ScanState
+    outcome: Outcome
     name: str | None = None
     at: str | None = field(default=None)  # already formatted, e.g. "14:03"
+    resolved: bool = False
+
+    @property
+    def chip(self) -> str:
+        """The chip's kind: the outcome's word, or "resolved"."""
+        return "resolved" if self.resolved else self.outcome.value

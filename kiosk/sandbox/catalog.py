@@ -1,7 +1,7 @@
 """The sandbox catalog: products in the API's full-response shape, built deterministically.
 
 `build_catalog()` is cheap (no images are drawn here) and always returns the same products
-for the same seed, so tests, the display's gallery and the demo can all rely on it. The
+for the same seed, so tests, the screenshot gallery and the demo can all rely on it. The
 seed barcodes are reproduced exactly as the published pages show them — including
 017000161563, whose getting-started example uses a flatter shape (top-level
 `ingredients_text` and `allergens`, flat nutrition strings, an integer `calories`) than
@@ -59,6 +59,14 @@ class Product(TypedDict):
     image_meta: dict[str, dict[str, Any] | None]
     product_meta: dict[str, Any]
     _packshot: Packshot
+
+
+# The GS1 rules below repeat `kiosk.scanner.gs1` on purpose: they are an independent
+# oracle. The sandbox stands in for an API that knows valid codes without the kiosk's
+# help, and the credits benchmark's scan trace (scripts/bench_parts/_scan_trace.py) and
+# tests/api/test_bench_credits.py judge the kiosk's own decoding against them; written
+# apart, one mistake cannot hide in both. tests/scanner/test_scanner_gs1.py checks that
+# the two agree.
 
 
 def gs1_check_digit(body: str) -> str:

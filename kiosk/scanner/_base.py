@@ -27,11 +27,13 @@ def read_wait(inter_key_timeout_s: float, partial: bool) -> float:
 
 
 class ReaderThread:
-    """Base of the evdev and serial readers: subclasses implement `_run()`.
+    """Base of the evdev and serial readers: the one open / read / retry loop.
 
-    `_run()` loops until `self._stop_event` is set, waiting only with timeouts of a
-    fraction of a second so `stop()` returns promptly. Status is reported per transition:
-    a device missing for an hour is one WARNING and one `on_status` call, not 3600.
+    A subclass says how to open its device (`_open`), read it once (`_read_once`, waiting
+    only a fraction of a second so `stop()` returns promptly), which errors mean the
+    device is lost (`_lost_on`) and what is lost with it (`_lost`). Status is reported
+    per transition: a device missing for an hour is one WARNING and one `on_status`
+    call, not 3600.
     """
 
     def __init__(
@@ -75,7 +77,42 @@ class ReaderThread:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
+        while not self._stop_event.is_set():
+            if not self._is_open:
+                opened, detail = self._open()
+                self._set_status(opened, detail)
+                if not opened:
+                    self._stop_event.wait(self._retry_s)
+                    continue
+            try:
+                self._read_once()
+            except self._lost_on() as exc:
+                detail = self._lost(exc)
+                self._close()
+                self._set_status(False, detail)
+                # A device that opens but cannot be read must not be reopened in a busy loop.
+                self._stop_event.wait(self._retry_s)
+        self._close()
+
+    @property
+    def _is_open(self) -> bool:
         raise NotImplementedError
+
+    def _open(self) -> tuple[bool, str]:
+        """Try to open the device: (opened, a detail line for the status either way)."""
+        raise NotImplementedError
+
+    def _read_once(self) -> None:
+        """Wait briefly for input, emit the scans it completes; raise on a lost device."""
+        raise NotImplementedError
+
+    def _lost_on(self) -> tuple[type[Exception], ...]:
+        """The errors of `_read_once` that mean the device is gone (closed, retried)."""
+        return (OSError,)
+
+    def _lost(self, exc: Exception) -> str:
+        """The status detail for a device lost with `exc`; drop what it took with it."""
+        return f"read failed: {exc}"
 
     def _guarded_run(self) -> None:
         # The loop handles every device error it knows; anything else is a bug, but the

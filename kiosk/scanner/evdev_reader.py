@@ -116,25 +116,22 @@ class EvdevReader(ReaderThread):
         # Built here too so that a bad layout fails in the caller, not in the thread.
         self._decoder = HidDecoder(self._source, layout, self._timeout_s)
 
-    def _run(self) -> None:
-        while not self._stop_event.is_set():
-            if self._dev is None:
-                detail = self._try_open()
-                if self._dev is None:
-                    self._set_status(False, detail)
-                    self._stop_event.wait(self._retry_s)
-                    continue
-                self._set_status(True, detail)
-            try:
-                self._read_once(self._dev)
-            except OSError as exc:
-                why = "unplugged" if exc.errno == errno.ENODEV else f"read failed: {exc}"
-                self._close()
-                self._set_status(False, why)
-                self._stop_event.wait(self._retry_s)
-        self._close()
+    @property
+    def _is_open(self) -> bool:
+        return self._dev is not None
 
-    def _read_once(self, dev: InputDeviceLike) -> None:
+    def _open(self) -> tuple[bool, str]:
+        detail = self._try_open()
+        return self._dev is not None, detail
+
+    def _lost(self, exc: Exception) -> str:
+        if isinstance(exc, OSError) and exc.errno == errno.ENODEV:
+            return "unplugged"
+        return f"read failed: {exc}"
+
+    def _read_once(self) -> None:
+        dev = self._dev
+        assert dev is not None
         wait = read_wait(self._timeout_s, self._decoder.pending)
         ready, _, _ = select.select([dev], [], [], wait)
         if not ready:

@@ -15,6 +15,7 @@ picked up without a restart.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -115,9 +116,9 @@ class SerialFramer:
 class SerialReader(ReaderThread):
     """Reads one serial port in its own thread; see the module docstring.
 
-    `opener` is the seam: it returns an open port (default: pyserial on `port` with
-    `exclusive=True`, so a second kiosk instance cannot steal half the bytes). Tests pass
-    one returning a ``loop://`` port.
+    `open_device` is the seam, shaped as the evdev reader's: it opens the port at a path
+    (default: pyserial with `exclusive=True`, so a second kiosk instance cannot steal
+    half the bytes). Tests pass one returning a ``loop://`` port.
     """
 
     def __init__(
@@ -130,7 +131,7 @@ class SerialReader(ReaderThread):
         inter_key_timeout_ms: int = 50,
         strip_prefix: str = "",
         strip_suffix: str = "",
-        opener: Callable[[], SerialPort] | None = None,
+        open_device: Callable[[str], SerialPort] | None = None,
         retry_s: float = RETRY_S,
     ) -> None:
         super().__init__(f"serial:{port}", on_scan, on_status, retry_s)
@@ -138,50 +139,42 @@ class SerialReader(ReaderThread):
         self._baudrate = baudrate
         self._timeout_s = inter_key_timeout_ms / 1000
         self._framer = SerialFramer(self._source, self._timeout_s, strip_prefix, strip_suffix)
-        self._opener = opener or self._open_pyserial
+        self._open_device = open_device or functools.partial(_open_pyserial,
+                                                             baudrate=baudrate)
         self._port: SerialPort | None = None
 
-    def _open_pyserial(self) -> SerialPort:
+    @property
+    def _is_open(self) -> bool:
+        return self._port is not None
+
+    def _lost_on(self) -> tuple[type[Exception], ...]:
         import serial  # imported here: nothing touches a device at import time
 
-        port: SerialPort = serial.serial_for_url(
-            self._path, baudrate=self._baudrate, timeout=IDLE_WAIT_S, exclusive=True
-        )
-        return port
+        return (serial.SerialException, OSError, ValueError)
 
-    def _run(self) -> None:
-        import serial
+    def _open(self) -> tuple[bool, str]:
+        try:
+            self._port = self._open_device(self._path)
+        except self._lost_on() as exc:
+            return False, f"cannot open {self._path}: {exc}"
+        return True, f"{self._path} at {self._baudrate} baud"
 
-        errors = (serial.SerialException, OSError, ValueError)
-        while not self._stop_event.is_set():
-            if self._port is None:
-                try:
-                    self._port = self._opener()
-                except errors as exc:
-                    self._set_status(False, f"cannot open {self._path}: {exc}")
-                    self._stop_event.wait(self._retry_s)
-                    continue
-                self._set_status(True, f"{self._path} at {self._baudrate} baud")
-            try:
-                wait = read_wait(self._timeout_s, self._framer.pending)
-                if self._port.timeout != wait:
-                    self._port.timeout = wait
-                data = self._port.read(max(1, self._port.in_waiting))
-            except errors as exc:
-                self._close()
-                self._set_status(False, f"{self._path} lost: {exc}")
-                lost = self._framer.discard()
-                if lost:
-                    logger.warning("partial scan from %s discarded: port lost mid-frame",
-                                   self._source)
-                # A port that opens but cannot be read must not be reopened in a busy loop.
-                self._stop_event.wait(self._retry_s)
-                continue
-            now = time.monotonic()
-            scans = self._framer.feed(data, now) if data else self._framer.flush(now)
-            for scan in scans:
-                self._emit(scan)
-        self._close()
+    def _lost(self, exc: Exception) -> str:
+        if self._framer.discard():
+            logger.warning("partial scan from %s discarded: port lost mid-frame", self._source)
+        return f"{self._path} lost: {exc}"
+
+    def _read_once(self) -> None:
+        port = self._port
+        assert port is not None
+        wait = read_wait(self._timeout_s, self._framer.pending)
+        if port.timeout != wait:
+            port.timeout = wait
+        data = port.read(max(1, port.in_waiting))
+        now = time.monotonic()
+        scans = self._framer.feed(data, now) if data else self._framer.flush(now)
+        for scan in scans:
+            self._emit(scan)
 
     def _close(self) -> None:
         port, self._port = self._port, None
@@ -190,3 +183,11 @@ class SerialReader(ReaderThread):
                 port.close()
             except (OSError, ValueError) as exc:
                 logger.debug("closing %s: %s", self._path, exc)
+
+
+def _open_pyserial(path: str, *, baudrate: int) -> SerialPort:
+    import serial
+
+    port: SerialPort = serial.serial_for_url(path, baudrate=baudrate, timeout=IDLE_WAIT_S,
+                                             exclusive=True)
+    return port

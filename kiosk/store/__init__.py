@@ -1,17 +1,16 @@
-"""The kiosk's memory: a durable offline queue and a product/image cache.
+"""The kiosk's memory: a durable offline queue, a product/image cache, the status file.
 
-`Store.open` (or `Store.from_config`) once in the daemon; `Drainer` resolves the
-queue in the background when the API answers. See the modules for the why:
-`db` (SQLite, recovery), `queue`, `cache`, `files` (verified reads of the image files), `drain`.
+`Store.open` (or `Store.from_config`) once in the daemon; the daemon's drainer
+(`kiosk.daemon.drainer`) resolves the queue in the background when the API answers.
+See the modules for the why: `db` (SQLite, recovery), `queue`, `cache`, `files`
+(verified reads of the image files), `status` (what `kiosk status` reads of a running
+daemon).
 
-The drainer's names are re-exported lazily: `kiosk.store.drain` needs the API's
-exception classes, and importing `kiosk.api` pulls in httpx, which `kiosk status`
-and the crash-test child (started 200 times) do not need.
+Nothing here imports `kiosk.api`: `kiosk status` and the crash-test child (started 200
+times) read the store without httpx.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
 
 from kiosk.store.cache import ORIGINAL, Cache, CachedMiss, CacheHit, CacheStats
 from kiosk.store.errors import (
@@ -24,6 +23,7 @@ from kiosk.store.errors import (
 )
 from kiosk.store.facade import Store, StoreStats
 from kiosk.store.queue import Queue, QueuedItem, QueueStats
+from kiosk.store.status import StatusFile, StatusSnapshot
 
 __all__ = [
     "ORIGINAL",
@@ -32,13 +32,12 @@ __all__ = [
     "CacheStats",
     "CacheWriteError",
     "CachedMiss",
-    "DrainEvent",
-    "Drainer",
     "Queue",
     "QueueStats",
     "QueuedItem",
-    "Resolution",
     "ScanNotSaved",
+    "StatusFile",
+    "StatusSnapshot",
     "Store",
     "StoreBusy",
     "StoreCorrupt",
@@ -46,16 +45,3 @@ __all__ = [
     "StoreStats",
     "StoreWriteError",
 ]
-
-if TYPE_CHECKING:
-    from kiosk.store.drain import Drainer, DrainEvent, Resolution
-
-_LAZY = {"DrainEvent", "Drainer", "Resolution"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from kiosk.store import drain
-
-        return getattr(drain, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,8 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.atomic import fsync_dir, write_atomic
+from kiosk.product import Product
 from kiosk.store.db import Database, classify
-from kiosk.store.errors import CacheWriteError, StoreWriteError, WriteFailure
+from kiosk.store.errors import CacheWriteError, StoreCorrupt, StoreWriteError, WriteFailure
 from kiosk.store.files import checksum, read_verified, remove_all
 from kiosk.store.keys import check_barcode, check_image_key
 
@@ -109,7 +110,7 @@ class CacheHit:
     """
 
     barcode: str
-    product: dict[str, Any]
+    product: Product  # typed and sanitized when read, whichever version wrote it
     stale: bool
     fetched_at: float
     updated_at: str | None
@@ -149,7 +150,7 @@ class CacheStats:
 class _Held:
     """A product the disk refused, kept so the next scan still shows it."""
 
-    product: dict[str, Any]
+    product: Product
     fetched_at: float
     credits: float
     images: dict[str, bytes]
@@ -198,7 +199,7 @@ class Cache:
             return CacheHit(
                 barcode=barcode, product=held.product,
                 stale=now - held.fetched_at >= self.product_ttl_s, fetched_at=held.fetched_at,
-                updated_at=_updated_at(held.product), credits=held.credits, saved=False,
+                updated_at=held.product.updated_at, credits=held.credits, saved=False,
                 _data=held.images.get(ORIGINAL),
             )
 
@@ -220,7 +221,7 @@ class Cache:
             product, fetched_at, updated_at, credits, file, size, crc = row
             self._touch(barcode, now)
             return CacheHit(
-                barcode=barcode, product=json.loads(product),
+                barcode=barcode, product=_product(product, barcode),
                 stale=now - fetched_at >= self.product_ttl_s, fetched_at=fetched_at,
                 updated_at=updated_at, credits=credits,
                 _ref=None if file is None else _ImageRef(self.directory / file, size, crc),
@@ -286,7 +287,7 @@ class Cache:
     def put(
         self,
         barcode: str,
-        product: dict[str, Any],
+        product: Product,
         image: bytes | None = None,
         credits: float = 0.0,
         *,
@@ -303,7 +304,7 @@ class Cache:
         extra = dict(display_images or {})
         for key in extra:
             check_image_key(key)
-        text = json.dumps(product, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(product.to_record(), ensure_ascii=False, separators=(",", ":"))
         now = self._clock()
         written: list[Path] = []
 
@@ -336,7 +337,7 @@ class Cache:
                 "SET product = excluded.product, updated_at = excluded.updated_at, "
                 "fetched_at = excluded.fetched_at, credits = excluded.credits, "
                 "last_access = excluded.last_access",
-                (barcode, text, _updated_at(product), now, credits, now),
+                (barcode, text, product.updated_at, now, credits, now),
             )
             dropped = [ref.path for key, ref in existing.items() if key not in keep]
             c.executemany(
@@ -530,12 +531,16 @@ class Cache:
         return CacheWriteError(f"{what}: {exc}", kind=kind)
 
 
-def _updated_at(product: Mapping[str, Any]) -> str | None:
-    meta = product.get("product_meta")
-    if isinstance(meta, dict):
-        value = meta.get("updated_at")
-        return value if isinstance(value, str) else None
-    return None
+def _product(text: str, barcode: str) -> Product:
+    """The cached JSON as a `Product`: where the cache's copy enters, it goes through the
+    same sanitizing constructor as an API answer (an entry an older version wrote too).
+
+    Raises StoreCorrupt for a row that is not JSON (the caller asks the API instead)."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise StoreCorrupt(f"cached product {barcode} is not JSON ({exc})") from None
+    return Product.from_api(data, barcode=barcode)
 
 
 def _update_bytes(c: sqlite3.Connection, barcode: str) -> None:

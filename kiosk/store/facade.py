@@ -4,10 +4,12 @@ Two files, because they have different owners: the queue (`state_dir/kiosk.db`)
 holds scans nobody can redo, the cache (`cache_dir/cache.db` + `cache_dir/images/`)
 holds answers that can be bought again and may be wiped like any /var/cache.
 
-`resolve_queued` orders its two commits so that a crash between them is harmless: the
-cache commit comes first, then the dequeue. A crash in between leaves the scan queued
-with its answer already cached; the drainer sees `cache.fetched_at` is newer than the
-scan and dequeues it without a second lookup.
+A queued scan is resolved in two commits, ordered so that a crash between them is
+harmless: the answer is cached first, then the scan dequeued (`resolve_queued` here for
+a "not found"; the drainer's `resolve` seam caches a found product before the drainer
+completes the item). A crash in between leaves the scan queued with its answer already
+cached; the drainer sees `cache.fetched_at` is newer than the scan and dequeues it
+without a second lookup.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from kiosk.config import StorageConfig
+from kiosk.product import Product
 from kiosk.store.cache import CACHE_MIGRATIONS, Cache, CacheStats
 from kiosk.store.db import Database
 from kiosk.store.errors import StoreWriteError
@@ -111,7 +113,7 @@ class Store:
     def resolve_queued(
         self,
         barcode: str,
-        product: dict[str, Any] | None,
+        product: Product | None,
         image: bytes | None = None,
         credits: float = 0.0,
         *,
@@ -131,7 +133,8 @@ class Store:
         """Cheap periodic chores; writes only when there is something to write.
 
         Writes out scans held in memory (if the disk takes them now) and batched cache
-        access times. The drainer calls it when idle.
+        access times. The drainer calls it every `housekeeping_s` and whenever the
+        batched access times are due, between lookups.
         """
         # Still refused: the database logged when that started; retried next time.
         with contextlib.suppress(StoreWriteError):

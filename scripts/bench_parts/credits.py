@@ -47,7 +47,7 @@ from _scan_trace import TraceScan, make_trace  # noqa: E402
 
 from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth, make_http_client  # noqa: E402
 from kiosk.config import ApiConfig, ScannerConfig, Secret, StorageConfig  # noqa: E402
-from kiosk.lookup import Lookups  # noqa: E402
+from kiosk.daemon.lookups import Lookups  # noqa: E402
 from kiosk.sandbox import Pricing, Sandbox, build_catalog  # noqa: E402
 from kiosk.scanner import DuplicateWindow, Invalid, Scan, validate  # noqa: E402
 from kiosk.store import Store  # noqa: E402

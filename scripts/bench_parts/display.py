@@ -24,9 +24,9 @@ from _common import emit, parse_args, percentiles, table
 
 from kiosk.config import DisplayConfig
 from kiosk.display import Card, Display, Idle, NotFound, load_prepared
-from kiosk.display.gallery import SAMPLE_RECENT, SAMPLE_STATUS, _front_bytes
 from kiosk.display.layout import layout
 from kiosk.product import Product
+from kiosk.sandbox.gallery import SAMPLE_RECENT, SAMPLE_STATUS, front_photo
 
 SIZES = [(800, 480), (1024, 600), (1280, 720), (1920, 1080), (480, 320), (320, 480)]
 ROUNDS = 60
@@ -37,7 +37,7 @@ def _product() -> tuple[Product, bytes | None]:
     from kiosk.sandbox.catalog import build_catalog, public_record
 
     data = public_record(build_catalog()["000413000222"])
-    return Product.from_api(data), _front_bytes("000413000222")
+    return Product.from_api(data), front_photo("000413000222")
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ from _common import emit, parse_args, percentiles, table
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from kiosk.product import Product  # noqa: E402
 from kiosk.store import CacheHit, Store  # noqa: E402
 
 _CHILD = """
@@ -82,7 +83,9 @@ def main() -> None:
 
             rng = random.Random(1)
             barcodes = [f"5{i:011d}" for i in range(300)]
-            meta = {"product_meta": {"product_name": "x" * 4000, "updated_at": "2026-06-22"}}
+            meta = Product.from_api({"product_meta": {
+                "product_name": "x" * 200, "product_description": "x" * 3800,
+                "updated_at": "2026-06-22"}})
             for b in barcodes:
                 store.cache.put(b, meta, rng.randbytes(180_000), credits=1.3)
                 store.cache.put_display_image(b, "display-800x480-shopper", rng.randbytes(60_000))
@@ -105,9 +108,11 @@ def main() -> None:
             figures["display_image_60kB_ms"] = percentiles(display)
 
         big = base / "big"
+        big_product = Product.from_api({"product_meta": {"product_description": "y" * 4000,
+                                                         "notes": "y" * 4000}})
         with Store.open(big / "state", big / "cache", max_bytes=10**10) as store:
             for i in range(2000):
-                store.cache.put(f"6{i:011d}", {"product_meta": {"t": "y" * 8000}}, None)
+                store.cache.put(f"6{i:011d}", big_product, None)
         opens = []
         for _ in range(5):
             t0 = time.perf_counter()

@@ -386,3 +386,27 @@ def test_no_secret_in_any_log_line(sandbox: Sandbox, client: ApiClient, tmp_path
     text = "\n".join(r.getMessage() for r in caplog.records) + str(info.value)
     for secret in (KEY, refresh, access):
         assert secret not in text
+
+
+def test_on_link_tells_what_the_wire_saw_once_per_change(sandbox: Sandbox,
+                                                         client: ApiClient) -> None:
+    """The daemon's online state: an answer of any kind is "online", no way through is
+    "offline"; a reset that a retry cures is neither, and a repeat is not told again."""
+    seen: list[tuple[bool, str | None]] = []
+    client.on_link = lambda online, reason: seen.append((online, reason))
+    client.refresh_pricing()
+    assert seen == [(True, None)]
+    sandbox.faults.add("drop", count=1, path=f"/api/v1/products/{CEREAL}")
+    client.lookup(CEREAL)  # dropped once, retried, answered
+    with pytest.raises(NotFound):
+        client.lookup("012345678905")  # a 404 is an answer too
+    assert seen == [(True, None)]
+    sandbox.set_online(False)
+    with pytest.raises(TransportError):
+        client.lookup(FISH)
+    with pytest.raises(TransportError):
+        client.balance()
+    assert seen == [(True, None), (False, "network")]
+    sandbox.set_online(True)
+    client.balance()
+    assert seen == [(True, None), (False, "network"), (True, None)]

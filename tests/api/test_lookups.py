@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth, make_http_client
 from kiosk.config import ApiConfig, Secret
-from kiosk.lookup import Lookups, ScanAnswer
+from kiosk.daemon.lookups import Lookups, ScanAnswer
 from kiosk.sandbox import Sandbox
 from kiosk.store import Store
 from tests.helpers import FakeClock

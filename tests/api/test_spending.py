@@ -12,8 +12,8 @@ import pytest
 from kiosk.api import SpendLimited
 from kiosk.api.spending import SpendGuard
 from kiosk.config import from_dict
+from kiosk.daemon.lookups import Lookups
 from kiosk.errors import ConfigError
-from kiosk.lookup import Lookups
 from kiosk.store import Store
 from tests.helpers import FakeClock, mock_api
 

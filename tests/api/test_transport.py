@@ -23,8 +23,8 @@ from kiosk.api import (
     trust_context,
 )
 from kiosk.config import ApiConfig, Secret
+from kiosk.daemon.lookups import Lookups
 from kiosk.errors import ConfigError
-from kiosk.lookup import Lookups
 from kiosk.sandbox import Sandbox
 from kiosk.store import Store
 from tests.api.proxy import Tinyproxy
@@ -224,7 +224,7 @@ def test_an_image_url_that_is_not_https_is_not_fetched(tmp_path: Path) -> None:
     cfg = ApiConfig(base_url="https://api.example.com/api/v1")
     http = httpx.Client(transport=httpx.MockTransport(handler))
     result = api_for(cfg, tmp_path, http).lookup(CEREAL)
-    assert result.image is None and "not https://" in result.image_note
+    assert result.image is None and "plain http:// is allowed only" in result.image_note
     assert not any(r.url.host == "cdn.example.com" for r in seen)
     assert result.product.name == "Cereal"  # card without photo
 

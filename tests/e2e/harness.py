@@ -225,6 +225,19 @@ cache_dir = "{self.tmp / 'cache'}"
             lambda e: e.get("KIOSK_EVENT") == "scan" and e.get("BARCODE") == barcode
             and e.get("OUTCOME") == outcome, timeout, f"scan {barcode} {outcome}")
 
+    def wait_scan_count(self, barcode: str, outcome: str, count: int,
+                        timeout: float = 20.0) -> list[Event]:
+        """The first `count` journal entries of scans of `barcode` with `outcome`."""
+        def enough(_: Event) -> bool:
+            return len(matching()) >= count
+
+        def matching() -> list[Event]:
+            return [e for e in self.scans()
+                    if e.get("BARCODE") == barcode and e.get("OUTCOME") == outcome]
+
+        self.wait_event(enough, timeout, f"{count} scans {barcode} {outcome}")
+        return matching()[:count]
+
     def stop(self) -> None:
         if self.alive():
             self.signal(signal.SIGTERM)

@@ -65,7 +65,7 @@ def test_lookup_costs_once_then_answers_from_the_cache(config: Path, sandbox: Sa
 
 def test_lookup_says_why_not(config: Path, sandbox: Sandbox) -> None:
     invalid = kiosk("lookup", "017000161564", "--config", str(config))
-    assert invalid.returncode == 2 and "check digit" in invalid.stdout
+    assert invalid.returncode == 65 and "check digit" in invalid.stdout  # EX_DATAERR
     unknown = kiosk("lookup", "012345678905", "--config", str(config))
     assert unknown.returncode == 0 and "not in the catalog" in unknown.stdout
     sandbox.set_online(False)

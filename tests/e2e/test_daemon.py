@@ -140,6 +140,32 @@ def test_every_outcome_the_notify_protocol_and_an_orderly_stop(
     scanner.unplug()
 
 
+def test_a_cached_miss_while_offline_is_not_taken_for_the_network_coming_back(
+        kiosk: Kiosk, sandbox: Sandbox) -> None:
+    """Regression (issue 14): a code in the negative cache answers "not found" from disk;
+    offline, that used to log a false "network back" (and cut the drainer's back-off
+    short), because online state was guessed from the outcome's name."""
+    kiosk.start().wait_ready()
+    scanner = PtyScanner(kiosk.scanner_link)
+    kiosk.wait_scanner()
+    scanner.send(UNKNOWN)
+    kiosk.wait_scan(UNKNOWN, "not_found")  # the API says so: now in the negative cache
+    (offline_code,) = uncached(sandbox, 1)
+    sandbox.set_online(False)
+    scanner.send(offline_code)
+    kiosk.wait_scan(offline_code, "queued")
+    kiosk.wait_event(lambda e: e.get("MESSAGE", "").startswith("network lost"),
+                     what="network lost")
+    scanner.send(UNKNOWN)
+    second = kiosk.wait_scan_count(UNKNOWN, "not_found", 2)[-1]
+    # The main loop logs a change of network state before the scan's own line.
+    messages = [e.get("MESSAGE", "") for e in kiosk.journal()
+                if int(e["__REALTIME_TIMESTAMP"]) <= int(second["__REALTIME_TIMESTAMP"])]
+    assert not [m for m in messages if m.startswith("network back")], messages
+    assert sum(m.startswith("network lost") for m in messages) == 1, messages
+    scanner.unplug()
+
+
 def test_pricing_is_read_at_start_so_the_first_scan_asks_only_for_its_product(
         kiosk: Kiosk, sandbox: Sandbox) -> None:
     kiosk.start().wait_ready()
@@ -196,22 +222,24 @@ def test_sigterm_during_a_slow_lookup_exits_0_and_keeps_the_scan(
     scanner = PtyScanner(kiosk.scanner_link)
     kiosk.wait_scanner()
     (slow,) = uncached(sandbox, 1)
-    sandbox.faults.add("latency", count=5, path=f"/products/{slow}", seconds=4.0)
+    # Longer than the client's read timeout (3 s) and deadline (5 s): the lookup cannot
+    # succeed, so the scan can only survive by being saved.
+    held = sandbox.faults.add("latency", count=5, path=f"/products/{slow}", seconds=10.0)
     scanner.send(slow)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not any(
-            e.path.endswith(slow) for e in sandbox.ledger) and not sandbox.faults.pending():
+    deadline = time.monotonic() + 20
+    while held.count == 5 and time.monotonic() < deadline:  # until the request is held
         time.sleep(0.05)
-    time.sleep(0.5)  # the lookup is in flight now
+    assert held.count < 5, "the lookup never reached the API"
     kiosk.signal(signal.SIGTERM)
     assert kiosk.wait() == 0
     from kiosk.store import Store
 
     store = Store.open(tmp_path / "state", tmp_path / "cache", readonly=True)
     try:
-        kept = store.queue.items() and any(i.barcode == slow for i in store.queue.items())
-        shown = store.cache.get(slow) is not None
+        kept = [i.barcode for i in store.queue.items()]
+        shown = store.cache.get(slow)
     finally:
         store.close()
-    assert kept or shown, "the scan was neither shown nor saved"
+    assert kept == [slow], "the scan in flight at SIGTERM was not saved"
+    assert shown is None
     scanner.unplug()

@@ -147,15 +147,15 @@ def test_why_kiosk_run_stops_is_shown_on_the_terminal_and_kept_in_the_journal(
 SCRIPT = """
 import logging, sys
 from pathlib import Path
-from kiosk import app
-from kiosk.journal import setup_logging
+from kiosk.daemon import run
+from kiosk.daemon.systemd import setup_logging
 
 setup_logging(journal={journal})
 if {refused}:
     def refused(*args, **fields):
         raise ConnectionRefusedError(111, "Connection refused")
     logging.getLogger().handlers[0].send = refused
-sys.exit(app.run(Path(sys.argv[1])))
+sys.exit(run(Path(sys.argv[1])))
 """
 
 

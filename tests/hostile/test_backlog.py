@@ -10,11 +10,11 @@ from pathlib import Path
 
 import httpx
 
-from kiosk.lookup import Lookups
-from kiosk.present import ScanRecord
+from kiosk.daemon.lookups import Lookups
+from kiosk.daemon.present import ScanRecord
+from kiosk.daemon.worker import MAX_WAITING, ScanWorker
 from kiosk.scanner import Scan
 from kiosk.store import Store
-from kiosk.worker import MAX_WAITING, ScanWorker
 from tests.helpers import mock_api
 
 # Valid UPC-A codes (check digits right) the fake API never answers in time.

@@ -13,6 +13,7 @@ import json
 import unicodedata
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,3 +126,11 @@ def test_the_review_s_reproductions() -> None:
     assert p.notes == "evil and [31mred"
     assert p.allergens == ("milk",) and p.calories is None and p.nutrition == ()
     json.dumps(p.to_record(), ensure_ascii=False).encode("utf-8")
+
+
+@pytest.mark.parametrize("invisible", ["\xad", "\u200d", "\u200b\u0301", " \xad "])
+def test_text_with_nothing_to_draw_is_empty(invisible: str) -> None:
+    """Found by the layout property test: a brand of one soft hyphen reached SDL_ttf,
+    which refuses text of zero width."""
+    assert clean_text(invisible, 200) == ""
+    assert clean_text("a\xadb", 200) == "a\xadb"  # inside a word it stays

@@ -12,16 +12,17 @@ from pathlib import Path
 import pytest
 
 from kiosk.api.responses import safe_token
+from kiosk.cli.status import collect, render_text
 from kiosk.config import from_dict
+from kiosk.daemon.health import Health, status_line
+from kiosk.daemon.lookups import Lookups
+from kiosk.daemon.systemd import Notifier
 from kiosk.display import StatusInfo, Text
 from kiosk.display.chrome import status_bar
 from kiosk.display.text import FontMeasure
 from kiosk.display.theme import scale_for
-from kiosk.lookup import Lookups
-from kiosk.notify import Notifier
-from kiosk.present import Health, status_line
-from kiosk.status import StatusFile, collect, render_text
-from kiosk.store import Store
+from kiosk.product import Product
+from kiosk.store import StatusFile, Store
 
 EVIL = "server_error\nSTATUS=all good\x1b[2J\x1b]0;pwned\x07\u202e"
 
@@ -51,7 +52,7 @@ def test_status_is_one_line_whatever_the_api_said(notify_socket: socket.socket) 
 
 def test_the_status_file_and_kiosk_status_escape_api_text(tmp_path: Path) -> None:
     status = StatusFile(tmp_path)
-    status.write(Health(online=False, last_error=EVIL), "staff")
+    status.write(Health(online=False, last_error=EVIL).snapshot("staff"))
     stored = json.loads(status.path.read_text())
     assert clean(stored["last_error"])
     shown = render_text({"last_error": EVIL, "queue_set_aside": {"017000161563": EVIL}})
@@ -87,9 +88,12 @@ def test_kiosk_status_lists_what_was_set_aside(tmp_path: Path) -> None:
 def test_an_entry_cached_by_an_older_version_is_cleaned_when_read(tmp_path: Path) -> None:
     """The crash loop of the review: a product with a NUL cached for days crashed the
     daemon on every scan of it. Read back, it goes through the same constructor."""
+    old = json.dumps({"product_meta": {"product_name": "Fish\x00Sticks",
+                                       "brand": {"not": "text"}}})
     with Store.open(tmp_path / "state", tmp_path / "cache") as store:
-        store.cache.put("000413000222", {"product_meta": {
-            "product_name": "Fish\x00Sticks", "brand": {"not": "text"}}})
+        store.cache.put("000413000222", Product("000413000222"))
+        store._cache_db.write(lambda c: c.execute(  # as an older version wrote it
+            "UPDATE products SET product = ? WHERE barcode = ?", (old, "000413000222")))
         answer = Lookups(store, None).from_cache("000413000222")
     assert answer is not None and answer.product is not None
     assert (answer.product.name, answer.product.brand) == ("FishSticks", None)

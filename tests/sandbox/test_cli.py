@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kiosk.sandbox import cli
+from kiosk.cli import sandbox as cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +36,7 @@ def test_arguments_and_help() -> None:
 def sandbox_process(*args: str) -> Iterator[subprocess.Popen[str]]:
     """`kiosk sandbox ARGS` as a process; killed afterwards if it did not stop itself."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    with subprocess.Popen([sys.executable, "-m", "kiosk.sandbox.cli", *args],
+    with subprocess.Popen([sys.executable, "-m", "kiosk.cli", "sandbox", *args],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                           cwd=ROOT) as proc:
         try:

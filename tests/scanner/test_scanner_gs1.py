@@ -203,3 +203,23 @@ def test_normalize_never_raises_and_valid_means_digits(text: str) -> None:
         assert has_valid_check_digit(got.gtin)
     else:
         assert got.reason.isprintable() and got.reason.isascii()
+
+
+def test_the_sandbox_oracle_agrees_with_the_kiosk() -> None:
+    """The sandbox keeps its own GS1 rules as an independent oracle (see
+    kiosk/sandbox/catalog.py); the two must agree wherever both answer."""
+    import random
+
+    from kiosk.sandbox import catalog
+
+    rng = random.Random(14)
+    bodies = ["".join(rng.choice("0123456789") for _ in range(n))
+              for n in (7, 11, 12, 13) for _ in range(500)]
+    # UPC-A bodies of every UPC-E compressible shape, which random digits rarely hit.
+    bodies += [ns + m + p for ns in "01" for m in ("12000", "12300", "12340", "12345")
+               for p in ("00005", "00067", "00456", "00789")]
+    for body in bodies:
+        assert check_digit(body) == catalog.gs1_check_digit(body), body
+        if len(body) == 11:
+            upca = body + check_digit(body)
+            assert upca_to_upce(upca) == catalog.upca_to_upce(upca), upca

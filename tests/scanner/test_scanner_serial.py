@@ -114,8 +114,8 @@ class PortFixture:
         if self.pty is not None:
             r = SerialReader(str(self.pty.link), col.on_scan, col.on_status, **kw)
         else:
-            r = SerialReader("loop://", col.on_scan, col.on_status, opener=lambda: self.loop,
-                             **kw)
+            r = SerialReader("loop://", col.on_scan, col.on_status,
+                             open_device=lambda _: self.loop, **kw)
         self.readers.append(r)
         r.start()
         col.wait(lambda: True in col.connected_states())
@@ -224,7 +224,7 @@ class TestSerialContract:
         if port.pty is not None:
             r = SerialReader(str(port.pty.link), on_scan, col.on_status, retry_s=0.05)
         else:
-            r = SerialReader("loop://", on_scan, col.on_status, opener=lambda: port.loop)
+            r = SerialReader("loop://", on_scan, col.on_status, open_device=lambda _: port.loop)
         port.readers.append(r)
         r.start()
         col.wait(lambda: True in col.connected_states())
@@ -242,7 +242,7 @@ def test_pty_closed_and_recreated_under_the_same_path(tmp_path: Path) -> None:
     col = Collector()
     opener = CountingOpener(str(pty.link))
     reader = SerialReader(str(pty.link), col.on_scan, col.on_status, retry_s=0.02,
-                          opener=opener)
+                          open_device=opener)
     reader.start()
     try:
         col.wait(lambda: col.connected_states() == [True])
@@ -270,7 +270,8 @@ def test_port_missing_at_start_then_appearing(tmp_path: Path) -> None:
     link = tmp_path / "usb-Late_Scanner-if00"
     col = Collector()
     opener = CountingOpener(str(link))
-    reader = SerialReader(str(link), col.on_scan, col.on_status, retry_s=0.02, opener=opener)
+    reader = SerialReader(str(link), col.on_scan, col.on_status, retry_s=0.02,
+                          open_device=opener)
     reader.start()
     pty = None
     try:
@@ -298,7 +299,7 @@ class CountingOpener:
         self.attempts = 0
         self._cond = threading.Condition()
 
-    def __call__(self) -> Any:
+    def __call__(self, path: str) -> Any:
         with self._cond:
             self.attempts += 1
             self._cond.notify_all()

@@ -12,6 +12,7 @@ import random
 import sys
 from pathlib import Path
 
+from kiosk.product import Product
 from kiosk.store import Store
 
 
@@ -41,7 +42,7 @@ def main() -> None:
                 continue
             if rng.random() < 0.8:
                 image = rng.randbytes(rng.randint(1000, 30000))
-                store.resolve_queued(item.barcode, {"barcode": item.barcode}, image, 1.3)
+                store.resolve_queued(item.barcode, Product(item.barcode), image, 1.3)
             else:
                 store.resolve_queued(item.barcode, None)
             os.write(out, f"R {item.barcode}\n".encode())

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _WORKER = """
 import sys
 from pathlib import Path
+from kiosk.product import Product
 from kiosk.store import Store
 root = Path(sys.argv[1])
 with Store.open(root / "state", root / "cache") as store:
@@ -24,7 +25,7 @@ with Store.open(root / "state", root / "cache") as store:
         store.queue.enqueue(f"1{i:011d}", "hid:0", "network")
         if i % 2:
             item = store.queue.peek()
-            store.resolve_queued(item.barcode, {"n": i}, bytes(2000), 1.3)
+            store.resolve_queued(item.barcode, Product(item.barcode), bytes(2000), 1.3)
 print("done", flush=True)
 """
 
@@ -38,10 +39,16 @@ def test_daemon_and_cli_at_once(tmp_path: Path) -> None:
     assert worker.stdout is not None
     assert worker.stdout.readline() == "ready\n"
     writes = 0
+    depth = products = 0
     while worker.poll() is None:
         with Store.open(tmp_path / "state", tmp_path / "cache", readonly=True) as status:
             stats = status.stats()  # `kiosk status`
-            assert stats.queue.depth >= 0 and stats.cache.products >= 0
+        # The worker only adds to the cache, and takes one scan off the queue for every
+        # two it adds (so the queue is at most 151 deep, between the last two commits):
+        # a reader that saw a torn or stale file would see figures go back.
+        assert stats.cache.products >= max(products, writes)
+        assert depth - 1 <= stats.queue.depth <= 151
+        depth, products = stats.queue.depth, stats.cache.products
         with Store.open(tmp_path / "state", tmp_path / "cache") as cli:  # `kiosk lookup`
             barcode = f"2{writes:011d}"
             cli.cache.put(barcode, product(barcode), b"img", credits=1.3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from store_helpers import product
 
+from kiosk.product import Product
 from kiosk.store import CachedMiss, CacheHit, Store
 from tests.helpers import FakeClock
 
@@ -62,7 +63,7 @@ class TestCacheContract:
         store.cache.put("000413000222", product("000413000222"), b"\xff\xd8jpeg", credits=1.3)
         hit = store.cache.get("000413000222")
         assert isinstance(hit, CacheHit)
-        assert hit.product["product_meta"]["product_name"] == "Fish Sticks"
+        assert hit.product.name == "Fish Sticks"
         assert hit.image == b"\xff\xd8jpeg"
         assert (hit.stale, hit.credits, hit.fetched_at) == (False, 1.3, clock.now)
         assert hit.updated_at == "2026-06-22 09:54:07"
@@ -82,7 +83,7 @@ class TestCacheContract:
         store.cache.put("000413000222", product("000413000222", "New"), b"img", credits=1.3)
         hit = store.cache.get("000413000222")
         assert isinstance(hit, CacheHit) and not hit.stale
-        assert hit.product["product_meta"]["product_name"] == "New"
+        assert hit.product.name == "New"
 
     def test_negative_cache_expires(self, store: Store, clock: FakeClock) -> None:
         store.cache.put_miss("099999999993")
@@ -124,13 +125,13 @@ class TestCacheContract:
 
     def test_lru_eviction_by_bytes(self, tmp_path, clock: FakeClock, store: Store) -> None:
         cache = store.cache
-        cache.max_bytes = 10_000
+        cache.max_bytes = 14_000  # eight products of about 1.6 kB fit
         for i in range(8):
-            cache.put(f"1000000000{i:02d}", {"n": i}, bytes(1000), credits=1.0)
+            cache.put(f"1000000000{i:02d}", Product(str(i)), bytes(1000), credits=1.0)
             clock.advance(1)
         cache.get("100000000000")  # the oldest, now recently used
         cache.flush_access_times()
-        cache.put("100000000099", {"n": 99}, bytes(4000), credits=1.0)
+        cache.put("100000000099", Product("99"), bytes(4000), credits=1.0)
         stats = cache.stats()
         assert stats.bytes <= cache.max_bytes
         assert isinstance(cache.get("100000000000"), CacheHit)  # touched: kept
@@ -142,20 +143,20 @@ class TestCacheContract:
     def test_eviction_work_per_put_is_bounded(self, store: Store, clock: FakeClock) -> None:
         cache = store.cache
         for i in range(150):
-            cache.put(f"2{i:011d}", {"n": i}, bytes(100))
+            cache.put(f"2{i:011d}", Product(str(i)), bytes(100))
             clock.advance(1)
         cache.max_bytes = 1_000
         cache.evict_batch = 64
-        cache.put("300000000000", {"n": 0}, bytes(100))
+        cache.put("300000000000", Product("0"), bytes(100))
         assert cache.stats().products == 151 - 64
-        cache.put("300000000001", {"n": 1}, bytes(100))
+        cache.put("300000000001", Product("1"), bytes(100))
         assert cache.stats().products == 152 - 128
 
     def test_reads_do_not_write_until_flushed(self, store: Store, clock: FakeClock) -> None:
         cache = store.cache
-        cache.put("000000000017", {"n": 1}, b"a")
+        cache.put("000000000017", Product("1"), b"a")
         clock.advance(10)
-        cache.put("000000000024", {"n": 2}, b"b")
+        cache.put("000000000024", Product("2"), b"b")
         clock.advance(10)
         cache.get("000000000017")
         # Not yet written: the LRU victim is still the one just read.

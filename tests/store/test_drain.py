@@ -11,7 +11,8 @@ import pytest
 from store_helpers import product
 
 from kiosk.api.errors import BadRequest, NotFound, RateLimited, ServerError, TransportError
-from kiosk.store import CachedMiss, CacheHit, Drainer, DrainEvent, Resolution, Store
+from kiosk.daemon.drainer import Drainer, DrainEvent, Resolution
+from kiosk.store import CachedMiss, CacheHit, Store
 from tests.helpers import FakeClock
 
 TIMEOUT = 10.0  # safety net only

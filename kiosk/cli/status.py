@@ -1,74 +1,25 @@
 """`kiosk status`: what a running kiosk is doing, readable by an admin over SSH.
 
-The daemon keeps a small `state_dir/status.json` current (written atomically, only when
-something changed and at most every few seconds, so an SD card is not worn by it); the
-queue and cache figures are read straight from the store, read-only, so they are
-exact even while the daemon writes.
+What only the daemon knows comes from its status file (`kiosk.store.status`); the queue
+and cache figures are read straight from the store, read-only, so they are exact even
+while the daemon writes. Imports neither httpx nor pygame (a test checks).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-from kiosk.atomic import write_atomic
 from kiosk.config import Config
 from kiosk.errors import StoreError
-from kiosk.present import Health
 from kiosk.sanitize import escape_controls
+from kiosk.store.status import StatusFile
 
-__all__ = ["StatusFile", "collect", "render_text"]
+__all__ = ["collect", "render_text"]
 
-STATUS_FILE = "status.json"
 KEYS = ("online", "queue_depth", "oldest_queued_age_s", "cache_products", "cache_bytes",
         "credits_remaining", "token_expires_at", "scanner", "last_error")
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    pid: int
-    updated_at: float
-    online: bool | None
-    credits_remaining: float | None
-    token_expires_at: float | None
-    scanners: dict[str, bool]
-    last_error: str | None
-    mode: str
-
-
-class StatusFile:
-    def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / STATUS_FILE
-        self._last: str | None = None
-
-    def write(self, health: Health, mode: str) -> bool:
-        """Write if anything but the time changed; True when written."""
-        last_error = escape_controls(health.last_error, 400) if health.last_error else None
-        snap = _Snapshot(os.getpid(), 0.0, health.online, health.credits_remaining,
-                         health.token_expires_at, dict(health.scanners), last_error, mode)
-        key = json.dumps(asdict(snap), sort_keys=True)
-        if key == self._last:
-            return False
-        body = asdict(snap) | {"updated_at": time.time()}
-        write_atomic(self.path, json.dumps(body).encode(), mode=0o644)
-        self._last = key
-        return True
-
-    def read(self) -> dict[str, Any] | None:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
-
-    def remove(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
 
 
 def _alive(pid: object) -> bool:

@@ -7,14 +7,23 @@ Threads, and why:
   complete card is on screen (so `FIRST_PAINT_MS` and `LATENCY_MS` are the shopper's
   waits), talks to systemd, and sleeps on one queue between events, so an idle kiosk
   costs nothing;
-- the **scan worker** (`kiosk.worker`): a fast lane that validates scans and answers
+- the **scan worker** (`kiosk.daemon.worker`): a fast lane that validates scans and answers
   from the cache, and a lookup lane that asks the API in order, so a cached card never
   waits behind a slow lookup;
-- the **drainer** resolves queued scans when the API answers again (`kiosk.store`);
+- the **drainer** resolves queued scans when the API answers again
+  (`kiosk.daemon.drainer`);
 - one thread per **reader** (`kiosk.scanner`).
 
-Components start in order (store, API client, display, worker, drainer, readers) and
-stop in reverse; SIGTERM/SIGINT become an orderly stop, SIGHUP a configuration reload.
+The other threads reach the main thread only through its queue, with the plain values
+of `kiosk.daemon.events`; the main loop matches on their type.
+
+Components start in order (store, API client, display, lookups, worker, drainer,
+readers) and stop in reverse; SIGTERM/SIGINT become an orderly stop, SIGHUP a
+configuration reload.
+
+Built in-process (the tests do) it takes its seams as arguments: a reader factory (or
+none), an httpx transport (`httpx.MockTransport`) or a sandbox's URL in the
+configuration, SDL's dummy display, and `signals=False` off the main thread's duties.
 """
 
 from __future__ import annotations
@@ -27,92 +36,88 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import httpx
+
 from kiosk import config as config_mod
 from kiosk.api import client_for, describe_route, make_http_client
-from kiosk.api.errors import ApiError, CredentialsRefused, InsufficientCredits, TransportError
-from kiosk.config import Config
-from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
-from kiosk.errors import ConfigError, DisplayError, StoreError
-from kiosk.journal import event, fatal
-from kiosk.lookup import Lookups
-from kiosk.memory import pin_mmap_threshold
-from kiosk.notify import Notifier
-from kiosk.present import (
-    Health,
+from kiosk.api.errors import ApiError
+from kiosk.config import Config, ScannerConfig
+from kiosk.daemon.drainer import Drainer, DrainEvent
+from kiosk.daemon.events import (
+    Drained,
+    Event,
+    LinkChanged,
+    Reload,
+    Scanned,
+    ScannerChanged,
+    Stop,
+)
+from kiosk.daemon.health import Health, StatusPublisher, status_line
+from kiosk.daemon.lookups import Lookups
+from kiosk.daemon.memory import pin_mmap_threshold
+from kiosk.daemon.present import (
     ScanRecord,
     journal_fields,
     journal_message,
     recent_entry,
     screen_for,
-    status_line,
 )
-from kiosk.scanner import Reader, WindowKeyboard, open_readers
-from kiosk.status import StatusFile
-from kiosk.store import Drainer, DrainEvent, Store
-from kiosk.worker import ScanWorker
+from kiosk.daemon.systemd import Notifier, event, fatal
+from kiosk.daemon.worker import ScanWorker
+from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
+from kiosk.errors import ConfigError, DisplayError, StoreError
+from kiosk.exitcodes import EX_CONFIG, EX_FAILURE, EX_OK
+from kiosk.outcome import Outcome
+from kiosk.scanner import OnScan, OnStatus, Reader, WindowKeyboard, open_readers
+from kiosk.store import StatusFile, Store
 
-__all__ = ["Daemon", "run"]
+__all__ = ["Daemon", "ReaderFactory", "run"]
 
 logger = logging.getLogger(__name__)
 
-EX_OK, EX_FAILURE, EX_CONFIG = 0, 1, 78
 PROBE_EVERY_S = 30.0  # while offline, or unsure, ask the free /balance this often
-STATUS_WRITE_EVERY_S = 2.0
 
 
-@dataclass(frozen=True)
-class _Scanned:
-    record: ScanRecord
-
-
-@dataclass(frozen=True)
-class _Drained:
-    event: DrainEvent
-
-
-@dataclass(frozen=True)
-class _ScannerStatus:
-    source: str
-    connected: bool
-    detail: str
-
-
-@dataclass(frozen=True)
-class _Net:
-    online: bool
-    reason: str | None = None
+ReaderFactory = Callable[[ScannerConfig, list[str], OnScan, OnStatus], list[Reader]]
 
 
 class Daemon:
-    """`readers=False` runs without hardware readers (the demo feeds scans itself);
-    `after_show` is called on the main thread after each paint of a scan's screen: twice
-    for a card drawn before its photo arrived (the record's answer `photo_pending` first),
-    once otherwise."""
+    """The kiosk's service; `run()` until `stop()` (or a signal).
 
-    def __init__(self, cfg: Config, *, readers: bool = True,
+    `readers` builds the scanner readers (default: the configured evdev or serial
+    readers; None: no readers, as in the demo, which feeds the worker itself; a test
+    passes `FakeReader`s). `transport` replaces httpx's network transport (tests).
+    `signals=False` leaves the process's signal handlers alone (a daemon run off the
+    main thread, or inside a test runner). `after_show` is called on the main thread
+    after each paint of a scan's screen: twice for a card drawn before its photo
+    arrived (the record's answer `photo_pending` first), once otherwise.
+    """
+
+    def __init__(self, cfg: Config, *, readers: ReaderFactory | None = open_readers,
+                 transport: httpx.BaseTransport | None = None, signals: bool = True,
                  after_show: Callable[[ScanRecord, Display], None] | None = None) -> None:
         self.cfg = cfg
-        self._use_readers = readers
+        self._reader_factory = readers
+        self._transport = transport
+        self._signals = signals
         self._after_show = after_show
-        self.events: queue.Queue[object] = queue.Queue()
+        self.events: queue.Queue[Event] = queue.Queue()
         self.health = Health()
         self.notifier = Notifier()
         self.recent: deque[RecentScan] = deque(maxlen=8)
         self._stop = threading.Event()
-        self._reload = threading.Event()
         self.ready = threading.Event()
         self._drawn_seq = 0
         # (seq, when) of the card drawn before its photo arrived: the one lookup in flight.
         self._first_paint: tuple[int, float] | None = None
         self._readers: list[Reader] = []
         self._status_file = StatusFile(cfg.storage.state_dir)
-        self._status_due: float | None = 0.0
-        self._status_written = float("-inf")
+        self.status = StatusPublisher(self.health, self.notifier, self._status_file)
         self._last_probe = float("-inf")
         self._prober: threading.Thread | None = None
 
@@ -130,30 +135,32 @@ class Daemon:
         with contextlib.ExitStack() as stack:
             self.store = Store.from_config(cfg.storage)
             stack.callback(self.store.close)
-            self.http = make_http_client(cfg.api, keep_warm=True)
+            self.http = make_http_client(cfg.api, self._transport, keep_warm=True)
             stack.callback(self.http.close)
             self.api = client_for(cfg, self.http, ledger=self.store.spending)
-            self.lookups = Lookups(self.store, self.api)
+            self.api.on_link = lambda online, why: self.events.put(LinkChanged(online, why))
             self.display = Display(cfg.display)
             stack.callback(self.display.close)
-            self.lookups.configure_display(
-                self.display.prepare_image,
-                f"display-{self.display.size[0]}x{self.display.size[1]}-{self.display.mode}")
+            self.lookups = Lookups(
+                self.store, self.api, prepare=self.display.prepare_image,
+                display_key=f"display-{self.display.size[0]}x{self.display.size[1]}"
+                            f"-{self.display.mode}")
             self.keyboard = WindowKeyboard()
             self.display.on_key = self._on_key
-            self.worker = ScanWorker(self.lookups, lambda r: self.events.put(_Scanned(r)),
+            self.worker = ScanWorker(self.lookups, lambda r: self.events.put(Scanned(r)),
                                      duplicate_window_s=cfg.scanner.duplicate_window_s)
             self.worker.start()
             stack.callback(self.worker.stop)
             self.drainer = Drainer(self.store, self.lookups.resolve,
-                                   lambda e: self.events.put(_Drained(e)))
+                                   lambda e: self.events.put(Drained(e)))
             self.drainer.start()
             stack.callback(self.drainer.stop)
             self._open_readers()
             stack.callback(self._close_readers)
-            self._install_signals()
-            self._refresh_queue_depth()
-            self._probe(force=True)
+            if self._signals:
+                self._install_signals()
+            self.health.refresh(self.api, self.store.queue)
+            self._probe()
             self.notifier.ready(status_line(self.health))
             self.ready.set()
             logger.info("kiosk ready: %s mode, %dx%d, API %s %s", self.display.mode,
@@ -168,7 +175,7 @@ class Daemon:
     def stop(self) -> None:
         """Ask the main loop to stop (thread-safe; what SIGTERM does)."""
         self._stop.set()
-        self.events.put(None)
+        self.events.put(Stop())
 
     @property
     def stopping(self) -> bool:
@@ -181,10 +188,10 @@ class Daemon:
             return -1
 
     def _open_readers(self) -> None:
-        if not self._use_readers:
+        if self._reader_factory is None:
             return
-        self._readers = open_readers(self.cfg.scanner, self.cfg.scanner_devices,
-                                     self.worker.submit, self._on_scanner_status)
+        self._readers = self._reader_factory(self.cfg.scanner, self.cfg.scanner_devices,
+                                             self.worker.submit, self._on_scanner_status)
         for reader in self._readers:
             self.health.scanners.setdefault(reader.source, False)
             reader.start()
@@ -199,8 +206,7 @@ class Daemon:
             self.stop()
 
         def reload(signum: int, frame: FrameType | None) -> None:
-            self._reload.set()
-            self.events.put(None)
+            self.events.put(Reload())
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
@@ -216,52 +222,45 @@ class Daemon:
         while not self._stop.is_set() and not self.display.quit_requested:
             now = time.monotonic()
             self.notifier.watchdog(now)
-            waits = [now + pump_every, deadline, self.notifier.next_ping(), self._status_due,
+            waits = [now + pump_every, deadline, self.notifier.next_ping(), self.status.due,
                      self._last_probe + PROBE_EVERY_S if self.health.online is not True else None]
             timeout = max(0.0, min(w for w in waits if w is not None) - now)
             try:
-                item = self.events.get(timeout=timeout)
-            except queue.Empty:
-                item = None
-            if item is not None:
-                self._handle(item)
+                self._handle(self.events.get(timeout=timeout))
                 while True:  # drain a burst before the next paint deadline check
-                    try:
-                        more = self.events.get_nowait()
-                    except queue.Empty:
-                        break
-                    if more is not None:
-                        self._handle(more)
-            if self._reload.is_set():
-                self._reload.clear()
-                self._do_reload()
+                    self._handle(self.events.get_nowait())
+            except queue.Empty:
+                pass
             now = time.monotonic()
             deadline = self.display.tick(now)  # reads window events (the keyboard) too
             for scan in self.keyboard.poll(now):
                 self.worker.submit(scan)
             if self.health.online is not True and now - self._last_probe >= PROBE_EVERY_S:
                 self._probe()
-            if self._status_due is not None and now >= self._status_due:
-                self._publish_status()
+            if self.status.due is not None and now >= self.status.due:
+                self.health.refresh(self.api, self.store.queue)
+                self.status.publish(self.display.mode)
 
-    def _handle(self, item: object) -> None:
-        if isinstance(item, _Scanned):
-            self._scanned(item.record)
-        elif isinstance(item, _Drained):
-            self._drained(item.event)
-        elif isinstance(item, _ScannerStatus):
-            self._scanner_changed(item)
-        elif isinstance(item, _Net):
-            self._set_online(item.online, item.reason)
+    def _handle(self, event: Event) -> None:
+        match event:
+            case Scanned(record):
+                self._scanned(record)
+            case Drained(drained):
+                self._drained(drained)
+            case ScannerChanged():
+                self._scanner_changed(event)
+            case LinkChanged(online, reason):
+                self._set_online(online, reason)
+            case Reload():
+                self._do_reload()
+            case Stop():
+                pass  # `stop()` set the flag the loop checks; this only woke it
 
     def _scanned(self, record: ScanRecord) -> None:
         answer = record.answer
         early = answer is not None and answer.photo_pending
-        if not early:
-            self._note_api(answer.error if answer else None, reached=record.outcome in (
-                "shown", "not_found") or (answer is not None and answer.outcome == "error"))
-            if answer is not None and answer.outcome == "queued":
-                self.drainer.wake()
+        if not early and answer is not None and answer.outcome is Outcome.QUEUED:
+            self.drainer.wake()
         state = screen_for(record, self.api.state.credits_remaining)
         if state is not None and record.seq and record.seq < self._drawn_seq:
             # A later scan is already on screen: keep it (an older lookup's late photo too).
@@ -278,7 +277,7 @@ class Daemon:
                                      answer.product if answer else None)
                 if entry is not None:
                     self.recent.appendleft(entry)
-            self._refresh_health()
+            self.health.refresh(self.api, self.store.queue)
             self.display.set_status(self.health.status_info(), list(self.recent))
             self.display.show(state)
             painted_at = time.monotonic()
@@ -291,29 +290,26 @@ class Daemon:
         if redraw:
             assert first is not None
             first_at, self._first_paint = first[1], None
-        level = logging.WARNING if record.outcome in ("error",) else logging.INFO
+        level = logging.WARNING if record.outcome is Outcome.ERROR else logging.INFO
         event(logger, level, journal_message(record),
               **journal_fields(record, _ms_since(record.t_last, painted_at),
                                _ms_since(record.t_last, first_at)))
-        self._schedule_status()
+        self.status.schedule()
 
     def _drained(self, ev: DrainEvent) -> None:
         if ev.kind == "resolved":
-            self._set_online(True)
             event(logger, logging.INFO, f"queued scan {ev.barcode} resolved ({ev.outcome})",
                   kiosk_event="resolved", barcode=ev.barcode, outcome=ev.outcome,
                   credits=ev.credits)
-            entry = recent_entry("resolved", ev.barcode)
-            if entry is not None and self.display.mode == "staff":
-                self.recent.appendleft(entry)
-        elif ev.kind == "retry" and ev.reason == "network":
-            self._set_online(False, "network")
-        self.health.queue_depth = ev.remaining
-        self._refresh_health()
+            if ev.outcome is not None and self.display.mode == "staff":
+                entry = recent_entry(ev.outcome, ev.barcode, resolved=True)
+                if entry is not None:
+                    self.recent.appendleft(entry)
+        self.health.refresh(self.api, self.store.queue)
         self.display.set_status(self.health.status_info(), list(self.recent))
-        self._schedule_status()
+        self.status.schedule()
 
-    def _scanner_changed(self, change: _ScannerStatus) -> None:
+    def _scanner_changed(self, change: ScannerChanged) -> None:
         # The reader itself logs each transition once; here it only changes what is shown.
         self.health.scanners[change.source] = change.connected
         if self.display.mode == "staff":
@@ -323,35 +319,29 @@ class Daemon:
             elif self.health.scanner_ok and isinstance(self.display.state, ScannerDisconnected):
                 self.display.show(self.display.idle)
             self.display.set_status(self.health.status_info(), list(self.recent))
-        self._schedule_status()
+        self.status.schedule()
 
     # --- health ----------------------------------------------------------------------------
 
-    def _note_api(self, error: ApiError | None, *, reached: bool) -> None:
-        if isinstance(error, TransportError):
-            self._set_online(False, error.reason)
-        elif reached or error is not None:  # any answer from the API means we are online
-            self._set_online(True)
-
     def _set_online(self, online: bool, reason: str | None = None) -> None:
-        before = self.health.online
-        if before is online:
+        change = self.health.set_online(online)
+        if change is None:
             return
-        self.health.online = online
-        if online and before is False:
+        if change == "back":
             logger.warning("network back: the API answers again")
             self.drainer.wake(retry_now=True)
-        elif online:
+        elif change == "first_answer":
             logger.info("the API answers")
         else:
             logger.warning("network lost: the API does not answer (%s); scans are saved "
                            "and cached cards still show", reason or "no answer")
-        self._schedule_status()
+        self.status.schedule()
 
-    def _probe(self, force: bool = False) -> None:
-        """Ask the free /balance in the background: are we online, what is left. Then
-        /pricing when it is due (free too): at start it is read here, so the first scan
-        does not wait a round trip for it; the same one request either way."""
+    def _probe(self) -> None:
+        """Ask the free /balance in the background: what is left, and (through the
+        client's `on_link`) whether the API answers. Then /pricing when it is due (free
+        too): at start it is read here, so the first scan does not wait a round trip for
+        it; the same one request either way."""
         if self._prober is not None and self._prober.is_alive():
             return
         self._last_probe = time.monotonic()
@@ -359,55 +349,18 @@ class Daemon:
         def probe() -> None:
             try:
                 self.api.balance()
-            except TransportError as exc:
-                self.events.put(_Net(False, exc.reason))
-            except (CredentialsRefused, InsufficientCredits, ApiError) as exc:
+            except ApiError as exc:  # told to the main loop by `on_link` when it matters
                 logger.debug("probe: %s", exc)
-                self.events.put(_Net(True))
             else:
-                self.events.put(_Net(True))
                 self.api.refresh_pricing(when_due=True)
 
         self._prober = threading.Thread(target=probe, name="kiosk-probe", daemon=True)
         self._prober.start()
 
-    def _refresh_queue_depth(self) -> None:
-        try:
-            stats = self.store.queue.stats()
-            self.health.queue_depth, self.health.set_aside = stats.depth, stats.set_aside
-        except StoreError as exc:
-            logger.debug("queue depth unknown: %s", exc)
-
-    def _refresh_health(self) -> None:
-        st = self.api.state
-        self.health.credits_remaining = st.credits_remaining
-        self.health.token_expires_at = self.api.auth.expires_at
-        if self.api.auth.credentials_refused:
-            self.health.last_error = "API key refused: replace the key file"
-        else:
-            self.health.last_error = st.last_error
-        self._refresh_queue_depth()
-
-    def _schedule_status(self) -> None:
-        """Publish soon, but write the status file at most every few seconds (SD wear)."""
-        if self._status_due is None:
-            self._status_due = max(time.monotonic() + 0.2,
-                                   self._status_written + STATUS_WRITE_EVERY_S)
-
-    def _publish_status(self) -> None:
-        self._status_due = None
-        self._status_written = time.monotonic()
-        self._refresh_health()
-        self.notifier.status(status_line(self.health))
-        try:
-            self._status_file.write(self.health, self.display.mode)
-        except OSError as exc:
-            logger.debug("status file not written: %s", exc)
-
     # --- callbacks from other threads ---------------------------------------------------------
 
     def _on_scanner_status(self, source: str, connected: bool, detail: str) -> None:
-        self.events.put(_ScannerStatus(source, connected, detail))
+        self.events.put(ScannerChanged(source, connected, detail))
 
     def _on_key(self, pygame_event: Any) -> None:
         for scan in self.keyboard.handle(pygame_event, time.monotonic()):

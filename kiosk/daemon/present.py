@@ -1,16 +1,18 @@
-"""Pure decisions about what a scan means to people: the screen, the journal line, the list.
+"""What a scan means to people: the screen, the journal line, the staff list.
 
-Kept apart from the daemon's threads and from pygame so every mapping here is a plain
-function of its inputs and can be tested as a table.
+Kept apart from the daemon's threads and from pygame: every mapping here is a plain
+function of its inputs (the time of day for the list aside) and can be tested as a
+table. What the kiosk says about itself (STATUS=, the status bar) is `health`.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from kiosk.api.errors import CredentialsRefused, InsufficientCredits
+from kiosk.daemon.lookups import ScanAnswer
 from kiosk.display.screens import (
     Card,
     Error,
@@ -20,19 +22,16 @@ from kiosk.display.screens import (
     OutOfCredits,
     RecentScan,
     ScreenState,
-    StatusInfo,
 )
-from kiosk.lookup import ScanAnswer
+from kiosk.outcome import SHOWS_PRODUCT, Outcome
 from kiosk.product import Product
 
 __all__ = [
-    "Health",
     "ScanRecord",
     "journal_fields",
     "journal_message",
     "recent_entry",
     "screen_for",
-    "status_line",
 ]
 
 
@@ -40,7 +39,7 @@ __all__ = [
 class ScanRecord:
     """One scan's result as the main loop receives it from the scan worker."""
 
-    outcome: str  # shown, cached, not_found, invalid, duplicate, queued, error
+    outcome: Outcome
     barcode: str  # normalized; the printable raw text for an invalid scan
     source: str
     t_last: float  # monotonic time of the scan's last byte/key
@@ -49,65 +48,22 @@ class ScanRecord:
     seq: int = 0  # scan order; a record older than the card on screen is not drawn
 
 
-@dataclass
-class Health:
-    """What the staff status bar, STATUS= and `kiosk status` say about the kiosk."""
-
-    online: bool | None = None  # None: not known yet
-    queue_depth: int = 0
-    credits_remaining: float | None = None
-    scanners: dict[str, bool] = field(default_factory=dict)
-    last_error: str | None = None
-    token_expires_at: float | None = None
-    set_aside: int = 0  # queued scans passed over after failing for reasons of their own
-
-    @property
-    def scanner_ok(self) -> bool:
-        return bool(self.scanners) and all(self.scanners.values())
-
-    def status_info(self) -> StatusInfo:
-        return StatusInfo(online=bool(self.online), queue_depth=self.queue_depth,
-                          credits_remaining=self.credits_remaining,
-                          scanner_connected=self.scanner_ok, last_error=self.last_error,
-                          set_aside=self.set_aside)
-
-
-def status_line(h: Health) -> str:
-    """The one human line for systemd's STATUS=, e.g. 'online · queue 0 · 412.4 credits'."""
-    net = {True: "online", False: "offline", None: "starting"}[h.online]
-    credits = "credits ?"
-    if h.credits_remaining is not None:
-        credits = f"{h.credits_remaining:.1f} credits"
-    if not h.scanners:
-        scanner = "no scanner"
-    elif h.scanner_ok:
-        scanner = "scanner ok"
-    else:
-        scanner = "scanner missing"
-    parts = [net, f"queue {h.queue_depth}", credits, scanner]
-    if h.set_aside:
-        parts.append(f"{h.set_aside} set aside")
-    if h.last_error:
-        parts.append(h.last_error)
-    return " · ".join(parts)
-
-
 def screen_for(record: ScanRecord, credits_remaining: float | None) -> ScreenState | None:
     """The screen a scan shows, or None when it shows nothing (a double read)."""
     answer = record.answer
-    if record.outcome == "invalid":
+    if record.outcome is Outcome.INVALID:
         return Invalid(raw=record.barcode, reason=record.reason or "")
-    if record.outcome == "duplicate" or answer is None:
+    if record.outcome is Outcome.DUPLICATE or answer is None:
         return None
-    if record.outcome in ("shown", "cached") and answer.product is not None:
+    if record.outcome in SHOWS_PRODUCT and answer.product is not None:
         offline = answer.stale and answer.error is not None
         return Card(product=answer.product, image=answer.image,
                     from_cache=answer.from_cache, stale=answer.stale, offline=offline,
                     credits_debited=answer.credits, credits_remaining=credits_remaining,
                     photo_pending=answer.photo_pending)
-    if record.outcome == "not_found":
+    if record.outcome is Outcome.NOT_FOUND:
         return NotFound(barcode=answer.barcode)
-    if record.outcome == "queued":
+    if record.outcome is Outcome.QUEUED:
         if isinstance(answer.error, InsufficientCredits):
             return OutOfCredits(balance=credits_remaining)
         return Offline(barcode=answer.barcode, saved=answer.saved)
@@ -116,19 +72,28 @@ def screen_for(record: ScanRecord, credits_remaining: float | None) -> ScreenSta
     return Error(f"Could not look up {answer.barcode}: {answer.reason or 'error'}")
 
 
-_STATES = {"shown": "shown", "cached": "cached", "queued": "queued", "not_found": "not_found",
-           "invalid": "invalid", "resolved": "resolved"}
+_LISTED = frozenset({Outcome.SHOWN, Outcome.CACHED, Outcome.QUEUED, Outcome.NOT_FOUND,
+                     Outcome.INVALID})
 
 
-def recent_entry(outcome: str, barcode: str, product: Product | None = None,
-                 now: float | None = None) -> RecentScan | None:
-    """A line for the staff recent-scans list (None for outcomes it does not list)."""
-    state = _STATES.get(outcome)
-    if state is None:
+def recent_entry(outcome: Outcome, barcode: str, product: Product | None = None,
+                 now: float | None = None, *, resolved: bool = False) -> RecentScan | None:
+    """A line for the staff recent-scans list (None for outcomes it does not list: a
+    double read, a refused lookup). `resolved`: the drainer's, whatever the outcome."""
+    if outcome not in _LISTED and not resolved:
         return None
     at = time.strftime("%H:%M", time.localtime(now))
     name = product.name if product else None
-    return RecentScan(barcode=barcode, state=state, name=name, at=at)  # type: ignore[arg-type]
+    return RecentScan(barcode=barcode, outcome=outcome, name=name, at=at, resolved=resolved)
+
+
+_EXPLAINED = frozenset({Outcome.QUEUED, Outcome.ERROR, Outcome.NOT_FOUND})  # REASON= too
+_SAID = {
+    Outcome.SHOWN: "looked up and shown", Outcome.CACHED: "shown from the cache",
+    Outcome.NOT_FOUND: "not in the catalog", Outcome.INVALID: "invalid scan",
+    Outcome.DUPLICATE: "double read ignored", Outcome.QUEUED: "saved for later",
+    Outcome.ERROR: "lookup failed",
+}
 
 
 def journal_fields(record: ScanRecord, latency_ms: float | None,
@@ -150,29 +115,24 @@ def journal_fields(record: ScanRecord, latency_ms: float | None,
     if answer is not None:
         fields["request_id"] = answer.request_id
         fields["error_code"] = answer.error_code
-        if record.outcome in ("queued", "error", "not_found") or answer.stale:
+        if record.outcome in _EXPLAINED or answer.stale:
             fields["reason"] = answer.reason
         if answer.stale:
             fields["stale"] = "yes"
-    if record.reason and record.outcome in ("invalid", "duplicate"):
+    if record.reason and record.outcome in (Outcome.INVALID, Outcome.DUPLICATE):
         fields["reason"] = record.reason
     return fields
 
 
 def journal_message(record: ScanRecord) -> str:
     answer = record.answer
-    what = {
-        "shown": "looked up and shown", "cached": "shown from the cache",
-        "not_found": "not in the catalog", "invalid": "invalid scan",
-        "duplicate": "double read ignored", "queued": "saved for later",
-        "error": "lookup failed",
-    }.get(record.outcome, record.outcome)
+    what = _SAID.get(record.outcome, record.outcome.value)
     message = f"scan {record.barcode}: {what}"
     if answer is not None and answer.stale:
         message += " (stale, the API did not answer)"
-    if record.outcome == "queued" and answer is not None:
+    if record.outcome is Outcome.QUEUED and answer is not None:
         message += f" ({answer.reason})" if answer.saved else f" ({answer.reason}; NOT on disk yet)"
-    elif record.outcome in ("invalid", "error") and record.reason:
+    elif record.outcome in (Outcome.INVALID, Outcome.ERROR) and record.reason:
         message += f" ({record.reason})"
     if answer is not None and answer.credits:
         message += f", {answer.credits:g} credits"

@@ -28,9 +28,10 @@ import threading
 import time
 from collections.abc import Callable
 
+from kiosk.daemon.lookups import Lookups, ScanAnswer
+from kiosk.daemon.present import ScanRecord
 from kiosk.errors import StoreError
-from kiosk.lookup import Lookups, ScanAnswer
-from kiosk.present import ScanRecord
+from kiosk.outcome import Outcome
 from kiosk.scanner import DuplicateWindow, Invalid, Scan, printable, validate
 
 __all__ = ["ScanWorker"]
@@ -64,7 +65,8 @@ class ScanWorker:
         self._lock = threading.Lock()
 
     def set_duplicate_window(self, window_s: float) -> None:
-        self._dupes = DuplicateWindow(window_s)
+        """A reload's new window, in place: a read just before it still counts."""
+        self._dupes.window_s = window_s
 
     # --- readers call this, from their own threads --------------------------------------
 
@@ -133,7 +135,7 @@ class ScanWorker:
             record = work()
         except Exception:  # a bug must not stop every later scan
             logger.exception("scan from %s could not be handled", scan.source)
-            record = ScanRecord("error", printable(scan.raw), scan.source, scan.t_last,
+            record = ScanRecord(Outcome.ERROR, printable(scan.raw), scan.source, scan.t_last,
                                 reason="internal error")
         if record is not None:
             self._on_record(record)
@@ -143,11 +145,11 @@ class ScanWorker:
         seq = next(self._seq)
         verdict = validate(scan)
         if isinstance(verdict, Invalid):
-            return ScanRecord("invalid", printable(scan.raw), scan.source, scan.t_last,
+            return ScanRecord(Outcome.INVALID, printable(scan.raw), scan.source, scan.t_last,
                               reason=verdict.reason, seq=seq)
         gtin = verdict.gtin
         if self._dupes.is_duplicate(scan.source, gtin, scan.t_last):
-            return ScanRecord("duplicate", gtin, scan.source, scan.t_last,
+            return ScanRecord(Outcome.DUPLICATE, gtin, scan.source, scan.t_last,
                               reason="double read", seq=seq)
         answer = self._lookups.from_cache(gtin)
         if answer is None and self._backed_up():

@@ -17,21 +17,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 from kiosk.api.client import ApiClient, LookupResult
-from kiosk.api.errors import ApiError, NotFound, PermanentError, RetryableError
+from kiosk.api.errors import ApiError, CredentialsRefused, NotFound, PermanentError, RetryableError
+from kiosk.daemon.drainer import Resolution
 from kiosk.errors import StoreError
+from kiosk.outcome import Outcome
 from kiosk.product import Product
 from kiosk.store import CachedMiss, CacheHit, Store
-from kiosk.store.drain import Resolution
 from kiosk.store.errors import ScanNotSaved
 
-__all__ = ["Lookups", "Outcome", "ScanAnswer"]
+__all__ = ["Lookups", "ScanAnswer"]
 
 logger = logging.getLogger(__name__)
 
-Outcome = Literal["shown", "cached", "not_found", "queued", "error"]
 Prepare = Callable[[bytes], bytes | None]
 
 
@@ -68,10 +67,6 @@ class Lookups:
         self._prepare = prepare
         self._display_key = display_key
 
-    def configure_display(self, prepare: Prepare | None, display_key: str) -> None:
-        """Set how images are made display-ready (the display knows its real size)."""
-        self._prepare, self._display_key = prepare, display_key
-
     def from_cache(self, barcode: str) -> ScanAnswer | None:
         """The answer when the cache alone can give it (fresh product or fresh miss).
 
@@ -99,29 +94,34 @@ class Lookups:
 
         def early(data: LookupResult) -> None:
             assert on_data is not None
-            on_data(ScanAnswer("shown", barcode, data.product, credits=data.credits,
+            on_data(ScanAnswer(Outcome.SHOWN, barcode, data.product, credits=data.credits,
                                request_id=data.request_id, photo_pending=True))
 
         try:
             result = self.api.lookup(barcode, on_data=early if on_data is not None else None)
         except NotFound as exc:
             self._cache_miss(barcode)
-            return ScanAnswer("not_found", barcode, request_id=exc.request_id,
+            return ScanAnswer(Outcome.NOT_FOUND, barcode, request_id=exc.request_id,
                               reason="not_found", error_code=exc.code)
         except RetryableError as exc:
             if not queue_on_failure:
-                return ScanAnswer("error", barcode, request_id=exc.request_id,
+                return ScanAnswer(Outcome.ERROR, barcode, request_id=exc.request_id,
                                   reason=exc.reason, error_code=exc.code, error=exc)
             return self._queue(barcode, source, scanned_at, exc.reason, exc, cached)
         except PermanentError as exc:
-            return ScanAnswer("error", barcode, request_id=exc.request_id, reason=exc.reason,
+            return ScanAnswer(Outcome.ERROR, barcode, request_id=exc.request_id, reason=exc.reason,
                               error_code=exc.code, error=exc)
         display = self._display_images(result.image)
-        answer = ScanAnswer("shown", barcode, result.product, self._shown_image(result, display),
-                            credits=result.credits, request_id=result.request_id)
+        answer = ScanAnswer(Outcome.SHOWN, barcode, result.product,
+                            self._shown_image(result, display), credits=result.credits,
+                            request_id=result.request_id)
         if on_shown is not None:
             on_shown(answer)
-        self._cache_result(result, display)
+        try:
+            self._cache_result(result, display)
+        except StoreError as exc:  # the card is shown; only a re-scan pays for it
+            logger.warning("product %s could not be cached (%s); it will cost again",
+                           result.barcode, exc)
         return answer
 
     def defer(self, barcode: str, source: str, reason: str,
@@ -132,13 +132,10 @@ class Lookups:
     def resolve(self, barcode: str) -> Resolution:
         """The drainer's seam: look up and cache; raise ApiError subclasses (NotFound too)."""
         if self.api is None:
-            from kiosk.api.errors import CredentialsRefused
-
             raise CredentialsRefused("no API client (no key configured)", code="no_api")
         result = self.api.lookup(barcode)
-        display = self._display_images(result.image)
-        self.store.cache.put(barcode, result.product.to_record(), result.image, result.credits,
-                             display_images=display)
+        # A StoreError goes to the drainer: the scan stays queued.
+        self._cache_result(result, self._display_images(result.image))
         return Resolution(barcode, credits=result.credits)
 
     # --- pieces ----------------------------------------------------------------------
@@ -153,16 +150,14 @@ class Lookups:
     def _cache_answer(self, barcode: str, cached: CacheHit | CachedMiss | None
                       ) -> ScanAnswer | None:
         if isinstance(cached, CachedMiss):
-            return ScanAnswer("not_found", barcode, from_cache=True, reason="cached_miss")
+            return ScanAnswer(Outcome.NOT_FOUND, barcode, from_cache=True, reason="cached_miss")
         if isinstance(cached, CacheHit) and not cached.stale:
             return self._from_cache(cached, stale=False)
         return None
 
     def _from_cache(self, hit: CacheHit, *, stale: bool, reason: str | None = None,
                     error: ApiError | None = None) -> ScanAnswer:
-        # An entry cached by any version goes through the same sanitizing constructor.
-        product = Product.from_api(hit.product, barcode=hit.barcode)
-        return ScanAnswer("cached", hit.barcode, product, self._display_image(hit),
+        return ScanAnswer(Outcome.CACHED, hit.barcode, hit.product, self._display_image(hit),
                           stale=stale, from_cache=True, reason=reason,
                           error_code=error.code if error else None, error=error)
 
@@ -199,12 +194,9 @@ class Lookups:
         return result.image if self._prepare is None else None
 
     def _cache_result(self, result: LookupResult, display: dict[str, bytes] | None) -> None:
-        try:
-            self.store.cache.put(result.barcode, result.product.to_record(), result.image,
-                                 result.credits, display_images=display)
-        except StoreError as exc:
-            logger.warning("product %s could not be cached (%s); it will cost again",
-                           result.barcode, exc)
+        """Cache an answer from the API; raises StoreError (each caller knows what then)."""
+        self.store.cache.put(result.barcode, result.product, result.image,
+                             result.credits, display_images=display)
 
     def _cache_miss(self, barcode: str) -> None:
         try:
@@ -222,7 +214,7 @@ class Lookups:
             self.store.queue.enqueue(barcode, source, reason, scanned_at)
         except ScanNotSaved as exc:
             logger.error("scan %s could not be saved to disk (%s); held in memory", barcode, exc)
-            return ScanAnswer("queued", barcode, reason=reason, error_code=code,
+            return ScanAnswer(Outcome.QUEUED, barcode, reason=reason, error_code=code,
                               request_id=rid, saved=False, error=error)
-        return ScanAnswer("queued", barcode, reason=reason, error_code=code, request_id=rid,
+        return ScanAnswer(Outcome.QUEUED, barcode, reason=reason, error_code=code, request_id=rid,
                           error=error)

@@ -14,24 +14,25 @@ from typing import Any
 from kiosk import config as config_mod
 from kiosk.api import client_for, make_http_client
 from kiosk.config import Config
+from kiosk.daemon.lookups import Lookups, ScanAnswer
 from kiosk.errors import ConfigError, StoreError
-from kiosk.lookup import Lookups, ScanAnswer
+from kiosk.exitcodes import EX_CONFIG, EX_DATAERR, EX_FAILURE, EX_OK
+from kiosk.outcome import SHOWS_PRODUCT, Outcome
 from kiosk.sanitize import escape_controls
 from kiosk.scanner import Invalid, normalize
 from kiosk.store import Store
 
 __all__ = ["lookup_command"]
 
-EX_OK, EX_FAILURE, EX_INVALID, EX_CONFIG = 0, 1, 2, 78
 
 
 def lookup_command(cfg: Config, barcode: str, *, as_json: bool = False) -> int:
     verdict = normalize(barcode.strip())
     if isinstance(verdict, Invalid):
-        _say(as_json, {"barcode": barcode, "outcome": "invalid", "reason": verdict.reason,
+        _say(as_json, {"barcode": barcode, "outcome": Outcome.INVALID, "reason": verdict.reason,
                        "credits": 0.0},
              f"{barcode}: not a valid product code ({verdict.reason}); nothing was charged")
-        return EX_INVALID
+        return EX_DATAERR
     try:
         config_mod.resolve_client_id(cfg)
     except ConfigError as exc:
@@ -50,7 +51,8 @@ def lookup_command(cfg: Config, barcode: str, *, as_json: bool = False) -> int:
     finally:
         store.close()
     _say(as_json, _as_dict(answer, remaining), _as_text(answer, remaining))
-    return EX_OK if answer.outcome in ("shown", "cached", "not_found") else EX_FAILURE
+    found = answer.outcome in SHOWS_PRODUCT or answer.outcome is Outcome.NOT_FOUND
+    return EX_OK if found else EX_FAILURE
 
 
 def _say(as_json: bool, data: dict[str, Any], text: str) -> None:
@@ -73,10 +75,10 @@ def _as_text(answer: ScanAnswer, remaining: float | None) -> str:
     cost = f"cost {answer.credits:g} credits"
     if remaining is not None:
         cost += f" ({remaining:g} left)"
-    if answer.outcome == "not_found":
+    if answer.outcome is Outcome.NOT_FOUND:
         how = "remembered from an earlier lookup" if answer.from_cache else "the API says so"
         return f"{answer.barcode}: not in the catalog ({how}); {cost}"
-    if answer.outcome not in ("shown", "cached") or answer.product is None:
+    if answer.outcome not in SHOWS_PRODUCT or answer.product is None:
         rid = f", request {answer.request_id}" if answer.request_id else ""
         return f"{answer.barcode}: could not be looked up now ({answer.reason}{rid}); {cost}"
     p = answer.product

@@ -1,27 +1,27 @@
 """The `kiosk` command: one entry point, a subcommand per job.
 
-Subcommands import their implementation lazily, so `kiosk --help` and
-`kiosk check-config` stay fast and never touch pygame, evdev or the network.
+One small module per command (`check_config`, `status`, `lookup`, `demo`, `sandbox`),
+each importing only what it needs, and each imported only when its command runs (the
+demo's and the sandbox's argument definitions import nothing heavy). So `kiosk --help`,
+`kiosk status` and `kiosk check-config` stay fast and never load httpx, pygame, evdev or
+the sandbox (tests/test_cli_imports.py checks `sys.modules`).
 
-Exit codes follow sysexits where it matters to systemd: 0 success, 78 (EX_CONFIG) for
-a bad configuration (the unit's RestartPreventExitStatus=78 stops a restart loop),
-1 for anything else.
+Exit codes are `kiosk.exitcodes`: 0 success, 78 (EX_CONFIG) for a bad configuration
+(the unit's RestartPreventExitStatus=78 stops a restart loop), 1 for anything else.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kiosk import __version__
+from kiosk.cli import demo, sandbox
 from kiosk.config import DEFAULT_PATH
+from kiosk.exitcodes import EX_CONFIG, EX_OK, EX_USAGE
 
-EX_OK = 0
-EX_FAILURE = 1
-EX_USAGE = 2
-EX_CONFIG = 78
+__all__ = ["build_parser", "main"]
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -34,60 +34,27 @@ def _add_config_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def _cmd_check_config(args: argparse.Namespace) -> int:
-    from kiosk import config
-    from kiosk.errors import ConfigError
+    from kiosk.cli.check_config import check_config
 
-    cfg, code = _load_config(args.config)
-    if not isinstance(cfg, config.Config):
-        return code
-    warnings = []
-    try:
-        config.resolve_client_id(cfg)
-    except ConfigError as exc:
-        warnings.extend(exc.problems)
-    if args.key:
-        try:
-            config.resolve_api_key(cfg)
-        except ConfigError as exc:
-            for problem in exc.problems:
-                print(f"error: {problem}", file=sys.stderr)
-            return EX_CONFIG
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(f"{args.config}: OK")
-    return EX_OK
+    return check_config(args.config, key=args.key)
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
-    from kiosk.sandbox import cli as sandbox_cli
+    from kiosk.cli import sandbox
 
-    return sandbox_cli.run(args)
-
-
-def _load_config(path: Path) -> tuple[object, int]:
-    """(config, 0) or (None, 78) after printing every problem."""
-    from kiosk import config
-    from kiosk.errors import ConfigError
-
-    try:
-        return config.load(path), EX_OK
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        print(f"{path}: {len(exc.problems)} problem(s); not valid", file=sys.stderr)
-        return None, EX_CONFIG
+    return sandbox.run(args)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from kiosk import app
-    from kiosk.journal import setup_logging
+    from kiosk.daemon import run
+    from kiosk.daemon.systemd import setup_logging
 
     setup_logging()
-    return app.run(args.config)
+    return run(args.config)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from kiosk import demo
+    from kiosk.cli import demo
 
     return demo.run(args)
 
@@ -95,24 +62,25 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_status(args: argparse.Namespace) -> int:
     import json
 
-    from kiosk.config import Config
-    from kiosk.status import collect, render_text
+    from kiosk.cli.check_config import load_or_report
+    from kiosk.cli.status import collect, render_text
 
-    cfg, code = _load_config(args.config)
-    if not isinstance(cfg, Config):
-        return code
+    cfg = load_or_report(args.config)
+    if cfg is None:
+        return EX_CONFIG
     status = collect(cfg)
     print(json.dumps(status) if args.json else render_text(status))
     return EX_OK
 
 
 def _cmd_lookup(args: argparse.Namespace) -> int:
-    from kiosk.lookup_cli import lookup_command
+    from kiosk.cli.check_config import load_or_report
+    from kiosk.cli.lookup import lookup_command
 
-    cfg, code = _load_config(args.config)
+    cfg = load_or_report(args.config)
     if cfg is None:
-        return code
-    return lookup_command(cfg, args.barcode, as_json=args.json)  # type: ignore[arg-type]
+        return EX_CONFIG
+    return lookup_command(cfg, args.barcode, as_json=args.json)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,9 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         "until stopped (Ctrl-C). For the demo, tests and trying the kiosk without an "
         "account.",
     )
-    from kiosk.sandbox import cli as sandbox_cli
-
-    sandbox_cli.add_arguments(p)
+    sandbox.add_arguments(p)
     p.set_defaults(handler=_cmd_sandbox)
 
     p = sub.add_parser(
@@ -164,8 +130,6 @@ def build_parser() -> argparse.ArgumentParser:
         "scanner: type digits and Enter), or headless as a scripted session whose screens "
         "are written as PNG files.",
     )
-    from kiosk import demo
-
     demo.add_arguments(p)
     p.set_defaults(handler=_cmd_demo)
 
@@ -204,6 +168,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EX_OK
 
-
-if __name__ == "__main__":
-    sys.exit(main())

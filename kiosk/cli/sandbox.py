@@ -1,4 +1,8 @@
-"""`kiosk sandbox`: serve the sandbox API in the foreground for the demo or a dev box."""
+"""`kiosk sandbox`: serve the sandbox API in the foreground for the demo or a dev box.
+
+The sandbox (and through it the API client's pieces) is imported only when the command
+runs: building the `kiosk` parser must not load it.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,13 @@ import tempfile
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from kiosk.config import is_loopback_host
-from kiosk.sandbox import faults as faults_mod
-from kiosk.sandbox.latency import LatencyRelay
-from kiosk.sandbox.sandbox import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, Sandbox
+from kiosk.exitcodes import EX_FAILURE, EX_OK, EX_USAGE
+
+if TYPE_CHECKING:
+    from kiosk.sandbox.latency import LatencyRelay
 
 __all__ = ["add_arguments", "run"]
 
@@ -34,6 +40,8 @@ _FAULT_HELP = (
 
 
 def _fault_spec(text: str) -> str:
+    from kiosk.sandbox import faults as faults_mod  # only when a --fault is given
+
     try:
         faults_mod.parse_fault_spec(text)
     except ValueError as exc:
@@ -54,8 +62,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="another host name or IP clients use to reach the sandbox "
                              "(repeatable; the loopback names and --host are always in "
                              "the certificate)")
-    parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID, help="accepted client id")
-    parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="accepted API key")
+    parser.add_argument("--client-id", help="accepted client id (default: the sandbox's "
+                        "demo id, printed at start)")
+    parser.add_argument("--api-key", help="accepted API key (default: the sandbox's demo "
+                        "key, printed at start)")
     parser.add_argument("--balance", type=float, default=500.0, help="starting credits")
     parser.add_argument("--access-ttl", type=float, default=3600.0,
                         help="access token lifetime in seconds")
@@ -73,21 +83,25 @@ def run(args: argparse.Namespace) -> int:
     if args.http and not is_loopback_host(args.host):
         sys.stderr.write(f"kiosk sandbox: --http is for a loopback --host only, not "
                          f"{args.host!r}: the kiosk speaks plain HTTP to loopback only\n")
-        return 2
+        return EX_USAGE
+    from kiosk.sandbox import faults as faults_mod
+    from kiosk.sandbox.latency import LatencyRelay
+    from kiosk.sandbox.sandbox import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, Sandbox
+
     tls_dir, made_dir = args.tls_dir, False
     if not args.http and tls_dir is None:
         tls_dir, made_dir = Path(tempfile.mkdtemp(prefix="kiosk-sandbox-tls-")), True
     try:
         # With --rtt-ms the relay takes the port clients know; the sandbox hides behind it.
         sandbox = Sandbox(host=args.host, port=0 if args.rtt_ms > 0 else args.port,
-                          client_id=args.client_id,
-                          api_key=args.api_key, balance=args.balance,
+                          client_id=args.client_id or DEFAULT_CLIENT_ID,
+                          api_key=args.api_key or DEFAULT_API_KEY, balance=args.balance,
                           access_ttl=args.access_ttl, rpm=args.rpm, tls=not args.http,
                           tls_dir=tls_dir, names=args.san)
     except ImportError as exc:
         sys.stderr.write(f"kiosk sandbox: HTTPS needs the cryptography package ({exc}): "
                          "pip install 'kiosk[sandbox]', or serve plain HTTP with --http\n")
-        return 1
+        return EX_FAILURE
     for spec in args.fault:
         kind, count, path, params = faults_mod.parse_fault_spec(spec)
         sandbox.faults.add(kind, count=count, path=path, **params)
@@ -107,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
                                      host=args.host, port=args.port).start()
         except OSError as exc:
             sys.stderr.write(f"kiosk sandbox: cannot listen on {args.host}:{args.port}: {exc}\n")
-            return 1
+            return EX_FAILURE
         base_url = relay.url(sandbox.base_url) if relay is not None else sandbox.base_url
         # The operator's own terminal, not a daemon log: plain lines to stdout.
         sys.stdout.write(
@@ -135,11 +149,4 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
         if made_dir:
             shutil.rmtree(tls_dir, ignore_errors=True)  # its private key dies with it
-    return 0
-
-
-if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    _parser = argparse.ArgumentParser(prog="kiosk sandbox", description=__doc__)
-    add_arguments(_parser)
-    sys.exit(run(_parser.parse_args()))
+    return EX_OK

@@ -42,8 +42,9 @@ from kiosk.api.errors import (
     RetryableError,
     ServerError,
 )
+from kiosk.daemon.systemd import event as journal_event
 from kiosk.errors import KioskError, StoreError
-from kiosk.journal import event as journal_event
+from kiosk.outcome import Outcome
 from kiosk.store.facade import Store
 from kiosk.store.queue import QueuedItem
 
@@ -51,23 +52,21 @@ __all__ = ["DrainEvent", "Drainer", "Resolution"]
 
 logger = logging.getLogger(__name__)
 
-Outcome = Literal["found", "not_found", "cached"]
-
-
 @dataclass(frozen=True)
 class Resolution:
     """What `resolve` did: found (and cached) the product, spending `credits`."""
 
     barcode: str
     credits: float = 0.0
-    outcome: Literal["found", "not_found"] = "found"
+    outcome: Literal[Outcome.FOUND, Outcome.NOT_FOUND] = Outcome.FOUND
 
 
 @dataclass(frozen=True)
 class DrainEvent:
     """Told to the daemon (staff screen, journal) after each attempt.
 
-    kind "resolved": the scan left the queue with `outcome`; "retry": it stays, for
+    kind "resolved": the scan left the queue with `outcome` (`FOUND`, `NOT_FOUND`, or
+    `CACHED` when its answer was already in the cache); "retry": it stays, for
     `reason`, next attempt in `retry_in_s`; "dropped": the API refused the request
     itself (400), asking again cannot help; "set_aside": it failed `max_failures` times
     for reasons of its own and is passed over.
@@ -187,7 +186,7 @@ class Drainer:
         fetched_at = store.cache.fetched_at(barcode)
         if fetched_at is not None and fetched_at >= item.enqueued_at:
             store.queue.complete(barcode)
-            self._emit(DrainEvent("resolved", barcode, outcome="cached"))
+            self._emit(DrainEvent("resolved", barcode, outcome=Outcome.CACHED))
             return
         try:
             result = self._resolve(barcode)
@@ -203,7 +202,7 @@ class Drainer:
             return
         except NotFound:
             store.resolve_queued(barcode, None)
-            self._succeeded(DrainEvent("resolved", barcode, outcome="not_found"))
+            self._succeeded(DrainEvent("resolved", barcode, outcome=Outcome.NOT_FOUND))
             return
         except PermanentError as exc:
             store.queue.complete(barcode)

@@ -2,6 +2,9 @@
 
 Also the quickest way to review a layout change: the images in docs/screenshots/ are
 what a shopper and a member of staff would see, from the sandbox catalog's products.
+It lives with the sandbox because it needs the catalog and its drawn photos; the
+display package knows nothing of either. `front_photo` and the samples serve the
+display benchmark too.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from kiosk.display.screens import (
     StatusInfo,
 )
 from kiosk.display.text import FontMeasure
+from kiosk.outcome import Outcome
 from kiosk.product import Product
 
 __all__ = ["SAMPLE_RECENT", "SAMPLE_STATUS", "main", "render_png", "sample_screens"]
@@ -42,12 +46,13 @@ SIZES: tuple[tuple[int, int], ...] = ((800, 480), (1920, 1080), (480, 320))
 SAMPLE_STATUS = StatusInfo(online=True, queue_depth=2, credits_remaining=4321.8,
                            scanner_connected=True, last_error="HTTP 429 rate_limited, retrying")
 SAMPLE_RECENT: tuple[RecentScan, ...] = (
-    RecentScan("000413000222", "shown", "Example Brand Fish Sticks", "14:03"),
-    RecentScan("017000161563", "cached", "Example Cereal", "14:01"),
-    RecentScan("7290573216240", "queued", None, "13:58"),
-    RecentScan("080878194964", "resolved", "Baked Cheddar Cheese Puffs", "13:57"),
-    RecentScan("012345678905", "not_found", None, "13:55"),
-    RecentScan("12345", "invalid", None, "13:54"),
+    RecentScan("000413000222", Outcome.SHOWN, "Example Brand Fish Sticks", "14:03"),
+    RecentScan("017000161563", Outcome.CACHED, "Example Cereal", "14:01"),
+    RecentScan("7290573216240", Outcome.QUEUED, None, "13:58"),
+    RecentScan("080878194964", Outcome.FOUND, "Baked Cheddar Cheese Puffs", "13:57",
+               resolved=True),
+    RecentScan("012345678905", Outcome.NOT_FOUND, None, "13:55"),
+    RecentScan("12345", Outcome.INVALID, None, "13:54"),
 )
 
 # (file stem, barcode, card options) for the cards in the gallery.
@@ -79,7 +84,8 @@ def _catalog() -> dict[str, Any]:
     return {k: public_record(v) for k, v in build_catalog().items()}
 
 
-def _front_bytes(barcode: str) -> bytes | None:
+def front_photo(barcode: str) -> bytes | None:
+    """The catalog product's drawn front photo (JPEG), or None when it has none."""
     try:
         from kiosk.sandbox.catalog import build_catalog
         from kiosk.sandbox.images import render
@@ -107,7 +113,7 @@ def sample_screens(size: tuple[int, int], mode: Mode) -> Iterator[tuple[str, Scr
         product = Product.from_api(data)
         image = None
         if product.has_front_image:
-            raw = _front_bytes(code)
+            raw = front_photo(code)
             image = prepare_image(raw, size, mode) if raw else None
         yield stem, Card(product, image, **opts)
     yield from NOTICES

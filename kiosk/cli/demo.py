@@ -16,11 +16,12 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from kiosk.config import ApiConfig, Config, DisplayConfig, ScannerConfig, StorageConfig
+from kiosk.exitcodes import EX_USAGE
 
 __all__ = ["add_arguments", "run"]
 
@@ -50,26 +51,27 @@ def _has_desktop() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def interesting(catalog: dict[str, Any]) -> list[str]:
-    """Catalog barcodes that show off the card: the published examples first."""
+def interesting(catalog: Mapping[str, Any]) -> list[str]:
+    """Catalog barcodes that show off the card: the published examples first.
+
+    The sandbox's JSON is read as the kiosk reads an answer: through `Product`."""
+    from kiosk.product import Product
+
+    products = {code: Product.from_api(data, barcode=code) for code, data in catalog.items()}
     picks = ["017000161563", "000413000222"]
 
-    def add(predicate: Any) -> None:
-        for barcode, product in catalog.items():
+    def add(predicate: Callable[[Product], bool]) -> None:
+        for barcode, product in products.items():
             if barcode not in picks and predicate(product):
                 picks.append(barcode)
                 return
 
-    def meta(product: dict[str, Any]) -> dict[str, Any]:
-        found = product.get("product_meta")
-        return found if isinstance(found, dict) else {}
-
-    add(lambda p: len(meta(p).get("hechshers") or []) > 1)
-    add(lambda p: any("\u0590" <= ch <= "\u05ff" for ch in meta(p).get("notes") or ""))
-    add(lambda p: len(meta(p).get("product_name") or "") > 100)
-    add(lambda p: p["image_meta"].get("front") is None)
-    add(lambda p: meta(p).get("nutrition") is None)
-    add(lambda p: meta(p).get("bracha") == "hagafen")
+    add(lambda p: len(p.hechshers) > 1)
+    add(lambda p: any("\u0590" <= ch <= "\u05ff" for ch in p.notes or ""))
+    add(lambda p: len(p.name or "") > 100)
+    add(lambda p: not p.has_front_image)
+    add(lambda p: not p.has_nutrition)
+    add(lambda p: p.bracha == "hagafen")
     return [b for b in picks if b in catalog]
 
 
@@ -82,9 +84,9 @@ def run(args: argparse.Namespace) -> int:
         width, height = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
         print(f"kiosk demo: --size must look like 1024x600, not {args.size!r}")
-        return 2
-    from kiosk.app import Daemon
-    from kiosk.journal import setup_logging
+        return EX_USAGE
+    from kiosk.daemon import Daemon
+    from kiosk.daemon.systemd import setup_logging
     from kiosk.sandbox import Sandbox
     from kiosk.sandbox.latency import LatencyRelay
 
@@ -113,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
             return _scripted(cfg, sandbox, args.out or work / "screens")
         print("kiosk demo: type a barcode and Enter in the window "
               f"(try {', '.join(interesting(sandbox.catalog)[:3])}); close the window to stop")
-        daemon = Daemon(cfg, readers=False)
+        daemon = Daemon(cfg, readers=None)
         if args.auto:
             _feed_forever(daemon, interesting(sandbox.catalog))
         return daemon.run()
@@ -141,7 +143,7 @@ def _scripted(cfg: Config, sandbox: Any, out: Path) -> int:
     """Scan a story of products headless; save each screen as a PNG."""
     import pygame.image
 
-    from kiosk.app import Daemon
+    from kiosk.daemon import Daemon
     from kiosk.scanner import Scan
 
     out.mkdir(parents=True, exist_ok=True)
@@ -160,7 +162,7 @@ def _scripted(cfg: Config, sandbox: Any, out: Path) -> int:
             written.append(path)
         shown.set()
 
-    daemon = Daemon(cfg, readers=False, after_show=after_show)
+    daemon = Daemon(cfg, readers=None, after_show=after_show)
     picks = interesting(sandbox.catalog)
     unseen = next(b for b, p in sandbox.catalog.items()
                   if b not in picks and p["image_meta"].get("front"))

@@ -1,0 +1,25 @@
+"""The daemon: `kiosk run`'s threads, its main loop and what it tells people.
+
+`Daemon` starts its components in order (store, API client, display, lookups, worker,
+drainer, readers) and stops them in reverse; `run` is `kiosk run`: load the
+configuration, run the daemon, turn every way it ends into an exit status. Everything
+else here is private to the daemon:
+
+- `events`: the plain values the main loop's queue carries;
+- `worker`: the scan worker's two lanes (a cached card never waits behind a lookup);
+- `drainer`: looks queued scans up when the API answers again;
+- `lookups`: one scan's decision (cache, one API lookup, or the queue), also what
+  `kiosk lookup` runs;
+- `present`: what a scan means to people (screen, journal line, staff list);
+- `health`: what the daemon knows about itself (online, queue, scanners) and how the
+  network state changes;
+- `systemd`: the journal and the notify protocol;
+- `memory`: glibc's allocation threshold, pinned for a months-long process.
+
+Its modules may use every layer below (the API client, the store, the display, the
+readers); nothing below imports from here.
+"""
+
+from kiosk.daemon.app import Daemon, run
+
+__all__ = ["Daemon", "run"]

@@ -1,0 +1,137 @@
+"""What the daemon knows about itself, and how its network state changes.
+
+`Health` is what the staff status bar, systemd's STATUS= and `kiosk status` say about
+the kiosk. Online and offline are what the API client saw on the wire
+(`ApiClient.on_link`), never a guess from a scan's outcome: `set_online` says which
+transition a change is, so the main loop logs it once and wakes the drainer only when
+the network really came back. `StatusPublisher` tells systemd and the status file.
+
+All of it belongs to the main thread; other threads reach it through the main loop's
+events.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from kiosk.api import ApiClient
+from kiosk.daemon.systemd import Notifier
+from kiosk.display.screens import StatusInfo
+from kiosk.errors import StoreError
+from kiosk.store import Queue, StatusFile
+from kiosk.store.status import StatusSnapshot
+
+__all__ = ["STATUS_WRITE_EVERY_S", "Health", "StatusPublisher", "Transition", "status_line"]
+
+logger = logging.getLogger(__name__)
+
+STATUS_WRITE_EVERY_S = 2.0  # the status file, at most this often (an SD card wears)
+
+Transition = Literal["first_answer", "back", "lost"]
+
+
+@dataclass
+class Health:
+    """What the staff status bar, STATUS= and `kiosk status` say about the kiosk."""
+
+    online: bool | None = None  # None: not known yet
+    queue_depth: int = 0
+    credits_remaining: float | None = None
+    scanners: dict[str, bool] = field(default_factory=dict)
+    last_error: str | None = None
+    token_expires_at: float | None = None
+    set_aside: int = 0  # queued scans passed over after failing for reasons of their own
+
+    @property
+    def scanner_ok(self) -> bool:
+        return bool(self.scanners) and all(self.scanners.values())
+
+    def snapshot(self, mode: str) -> StatusSnapshot:
+        """What the status file keeps for `kiosk status`."""
+        return StatusSnapshot(self.online, self.credits_remaining, self.token_expires_at,
+                              dict(self.scanners), self.last_error, mode)
+
+    def status_info(self) -> StatusInfo:
+        return StatusInfo(online=bool(self.online), queue_depth=self.queue_depth,
+                          credits_remaining=self.credits_remaining,
+                          scanner_connected=self.scanner_ok, last_error=self.last_error,
+                          set_aside=self.set_aside)
+
+    def refresh(self, api: ApiClient, queue: Queue) -> None:
+        """Take what the API client and the queue know now, before it is shown."""
+        self.credits_remaining = api.state.credits_remaining
+        self.token_expires_at = api.auth.expires_at
+        self.last_error = ("API key refused: replace the key file"
+                           if api.auth.credentials_refused else api.state.last_error)
+        try:
+            stats = queue.stats()
+        except StoreError as exc:
+            logger.debug("queue depth unknown: %s", exc)
+            return
+        self.queue_depth, self.set_aside = stats.depth, stats.set_aside
+
+    def set_online(self, online: bool) -> Transition | None:
+        """Record what the API client saw; the transition, or None when nothing changed.
+
+        "first_answer": the first answer since start; "back": answers again after being
+        lost (the drainer's back-off is cut short); "lost": no answer any more.
+        """
+        before, self.online = self.online, online
+        if before is online:
+            return None
+        if not online:
+            return "lost"
+        return "back" if before is False else "first_answer"
+
+
+def status_line(h: Health) -> str:
+    """The one human line for systemd's STATUS=, e.g. 'online · queue 0 · 412.4 credits'."""
+    net = {True: "online", False: "offline", None: "starting"}[h.online]
+    credits = "credits ?"
+    if h.credits_remaining is not None:
+        credits = f"{h.credits_remaining:.1f} credits"
+    if not h.scanners:
+        scanner = "no scanner"
+    elif h.scanner_ok:
+        scanner = "scanner ok"
+    else:
+        scanner = "scanner missing"
+    parts = [net, f"queue {h.queue_depth}", credits, scanner]
+    if h.set_aside:
+        parts.append(f"{h.set_aside} set aside")
+    if h.last_error:
+        parts.append(h.last_error)
+    return " · ".join(parts)
+
+
+class StatusPublisher:
+    """Tells systemd (STATUS=) and the status file (`kiosk status`) what `Health` says:
+    soon after a change, but the file at most every STATUS_WRITE_EVERY_S."""
+
+    def __init__(self, health: Health, notifier: Notifier, status_file: StatusFile,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._health = health
+        self._notifier = notifier
+        self._file = status_file
+        self._clock = clock
+        self.due: float | None = 0.0  # when to publish next (None: nothing to say)
+        self._written = float("-inf")
+
+    def schedule(self) -> None:
+        """Something changed: publish soon (a burst of changes is one write)."""
+        if self.due is None:
+            self.due = max(self._clock() + 0.2, self._written + STATUS_WRITE_EVERY_S)
+
+    def publish(self, mode: str) -> None:
+        """Publish now (the caller refreshed `Health` first)."""
+        self.due = None
+        self._written = self._clock()
+        self._notifier.status(status_line(self._health))
+        try:
+            self._file.write(self._health.snapshot(mode))
+        except OSError as exc:
+            logger.debug("status file not written: %s", exc)

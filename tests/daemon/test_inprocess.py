@@ -1,0 +1,158 @@
+"""The whole daemon in-process: the real `Daemon` (main loop, worker, drainer, API client)
+with a `FakeReader` for the scanner, the sandbox over loopback for the API and SDL's
+dummy display; no subprocess, no journal, no signals. The main loop runs on this thread
+(pygame wants it), the scenario on another; every wait is on a condition."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import (
+    ApiConfig,
+    Config,
+    DisplayConfig,
+    ScannerConfig,
+    StorageConfig,
+)
+from kiosk.daemon import Daemon
+from kiosk.daemon.present import ScanRecord
+from kiosk.display import Display
+from kiosk.outcome import Outcome
+from kiosk.sandbox import Sandbox
+from kiosk.scanner import FakeReader, OnScan, OnStatus, Reader
+
+UNKNOWN = "012345678905"
+
+
+class InProcess:
+    """A daemon to run on the main thread while `scenario` drives it from another."""
+
+    def __init__(self, tmp: Path, sandbox: Sandbox) -> None:
+        key = tmp / "api_key"
+        key.write_text(sandbox.api_key)
+        key.chmod(0o600)
+        cfg = Config(
+            api=ApiConfig(base_url=sandbox.base_url, client_id=sandbox.client_id,
+                          api_key_file=key, ca_file=sandbox.ca_file),
+            scanner=ScannerConfig(duplicate_window_s=0),
+            display=DisplayConfig(mode="staff", fullscreen=False, size=[800, 480]),
+            storage=StorageConfig(state_dir=tmp / "state", cache_dir=tmp / "cache"),
+        )
+        self.reader: FakeReader | None = None
+        self.shown: list[tuple[ScanRecord, bool | None]] = []  # with health.online then
+        self._changed = threading.Condition()
+        self.daemon = Daemon(cfg, readers=self._readers, signals=False,
+                             after_show=self._after_show)
+
+    def _readers(self, cfg: ScannerConfig, devices: list[str], on_scan: OnScan,
+                 on_status: OnStatus) -> list[Reader]:
+        self.reader = FakeReader(on_scan, on_status, source="fake:0")
+        return [self.reader]
+
+    def _after_show(self, record: ScanRecord, display: Display) -> None:
+        with self._changed:
+            self.shown.append((record, self.daemon.health.online))
+            self._changed.notify_all()
+
+    def scan(self, code: str, outcome: Outcome) -> bool | None:
+        """Scan `code`, wait for its screen; what the daemon held as online then."""
+        assert self.reader is not None
+        before = len(self.shown)
+        self.reader.feed(code)
+        with self._changed:
+            assert self._changed.wait_for(lambda: len(self.shown) > before, 20), self.shown
+            record, online = self.shown[before]
+        assert (record.barcode, record.outcome) == (code, outcome)
+        return online
+
+    def run(self, scenario: Callable[[InProcess], None]) -> None:
+        failure: list[BaseException] = []
+
+        def play() -> None:
+            try:
+                assert self.daemon.ready.wait(30), "the daemon did not get ready"
+                scenario(self)
+            except BaseException as exc:
+                failure.append(exc)
+            finally:
+                self.daemon.stop()
+
+        thread = threading.Thread(target=play, name="scenario")
+        thread.start()
+        assert self.daemon.run() == 0
+        thread.join(30)
+        if failure:
+            raise failure[0]
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(rpm=10_000) as sb:
+        yield sb
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch,
+          caplog: pytest.LogCaptureFixture) -> InProcess:
+    for name in ("NOTIFY_SOCKET", "WATCHDOG_USEC"):
+        monkeypatch.delenv(name, raising=False)
+    caplog.set_level(logging.INFO, logger="kiosk")
+    return InProcess(tmp_path, sandbox)
+
+
+def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Poll `condition` (a sandbox counter has no event to wait on) until it holds."""
+    tick = threading.Event()
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        tick.wait(0.02)
+    raise AssertionError("the condition never held")
+
+
+def messages(caplog: pytest.LogCaptureFixture, prefix: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith(prefix)]
+
+
+def test_online_and_offline_come_from_the_wire_not_from_outcomes(
+        kiosk: InProcess, sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    with_photo = [b for b, p in sorted(sandbox.catalog.items()) if p["image_meta"].get("front")]
+    offline_code, later_code = with_photo[:2]
+
+    def scenario(k: InProcess) -> None:
+        assert k.scan(UNKNOWN, Outcome.NOT_FOUND) is True  # the API's 404: an answer
+        sandbox.set_online(False)
+        assert k.scan(offline_code, Outcome.QUEUED) is False
+        # From the negative cache: says nothing about the network (issue 14's bug).
+        assert k.scan(UNKNOWN, Outcome.NOT_FOUND) is False
+        assert messages(caplog, "network back") == []
+        sandbox.set_online(True)
+        assert k.scan(later_code, Outcome.SHOWN) is True
+
+    kiosk.run(scenario)
+    assert len(messages(caplog, "network lost")) == 1
+    assert len(messages(caplog, "network back")) == 1
+    assert len(messages(caplog, "the API answers")) == 1  # the first answer, at start
+
+
+def test_a_scan_while_stopping_is_saved_not_lost(kiosk: InProcess, sandbox: Sandbox,
+                                                 tmp_path: Path) -> None:
+    """Save-on-stop through the whole daemon: a lookup held by the API at stop."""
+    (slow,) = [b for b, p in sorted(sandbox.catalog.items()) if p["image_meta"].get("front")][:1]
+    held = sandbox.faults.add("latency", count=5, path=f"/products/{slow}", seconds=30.0)
+
+    def scenario(k: InProcess) -> None:
+        assert k.reader is not None
+        k.reader.feed(slow)
+        until(lambda: held.count < 5)  # the API holds the lookup now
+
+    kiosk.run(scenario)
+    from kiosk.store import Store
+
+    with Store.open(tmp_path / "state", tmp_path / "cache", readonly=True) as store:
+        assert [(i.barcode, i.reason) for i in store.queue.items()] == [(slow, "shutdown")]
