@@ -91,6 +91,7 @@ class ClientState:
     low_balance_warned: bool = False
     tls_warned: bool = False  # the "certificate not trusted" guidance was logged
     reachable: bool | None = None  # did the last request to the API get an answer?
+    last_answer_at: float | None = None  # Unix time of the last answer from the API
     pricing: Pricing = field(default_factory=Pricing)
     pricing_read_at: float | None = None  # monotonic
     pricing_tried_at: float | None = None
@@ -411,6 +412,8 @@ class ApiClient:
         with self._state_lock:
             changed = self.state.reachable is not answered
             self.state.reachable = answered
+            if answered:
+                self.state.last_answer_at = time.time()
         if changed and self.on_link is not None:
             self.on_link(answered, None if answered else reason)
 

@@ -63,6 +63,11 @@ class SpendGuard:
         self._spent: deque[tuple[float, float]] = deque(
             sorted((min(at, now), c) for at, c in entries))
 
+    @property
+    def limited(self) -> bool:
+        """True while the limit holds new lookups back (for the metrics)."""
+        return self._limited
+
     def check(self) -> None:
         """Raise `SpendLimited` when a limit is reached; say so once when it starts."""
         now = self._clock()

@@ -72,6 +72,7 @@ from kiosk.daemon.worker import ScanWorker
 from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
 from kiosk.errors import ConfigError, DisplayError, StoreError
 from kiosk.exitcodes import EX_CONFIG, EX_FAILURE, EX_OK
+from kiosk.metrics import Gauges, Metrics
 from kiosk.outcome import Outcome
 from kiosk.scanner import OnScan, OnStatus, Reader, WindowKeyboard, open_readers
 from kiosk.store import StatusFile, Store
@@ -120,6 +121,10 @@ class Daemon:
         self.status = StatusPublisher(self.health, self.notifier, self._status_file)
         self._last_probe = float("-inf")
         self._prober: threading.Thread | None = None
+        # Prometheus metrics, when `metrics.textfile` names a file (set at start only).
+        self._metrics_path = cfg.metrics.path
+        self.metrics = Metrics(started_at=time.time()) if self._metrics_path else None
+        self._metrics_due: float | None = 0.0 if self.metrics else None
 
     # --- start and stop -------------------------------------------------------------------
 
@@ -144,7 +149,8 @@ class Daemon:
             self.lookups = Lookups(
                 self.store, self.api, prepare=self.display.prepare_image,
                 display_key=f"display-{self.display.size[0]}x{self.display.size[1]}"
-                            f"-{self.display.mode}")
+                            f"-{self.display.mode}",
+                observe=self._observe_lookup if self.metrics else None)
             self.keyboard = WindowKeyboard()
             self.display.on_key = self._on_key
             self.worker = ScanWorker(self.lookups, lambda r: self.events.put(Scanned(r)),
@@ -169,6 +175,8 @@ class Daemon:
             self.notifier.stopping()
             logger.info("stopping: finishing the current lookup, saving waiting scans")
         self._status_file.remove()
+        if self._metrics_path is not None:
+            Metrics.remove(self._metrics_path)
         logger.info("stopped")
         return EX_OK
 
@@ -223,6 +231,7 @@ class Daemon:
             now = time.monotonic()
             self.notifier.watchdog(now)
             waits = [now + pump_every, deadline, self.notifier.next_ping(), self.status.due,
+                     self._metrics_due,
                      self._last_probe + PROBE_EVERY_S if self.health.online is not True else None]
             timeout = max(0.0, min(w for w in waits if w is not None) - now)
             try:
@@ -240,6 +249,9 @@ class Daemon:
             if self.status.due is not None and now >= self.status.due:
                 self.health.refresh(self.api, self.store.queue)
                 self.status.publish(self.display.mode)
+            if self._metrics_due is not None and now >= self._metrics_due:
+                self._metrics_due = now + self.cfg.metrics.interval_s
+                self._write_metrics()
 
     def _handle(self, event: Event) -> None:
         match event:
@@ -290,6 +302,10 @@ class Daemon:
         if redraw:
             assert first is not None
             first_at, self._first_paint = first[1], None
+        if self.metrics is not None:
+            self.metrics.record_scan(record.outcome)
+            if first_at is not None:
+                self.metrics.observe_first_paint(first_at - record.t_last)
         level = logging.WARNING if record.outcome is Outcome.ERROR else logging.INFO
         event(logger, level, journal_message(record),
               **journal_fields(record, _ms_since(record.t_last, painted_at),
@@ -398,9 +414,36 @@ class Daemon:
                            "a restart")
         self.display.config = replace(d_new, **{f: getattr(d_old, f) for f in fixed})
         self.display.set_idle(Idle(d_new.store_name, d_new.logo, d_new.scanner_position))
-        if new.api != old.api or new.storage != old.storage:
-            logger.warning("[api] and [storage] changes apply after a restart")
+        if new.api != old.api or new.storage != old.storage or new.metrics != old.metrics:
+            logger.warning("[api], [storage] and [metrics] changes apply after a restart")
         logger.info("configuration reloaded from %s", path)
+
+
+    # --- metrics ---------------------------------------------------------------------------
+
+    def _observe_lookup(self, seconds: float, credits: float) -> None:
+        """From the scan worker's and the drainer's threads (Metrics is thread-safe)."""
+        assert self.metrics is not None
+        self.metrics.observe_lookup(seconds)
+        self.metrics.record_spend(credits)
+
+    def _write_metrics(self) -> None:
+        """The gauges as of now, and the file node_exporter reads (every interval_s:
+        the oldest queued scan ages, and a file that stops changing means a stuck kiosk)."""
+        assert self.metrics is not None and self._metrics_path is not None
+        self.health.refresh(self.api, self.store.queue)
+        try:
+            oldest = self.store.queue.stats().oldest_age_s or 0.0
+        except StoreError:
+            oldest = 0.0  # the queue's own trouble is logged where it happens
+        h = self.health
+        self.metrics.update(Gauges(
+            queue_depth=h.queue_depth, oldest_queued_age_s=oldest, set_aside=h.set_aside,
+            credits_remaining=h.credits_remaining, token_expires_at=h.token_expires_at,
+            scanners=dict(h.scanners), online=h.online,
+            last_api_success_at=self.api.state.last_answer_at,
+            spend_limit_reached=self.api.spend is not None and self.api.spend.limited))
+        self.metrics.write(self._metrics_path)
 
 
 def _ms_since(start: float, end: float | None) -> float | None:

@@ -15,6 +15,7 @@ The daemon's scan worker and the queue drainer both go through here, and so does
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -61,11 +62,15 @@ class Lookups:
         *,
         prepare: Prepare | None = None,
         display_key: str = "display",
+        observe: Callable[[float, float], None] | None = None,
     ) -> None:
+        """`observe(seconds, credits)` is told of every API lookup that got an answer
+        (the metrics' lookup histogram and credits spent), from the thread that asked."""
         self.store = store
         self.api = api
         self._prepare = prepare
         self._display_key = display_key
+        self._observe = observe
 
     def from_cache(self, barcode: str) -> ScanAnswer | None:
         """The answer when the cache alone can give it (fresh product or fresh miss).
@@ -98,7 +103,7 @@ class Lookups:
                                request_id=data.request_id, photo_pending=True))
 
         try:
-            result = self.api.lookup(barcode, on_data=early if on_data is not None else None)
+            result = self._ask(barcode, early if on_data is not None else None)
         except NotFound as exc:
             self._cache_miss(barcode)
             return ScanAnswer(Outcome.NOT_FOUND, barcode, request_id=exc.request_id,
@@ -133,12 +138,29 @@ class Lookups:
         """The drainer's seam: look up and cache; raise ApiError subclasses (NotFound too)."""
         if self.api is None:
             raise CredentialsRefused("no API client (no key configured)", code="no_api")
-        result = self.api.lookup(barcode)
+        result = self._ask(barcode)
         # A StoreError goes to the drainer: the scan stays queued.
         self._cache_result(result, self._display_images(result.image))
         return Resolution(barcode, credits=result.credits)
 
     # --- pieces ----------------------------------------------------------------------
+
+    def _ask(self, barcode: str,
+             on_data: Callable[[LookupResult], None] | None = None) -> LookupResult:
+        """The API's answer, timed for `observe` (a 404 is an answer too; a failure not)."""
+        assert self.api is not None
+        started = time.monotonic()
+        try:
+            result = self.api.lookup(barcode, on_data=on_data)
+        except NotFound:
+            self._observed(started, 0.0)
+            raise
+        self._observed(started, result.credits)
+        return result
+
+    def _observed(self, started: float, credits: float) -> None:
+        if self._observe is not None:
+            self._observe(time.monotonic() - started, credits)
 
     def _cached(self, barcode: str) -> CacheHit | CachedMiss | None:
         try:

@@ -6,6 +6,7 @@ dummy display; no subprocess, no journal, no signals. The main loop runs on this
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from kiosk.config import (
     ApiConfig,
     Config,
     DisplayConfig,
+    MetricsConfig,
     ScannerConfig,
     StorageConfig,
 )
@@ -32,7 +34,7 @@ UNKNOWN = "012345678905"
 class InProcess:
     """A daemon to run on the main thread while `scenario` drives it from another."""
 
-    def __init__(self, tmp: Path, sandbox: Sandbox) -> None:
+    def __init__(self, tmp: Path, sandbox: Sandbox, metrics_file: Path | None = None) -> None:
         key = tmp / "api_key"
         key.write_text(sandbox.api_key)
         key.chmod(0o600)
@@ -42,6 +44,7 @@ class InProcess:
             scanner=ScannerConfig(duplicate_window_s=0),
             display=DisplayConfig(mode="staff", fullscreen=False, size=[800, 480]),
             storage=StorageConfig(state_dir=tmp / "state", cache_dir=tmp / "cache"),
+            metrics=MetricsConfig(textfile=str(metrics_file or ""), interval_s=1),
         )
         self.reader: FakeReader | None = None
         self.shown: list[tuple[ScanRecord, bool | None]] = []  # with health.online then
@@ -156,3 +159,49 @@ def test_a_scan_while_stopping_is_saved_not_lost(kiosk: InProcess, sandbox: Sand
 
     with Store.open(tmp_path / "state", tmp_path / "cache", readonly=True) as store:
         assert [(i.barcode, i.reason) for i in store.queue.items()] == [(slow, "shutdown")]
+
+
+def test_the_metrics_file_counts_what_the_journal_says_and_goes_with_the_kiosk(
+        tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_metrics import parse, promtool_check, value
+
+    for name in ("NOTIFY_SOCKET", "WATCHDOG_USEC"):
+        monkeypatch.delenv(name, raising=False)
+    prom = tmp_path / "run" / "metrics.prom"
+    prom.parent.mkdir()
+    kiosk = InProcess(tmp_path, sandbox, metrics_file=prom)
+    (product,) = [b for b, p in sorted(sandbox.catalog.items()) if p["image_meta"].get("front")][:1]
+    seen: list[str] = []
+
+    def written() -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+        try:
+            return parse(prom.read_text())[1]
+        except (FileNotFoundError, KeyError):
+            return {}
+
+    def scenario(k: InProcess) -> None:
+        k.scan(UNKNOWN, Outcome.NOT_FOUND)
+        k.scan(product, Outcome.SHOWN)  # returns at the first paint, before the photo
+
+        def counted(outcome: str) -> float | None:
+            return written().get(("kiosk_scans_total", frozenset({("outcome", outcome)})))
+
+        # Rewritten every interval_s: wait for the write that holds both scans, complete.
+        until(lambda: counted("not_found") == 1 and counted("shown") == 1)
+        seen.append(prom.read_text())
+
+    kiosk.run(scenario)
+    text = seen[0]
+    if shutil.which("promtool"):
+        check = promtool_check("promtool", text)
+        assert check.returncode == 0, check.stdout + check.stderr
+    samples = parse(text)[1]
+    assert value(samples, "kiosk_scans_total", outcome="shown") == 1
+    assert value(samples, "kiosk_lookup_duration_seconds_count") == 2  # the 404 answered too
+    assert value(samples, "kiosk_first_paint_duration_seconds_count") == 2
+    assert value(samples, "kiosk_credits_spent_total") == pytest.approx(
+        sum(e.credits for e in sandbox.ledger))
+    assert value(samples, "kiosk_online") == 1
+    assert value(samples, "kiosk_scanner_connected", scanner="fake:0") == 1
+    assert value(samples, "kiosk_api_last_success_timestamp_seconds") > 0
+    assert not prom.exists()  # a stopped kiosk serves no stale numbers
