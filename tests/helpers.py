@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -12,7 +13,10 @@ from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth
 from kiosk.api.transport import bounded_hooks
 from kiosk.config import Secret
 
-__all__ = ["MOCK_BASE", "FakeClock", "mock_api", "mock_http"]
+if TYPE_CHECKING:  # only the type: the API tests need not load the daemon (and pygame)
+    from kiosk.daemon import Daemon
+
+__all__ = ["MOCK_BASE", "FakeClock", "mock_api", "mock_http", "run_daemon"]
 
 MOCK_BASE = "https://api.test/api/v1"
 
@@ -42,3 +46,27 @@ def mock_api(handler: Callable[[httpx.Request], httpx.Response], tmp_path: Path,
     """The real `ApiClient` (and token flow) talking to `handler`."""
     auth = TokenAuth(MOCK_BASE, "rd_client_x", lambda: Secret("sk"), RefreshTokenFile(tmp_path))
     return ApiClient(mock_http(handler, timeout_s), MOCK_BASE, auth, **kw)
+
+
+def run_daemon(daemon: Daemon, scenario: Callable[[], None]) -> int:
+    """Run `daemon` in-process on this thread (pygame wants the main one) until
+    `scenario`, on a thread of its own once the daemon is ready, is done; re-raise the
+    scenario's failure. The daemon's exit status."""
+    failure: list[BaseException] = []
+
+    def play() -> None:
+        try:
+            assert daemon.ready.wait(30), "the daemon did not get ready"
+            scenario()
+        except BaseException as exc:
+            failure.append(exc)
+        finally:
+            daemon.stop()
+
+    thread = threading.Thread(target=play, name="scenario")
+    thread.start()
+    status = daemon.run()
+    thread.join(30)
+    if failure:
+        raise failure[0]
+    return status

@@ -34,6 +34,7 @@ from kiosk.product import Product
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.catalog import public_record
 from kiosk.scanner import Scan
+from tests.helpers import run_daemon
 
 SIZE = (800, 480)
 HOLD_S = 0.5  # the sandbox answers the photo's download this much later
@@ -82,23 +83,7 @@ class Running:
 
     def run(self, scenario: Callable[[Running], None]) -> None:
         """Run the daemon until `scenario` (on its own thread) is done; re-raise its failure."""
-        failure: list[BaseException] = []
-
-        def play() -> None:
-            try:
-                assert self.daemon.ready.wait(30), "the daemon did not get ready"
-                scenario(self)
-            except BaseException as exc:
-                failure.append(exc)
-            finally:
-                self.daemon.stop()
-
-        thread = threading.Thread(target=play, name="scenario")
-        thread.start()
-        self.daemon.run()
-        thread.join(30)
-        if failure:
-            raise failure[0]
+        run_daemon(self.daemon, lambda: scenario(self))
 
     def scan(self, barcode: str, source: str = "test") -> None:
         self.daemon.worker.submit(Scan(barcode, source, time.monotonic()))

@@ -27,6 +27,7 @@ from kiosk.display import Display
 from kiosk.outcome import Outcome
 from kiosk.sandbox import Sandbox
 from kiosk.scanner import FakeReader, OnScan, OnStatus, Reader
+from tests.helpers import run_daemon
 
 UNKNOWN = "012345678905"
 
@@ -74,23 +75,7 @@ class InProcess:
         return online
 
     def run(self, scenario: Callable[[InProcess], None]) -> None:
-        failure: list[BaseException] = []
-
-        def play() -> None:
-            try:
-                assert self.daemon.ready.wait(30), "the daemon did not get ready"
-                scenario(self)
-            except BaseException as exc:
-                failure.append(exc)
-            finally:
-                self.daemon.stop()
-
-        thread = threading.Thread(target=play, name="scenario")
-        thread.start()
-        assert self.daemon.run() == 0
-        thread.join(30)
-        if failure:
-            raise failure[0]
+        assert run_daemon(self.daemon, lambda: scenario(self)) == 0
 
 
 @pytest.fixture
