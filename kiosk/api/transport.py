@@ -80,6 +80,9 @@ def trust_context(ca_file: Path | None = None,
     Raises ConfigError when `ca_file` cannot be read or holds no certificate.
     """
     ctx = ssl.create_default_context()  # OpenSSL's default paths: the system's on Debian
+    # Said here, not left to the build: Debian's Python leaves the floor to openssl.cnf
+    # (its minimum_version reads MINIMUM_SUPPORTED), a python.org build sets TLS 1.2.
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     bundle = next((b for b in bundles if os.path.isfile(b)), None)
     if bundle is not None:
         ctx.load_verify_locations(cafile=bundle)
