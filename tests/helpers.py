@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ from kiosk.config import Secret
 if TYPE_CHECKING:  # only the type: the API tests need not load the daemon (and pygame)
     from kiosk.daemon import Daemon
 
-__all__ = ["MOCK_BASE", "FakeClock", "mock_api", "mock_http", "run_daemon"]
+__all__ = ["MOCK_BASE", "FakeClock", "free_port", "mock_api", "mock_http", "run_daemon"]
 
 MOCK_BASE = "https://api.test/api/v1"
 
@@ -70,3 +71,11 @@ def run_daemon(daemon: Daemon, scenario: Callable[[], None]) -> int:
     if failure:
         raise failure[0]
     return status
+
+
+def free_port() -> int:
+    """A loopback port free now, for a server that must be told its port up front (a
+    tool's command line, a VM's forward); it may be taken again before it binds."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

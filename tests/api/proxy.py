@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from tests.helpers import free_port
+
 __all__ = ["Tinyproxy"]
 
 
@@ -26,7 +28,7 @@ class Tinyproxy:
             raise FileNotFoundError("tinyproxy is not installed (scripts/setup installs it)")
         self.binary = binary
         workdir.mkdir(parents=True, exist_ok=True)
-        self.port = _free_port()
+        self.port = free_port()
         self.log_path = workdir / "tinyproxy.log"
         lines = [f"Port {self.port}", "Listen 127.0.0.1", "Timeout 30", "Allow 127.0.0.1",
                  "LogLevel Connect", f'LogFile "{self.log_path}"', "MaxClients 50"]
@@ -73,8 +75,3 @@ class Tinyproxy:
                  tb: TracebackType | None) -> None:
         self.stop()
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

@@ -11,12 +11,12 @@ what it could not send in its own journal and sends it once the server is back.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from kiosk.sandbox.tls import TlsFiles, make_certificates
+from tests.helpers import free_port
 from tests.system.image import LOG_HOST
 
 __all__ = ["LogServer"]
@@ -30,7 +30,7 @@ class LogServer:
         self.output = directory / "received"
         self.output.mkdir(parents=True, exist_ok=True)
         self.tls: TlsFiles = make_certificates(directory / "tls", [LOG_HOST])
-        self.port = _free_port()
+        self.port = free_port()
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -61,8 +61,3 @@ class LogServer:
                              capture_output=True, text=True, check=False).stdout
         return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
