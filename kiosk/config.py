@@ -34,6 +34,7 @@ __all__ = [
     "ApiConfig",
     "Config",
     "DisplayConfig",
+    "FleetConfig",
     "MetricsConfig",
     "ScannerConfig",
     "Secret",
@@ -167,12 +168,26 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True)
+class FleetConfig:
+    store: str = _opt("", "this kiosk's store, as KIOSK_STORE on every journal entry; "
+                      "empty: none")
+    lane: str = _opt("", "its place in the store (a lane, an aisle), as KIOSK_LANE on "
+                     "every journal entry; empty: none")
+
+    def journal_fields(self) -> dict[str, str]:
+        """The labels a chain's admin filters a central journal on, those that are set."""
+        fields = {"KIOSK_STORE": self.store, "KIOSK_LANE": self.lane}
+        return {name: value for name, value in fields.items() if value}
+
+
+@dataclass(frozen=True)
 class Config:
     api: ApiConfig = field(default_factory=ApiConfig)
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    fleet: FleetConfig = field(default_factory=FleetConfig)
     path: Path | None = field(default=None, metadata={"internal": True})
 
     @property
@@ -489,6 +504,20 @@ def _textfile_is_a_prom_file(textfile: str) -> str | None:
         return f"{textfile!r} must be an absolute path, e.g. /run/kiosk/metrics.prom"
     if path.suffix != ".prom" or path.name == ".prom":
         return f"{textfile!r} must end in .prom (node_exporter reads only those files)"
+    return None
+
+
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
+
+
+@_rule("fleet.store")
+@_rule("fleet.lane")
+def _label_is_plain(label: str) -> str | None:
+    # A label is typed on journalctl's command line and matched exactly there: keep it
+    # to what needs no quoting beyond a space, and short enough to read in a column.
+    if label and not _LABEL.fullmatch(label):
+        return (f"{label!r}: up to 64 letters, digits, spaces, '.', '_' or '-', starting "
+                "with a letter or digit, e.g. \"berlin-mitte\"")
     return None
 
 

@@ -90,6 +90,10 @@ def test_several_devices(tmp_path: Path) -> None:
         ("[metrics]\ntextfile = 3\n", "metrics.textfile: expected a string"),
         ("[metrics]\ninterval_s = 0.5\n", "metrics.interval_s: 0.5 is below the minimum 1"),
         ("[metrics]\ntextfil = ''\n", "metrics.textfil: unknown key (did you mean 'textfile'?)"),
+        ("[fleet]\nstore = 'berlin/mitte'\n", "fleet.store: 'berlin/mitte': up to 64"),
+        ("[fleet]\nlane = '-3'\n", "fleet.lane: '-3': up to 64 letters"),
+        ("[fleet]\nlane = '" + "x" * 65 + "'\n", "fleet.lane: 'xxxx"),
+        ("[fleet]\nstroe = 'a'\n", "fleet.stroe: unknown key (did you mean 'store'?)"),
     ],
 )
 def test_each_kind_of_bad_file(tmp_path: Path, text: str, expected: str) -> None:
@@ -390,3 +394,9 @@ def test_help_for_every_subcommand() -> None:
         sub = run_kiosk(name, "--help")
         assert sub.returncode == 0, sub.stderr
         assert "usage: kiosk " + name in sub.stdout
+
+
+def test_fleet_labels_become_journal_fields_when_set(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, "[fleet]\nstore = 'Berlin Mitte'\nlane = ''\n"))
+    assert cfg.fleet.journal_fields() == {"KIOSK_STORE": "Berlin Mitte"}
+    assert config.Config().fleet.journal_fields() == {}

@@ -67,7 +67,7 @@ from kiosk.daemon.present import (
     recent_entry,
     screen_for,
 )
-from kiosk.daemon.systemd import Notifier, event, fatal
+from kiosk.daemon.systemd import Notifier, event, fatal, label_entries
 from kiosk.daemon.worker import ScanWorker
 from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
 from kiosk.errors import ConfigError, DisplayError, StoreError
@@ -131,6 +131,7 @@ class Daemon:
     def run(self) -> int:
         cfg = self.cfg
         config_mod.resolve_client_id(cfg)  # ConfigError → 78, before anything is opened
+        label_entries(cfg.fleet.journal_fields())
         for key, directory in (("storage.state_dir", cfg.storage.state_dir),
                                ("storage.cache_dir", cfg.storage.cache_dir)):
             try:
@@ -401,6 +402,8 @@ class Daemon:
             return
         old = self.cfg
         self.cfg = new
+        if new.fleet != old.fleet:
+            label_entries(new.fleet.journal_fields())
         if new.scanner != old.scanner:
             logger.info("scanner settings changed: reopening the readers")
             self._close_readers()

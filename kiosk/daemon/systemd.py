@@ -35,7 +35,8 @@ from typing import Any, TextIO
 
 from kiosk.sanitize import escape_controls
 
-__all__ = ["JOURNAL_SOCKET", "Notifier", "event", "fatal", "journal_answers", "setup_logging"]
+__all__ = ["JOURNAL_SOCKET", "Notifier", "event", "fatal", "journal_answers", "label_entries",
+           "setup_logging"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,30 @@ class _StderrFormatter(logging.Formatter):
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
+
+
+class _Labels(logging.Filter):
+    """Adds the fleet's labels (KIOSK_STORE, KIOSK_LANE) to every record: JournalHandler
+    sends a record's upper-case attributes as fields, so each entry, a library's too,
+    carries them to the central journal. A record's own field of that name wins."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for name, value in self.fields.items():
+            if not hasattr(record, name):
+                setattr(record, name, value)
+        return True
+
+
+_LABELS = _Labels()
+
+
+def label_entries(fields: Mapping[str, str]) -> None:
+    """From now on every entry carries `fields` (`FleetConfig.journal_fields()`)."""
+    _LABELS.fields = dict(fields)
 
 
 def journal_answers(path: str = JOURNAL_SOCKET) -> bool:
@@ -117,6 +142,7 @@ def setup_logging(level: int = logging.INFO, *, journal: bool | None = None) -> 
     """
     use_journal = journal_answers() if journal is None else journal
     handler = _journal_handler() if use_journal else _stderr_handler()
+    handler.addFilter(_LABELS)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

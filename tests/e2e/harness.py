@@ -121,7 +121,7 @@ class Kiosk:
         self.stderr_path = tmp / "stderr.log"
 
     def write_config(self, *, mode: str = "staff", store_name: str = "Test store",
-                     extra: str = "", api_extra: str = "") -> None:
+                     lane: str = "lane 1", extra: str = "", api_extra: str = "") -> None:
         self.config.write_text(f"""
 [api]
 base_url = "{self.base_url}"
@@ -143,6 +143,10 @@ mode = "{mode}"
 fullscreen = false
 size = [800, 480]
 store_name = "{store_name}"
+
+[fleet]
+store = "test-store"
+lane = "{lane}"
 
 [storage]
 state_dir = "{self.tmp / 'state'}"

@@ -100,6 +100,9 @@ def test_every_outcome_the_notify_protocol_and_an_orderly_stop(
     assert outcomes == {"shown", "cached", "duplicate", "invalid", "not_found", "error", "queued"}
     assert len(kiosk.scans()) == 9  # exactly one entry per scan sent above
     assert all(e["SYSLOG_IDENTIFIER"] == "kiosk" for e in kiosk.journal())
+    # The fleet's labels ride on every entry, the scans' and the others'.
+    assert all((e.get("KIOSK_STORE"), e.get("KIOSK_LANE")) == ("test-store", "lane 1")
+               for e in kiosk.journal())
 
     # `kiosk status` while it runs (the daemon writes its part at most every 2 s).
     link = f"serial:{kiosk.scanner_link}"
@@ -182,10 +185,11 @@ def test_pricing_is_read_at_start_so_the_first_scan_asks_only_for_its_product(
 def test_sighup_reloads_and_keeps_the_old_config_when_the_new_one_is_bad(
         kiosk: Kiosk, sandbox: Sandbox) -> None:
     kiosk.start().wait_ready()
-    kiosk.write_config(store_name="Renamed store")
+    kiosk.write_config(store_name="Renamed store", lane="lane 2")
     kiosk.signal(signal.SIGHUP)
-    kiosk.wait_event(lambda e: e.get("MESSAGE", "").startswith("configuration reloaded"),
-                     what="reload")
+    reloaded = kiosk.wait_event(
+        lambda e: e.get("MESSAGE", "").startswith("configuration reloaded"), what="reload")
+    assert reloaded["KIOSK_LANE"] == "lane 2"  # a moved kiosk is relabelled by a reload
     kiosk.config.write_text("[display]\nmode = 'kiosk'\n")
     kiosk.signal(signal.SIGHUP)
     refused = kiosk.wait_event(lambda e: e.get("MESSAGE", "").startswith("reload refused"),
