@@ -23,9 +23,9 @@ of being served stale, and `kiosk_build_info` goes absent.
 
 Counters and histograms count from the start of the process: a restart resets them,
 which `rate()` and `increase()` treat as a reset (they lose only what happened between
-the last scrape and the restart). `kiosk_credits_spent_total` can start from a
-persistent total passed to `Metrics` (see there); `kiosk_start_time_seconds` shows each
-restart.
+the last scrape and the restart). `kiosk_credits_spent_total` is the exception, money
+being counted: it starts from the store's running total (`SpendLog.total`), passed to
+`Metrics`. `kiosk_start_time_seconds` shows each restart.
 """
 
 from __future__ import annotations
@@ -96,10 +96,10 @@ class _Histogram:
 class Metrics:
     """Everything the kiosk exports; thread-safe, so any thread may record.
 
-    `credits_spent_at_start` is where `kiosk_credits_spent_total` starts: a running
-    total kept on disk, when the store keeps one, makes the counter survive restarts.
-    The store's spend log cannot serve as it is: it deletes rows older than two days,
-    so the sum of its rows falls, and a falling counter reads as a reset.
+    `credits_spent_at_start` is where `kiosk_credits_spent_total` starts: the daemon
+    passes the store's running total (`SpendLog.total`), so the counter survives
+    restarts. The sum of the spend log's rows cannot serve: it deletes rows older than
+    two days, so that sum falls, and a falling counter reads as a reset.
     """
 
     def __init__(

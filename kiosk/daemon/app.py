@@ -123,8 +123,9 @@ class Daemon:
         self._prober: threading.Thread | None = None
         # Prometheus metrics, when `metrics.textfile` names a file (set at start only).
         self._metrics_path = cfg.metrics.path
-        self.metrics = Metrics(started_at=time.time()) if self._metrics_path else None
-        self._metrics_due: float | None = 0.0 if self.metrics else None
+        self._started_at = time.time()
+        self.metrics: Metrics | None = None  # made once the store can say what was spent
+        self._metrics_due: float | None = 0.0 if self._metrics_path else None
 
     # --- start and stop -------------------------------------------------------------------
 
@@ -141,6 +142,9 @@ class Daemon:
         with contextlib.ExitStack() as stack:
             self.store = Store.from_config(cfg.storage)
             stack.callback(self.store.close)
+            if self._metrics_path is not None:
+                self.metrics = Metrics(started_at=self._started_at,
+                                       credits_spent_at_start=self._spent_so_far())
             self.http = make_http_client(cfg.api, self._transport, keep_warm=True)
             stack.callback(self.http.close)
             self.api = client_for(cfg, self.http, ledger=self.store.spending)
@@ -423,6 +427,14 @@ class Daemon:
 
 
     # --- metrics ---------------------------------------------------------------------------
+
+    def _spent_so_far(self) -> float:
+        try:
+            return self.store.spending.total()
+        except StoreError as exc:  # the queue file is unusable: the counter starts again
+            logger.warning("credits spent so far are unknown, kiosk_credits_spent_total "
+                           "starts from 0: %s", exc)
+            return 0.0
 
     def _observe_lookup(self, seconds: float, credits: float) -> None:
         """From the scan worker's and the drainer's threads (Metrics is thread-safe)."""

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from kiosk.store.db import Database
 from kiosk.store.errors import ScanNotSaved, StoreWriteError, WriteFailure
 from kiosk.store.keys import check_barcode
-from kiosk.store.spending import SPENDING_MIGRATION
+from kiosk.store.spending import SPENDING_MIGRATION, SPENDING_TOTAL_MIGRATION
 
 __all__ = ["QUEUE_MIGRATIONS", "QUEUE_SALVAGE", "Queue", "QueueStats", "QueuedItem"]
 
@@ -62,6 +62,7 @@ QUEUE_MIGRATIONS = (
         "CREATE INDEX queue_waiting ON queue (set_aside_at, seq)",
     ),
     SPENDING_MIGRATION,
+    SPENDING_TOTAL_MIGRATION,
 )
 
 _COLUMNS = (

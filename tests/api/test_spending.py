@@ -64,6 +64,29 @@ def test_spending_survives_a_restart(tmp_path: Path) -> None:
         SpendGuard(5.0, 100.0, store.spending, clock).check()  # a crash loop pays nothing
 
 
+def test_the_running_total_outlives_the_pruned_rows_and_an_upgrade(tmp_path: Path) -> None:
+    import sqlite3
+
+    from kiosk.store.queue import QUEUE_MIGRATIONS
+
+    clock = FakeClock()
+    state = tmp_path / "state"
+    with Store.open(state, tmp_path / "cache", clock=clock) as store:
+        store.spending.record(clock(), 1.3)
+    # A queue file of the release before the total: its rows are where the total starts.
+    db = sqlite3.connect(state / "kiosk.db")
+    db.execute("DROP TABLE spending_total")
+    db.execute(f"PRAGMA user_version={len(QUEUE_MIGRATIONS) - 1}")
+    db.commit()
+    db.close()
+    with Store.open(state, tmp_path / "cache", clock=clock) as store:
+        assert store.spending.total() == pytest.approx(1.3)
+        clock.advance(3 * 86400)  # the row above is pruned by the next record
+        store.spending.record(clock(), 2.5)
+        assert store.spending.since(0) == [(clock(), 2.5)]
+        assert store.spending.total() == pytest.approx(3.8)
+
+
 def test_over_the_limit_a_scan_is_queued_without_a_request(tmp_path: Path) -> None:
     sent: list[str] = []
 

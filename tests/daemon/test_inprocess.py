@@ -190,3 +190,16 @@ def test_the_metrics_file_counts_what_the_journal_says_and_goes_with_the_kiosk(
     assert value(samples, "kiosk_scanner_connected", scanner="fake:0") == 1
     assert value(samples, "kiosk_api_last_success_timestamp_seconds") > 0
     assert not prom.exists()  # a stopped kiosk serves no stale numbers
+
+    # Restarted, the credits counter goes on from where it was: no reset for rate().
+    spent = value(samples, "kiosk_credits_spent_total")
+    assert spent > 0
+    again = InProcess(tmp_path, sandbox, metrics_file=prom)
+    after: list[float] = []
+
+    def restarted(k: InProcess) -> None:
+        until(lambda: bool(written()))
+        after.append(value(written(), "kiosk_credits_spent_total"))
+
+    again.run(restarted)
+    assert after == [pytest.approx(spent)]
