@@ -18,10 +18,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import ApiConfig, Config, DisplayConfig, ScannerConfig, StorageConfig
 from kiosk.exitcodes import EX_USAGE
+
+if TYPE_CHECKING:
+    from kiosk.product import Product
 
 __all__ = ["add_arguments", "run"]
 
@@ -51,13 +54,15 @@ def _has_desktop() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def interesting(catalog: Mapping[str, Any]) -> list[str]:
-    """Catalog barcodes that show off the card: the published examples first.
-
-    The sandbox's JSON is read as the kiosk reads an answer: through `Product`."""
+def products_of(catalog: Mapping[str, Any]) -> dict[str, Product]:
+    """The sandbox's JSON read as the kiosk reads an answer: through `Product`."""
     from kiosk.product import Product
 
-    products = {code: Product.from_api(data, barcode=code) for code, data in catalog.items()}
+    return {code: Product.from_api(data, barcode=code) for code, data in catalog.items()}
+
+
+def interesting(products: Mapping[str, Product]) -> list[str]:
+    """Barcodes that show off the card: the published examples first."""
     picks = ["017000161563", "000413000222"]
 
     def add(predicate: Callable[[Product], bool]) -> None:
@@ -72,7 +77,7 @@ def interesting(catalog: Mapping[str, Any]) -> list[str]:
     add(lambda p: not p.has_front_image)
     add(lambda p: not p.has_nutrition)
     add(lambda p: p.bracha == "hagafen")
-    return [b for b in picks if b in catalog]
+    return [b for b in picks if b in products]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,11 +118,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"kiosk demo: sandbox at {base_url}; state in {work}")
         if headless:
             return _scripted(cfg, sandbox, args.out or work / "screens")
+        picks = interesting(products_of(sandbox.catalog))
         print("kiosk demo: type a barcode and Enter in the window "
-              f"(try {', '.join(interesting(sandbox.catalog)[:3])}); close the window to stop")
+              f"(try {', '.join(picks[:3])}); close the window to stop")
         daemon = Daemon(cfg, readers=None)
         if args.auto:
-            _feed_forever(daemon, interesting(sandbox.catalog))
+            _feed_forever(daemon, picks)
         return daemon.run()
 
 
@@ -163,9 +169,9 @@ def _scripted(cfg: Config, sandbox: Any, out: Path) -> int:
         shown.set()
 
     daemon = Daemon(cfg, readers=None, after_show=after_show)
-    picks = interesting(sandbox.catalog)
-    unseen = next(b for b, p in sandbox.catalog.items()
-                  if b not in picks and p["image_meta"].get("front"))
+    products = products_of(sandbox.catalog)
+    picks = interesting(products)
+    unseen = next(b for b, p in products.items() if b not in picks and p.has_front_image)
     story: list[tuple[str, str, str | None]] = [(f"card-{b}", b, None) for b in picks]
     story += [
         ("cached-rescan", picks[0], None),
