@@ -154,6 +154,16 @@ class DaemonRun:
             time.sleep(0.002)
         return time.monotonic() - t0
 
+    def wait_settled(self, timeout: float = 30.0) -> None:
+        """Until systemd would show 'online … scanner ok': the start-up probe answered and
+        the status that follows it is published, so what comes next is the idle loop."""
+        deadline = time.monotonic() + timeout
+        while not any(line.startswith("STATUS=online") and "scanner ok" in line
+                      for line in self.kiosk.notify.lines()):
+            if not self.kiosk.alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"kiosk never settled: {self.kiosk.notify.lines()[-5:]}")
+            time.sleep(0.01)
+
     def wait_scanner(self) -> None:
         assert self.journal is not None
         found = self.journal.wait(lambda e: "scanner serial:" in e.get("MESSAGE", "")
