@@ -91,7 +91,9 @@ class Bench:
         stopped (a scenario run on its own, with -k)."""
         if self.machine.agent is None:
             self.boot()
-        self.sh("systemctl start kiosk")  # nothing to do when it runs
+        # The install scenario's VM-only drop-in is read at the next boot, or here.
+        self.sh("systemctl is-active --quiet kiosk || "
+                "{ systemctl daemon-reload && systemctl start kiosk; }")
         self.wait_ready()
 
     # --- from the host, as the chain's servers reach a kiosk -------------------------------
