@@ -332,12 +332,20 @@ def test_node_exporter_serves_the_kiosks_metrics_to_the_host(bench: Bench) -> No
     assert (entry.get("KIOSK_STORE"), entry.get("KIOSK_LANE")) == (STORE, LANE), entry
     counted = re.compile(r'^kiosk_scans_total\{outcome="(?:cached|shown)"\} ([0-9.e+]+)$', re.M)
 
+    last = [""]
+
     def scraped() -> str | None:
-        text = bench.scrape()
+        last[0] = text = bench.scrape()
         found = counted.search(text)
         return text if found and float(found.group(1)) >= 1 else None
 
-    text = bench.wait(scraped, 60, "kiosk_scans_total in node_exporter's answer")
+    try:
+        text = bench.wait(scraped, 60, "kiosk_scans_total in node_exporter's answer")
+    except TimeoutError:
+        (bench.results.path.parent / "last-scrape.txt").write_text(last[0])
+        shown = [line for line in last[0].splitlines()
+                 if line.startswith(("kiosk_", "node_textfile"))]
+        raise AssertionError(f"no counted scan in node_exporter's answer: {shown}") from None
     assert re.search(r'^kiosk_build_info\{version="[^"]+"\} 1$', text, re.M), text[-2000:]
     assert re.search(r"^node_textfile_scrape_error 0$", text, re.M)
     kiosk_series = sorted({line.split("{")[0].split(" ")[0] for line in text.splitlines()
