@@ -80,8 +80,12 @@ class Bench:
             self.machine.agent.write_file(
                 "/usr/local/share/ca-certificates/kiosk-sandbox-ca.crt",
                 self.sandbox.ca_file.read_bytes())
+            # ... and this run's log server CA, as install-pi placed the first one.
+            self.machine.agent.write_file("/etc/kiosk/log-server-ca.pem",
+                                          self.logs.tls.ca_cert.read_bytes())
             self.machine.agent.write_file("/tmp/kiosk-code.tar", _package_tar())
-            self.sh("update-ca-certificates >/dev/null && "
+            self.sh("systemctl restart systemd-journal-upload && "
+                    "update-ca-certificates >/dev/null && "
                     "tar -xf /tmp/kiosk-code.tar -C /opt/kiosk/venv/lib/python3*/site-packages "
                     f"&& cp {INSTALLED_CONFIG} {CONFIG} && sync && systemctl restart kiosk")
         return seconds

@@ -340,7 +340,7 @@ def test_node_exporter_serves_the_kiosks_metrics_to_the_host(bench: Bench) -> No
         return text if found and float(found.group(1)) >= 1 else None
 
     try:
-        text = bench.wait(scraped, 60, "kiosk_scans_total in node_exporter's answer")
+        text = bench.wait(scraped, 120, "kiosk_scans_total in node_exporter's answer")
     except TimeoutError:
         (bench.results.path.parent / "last-scrape.txt").write_text(last[0])
         shown = [line for line in last[0].splitlines()
