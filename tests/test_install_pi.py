@@ -114,6 +114,8 @@ def test_help_lists_every_option() -> None:
         "--metrics",
         "--log-server",
         "--log-server-ca",
+        "--store",
+        "--lane",
     ):
         assert option in res.stdout
 
@@ -159,7 +161,7 @@ def test_dry_run_prints_the_whole_install_and_changes_nothing() -> None:
     enable = _index(actions, "would run: systemctl enable --now kiosk")
     assert pip < check < enable
     assert unit < reload < enable
-    assert res.stdout.rstrip().endswith("dry run done: nothing was changed")
+    assert re.search(r"dry run done: \d+ changes to make; nothing was changed$", res.stdout)
     if not Path("/etc/kiosk/api_key").exists():
         assert 'will show "no API key"' in res.stderr
 
@@ -232,7 +234,7 @@ def test_dry_run_with_metrics_links_node_exporter_to_the_kiosks_file() -> None:
     link = _index(actions, "would run: ln -sfn /run/kiosk/metrics.prom "
                            "/var/lib/prometheus/node-exporter/kiosk.prom")
     if Path("/etc/kiosk/kiosk.toml").exists():
-        assert "set textfile = \"/run/kiosk/metrics.prom\"" in res.stderr
+        assert "metrics.textfile" in res.stdout + res.stderr
     else:
         write = _index(actions, "would write: /etc/kiosk/kiosk.toml")
         assert 'metrics.textfile = "/run/kiosk/metrics.prom"' in actions[write]
@@ -338,6 +340,9 @@ def test_dry_run_keeps_an_existing_config(tmp_path: Path) -> None:
         (["--log-server", "http://logs:19532", "--log-server-ca", "KEY"], 2, "not https://"),
         (["--log-server", "https://logs:19532", "--log-server-ca", "KEY"], 1,
          "not a PEM certificate"),
+        (["--store", 'x" evil = "1'], 2, "--store: up to 64 letters"),
+        (["--lane", "-lane"], 2, "--lane: up to 64 letters"),
+        (["--store"], 2, "needs a NAME"),
     ],
 )
 def test_bad_usage_is_refused(tmp_path: Path, args: list[str], status: int, message: str) -> None:
@@ -436,6 +441,64 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     assert res.returncode == 78
     assert "bogus_section" in res.stderr
     assert "is not valid" in res.stderr
+
+
+@pytest.mark.slow
+def test_a_second_install_changes_nothing_and_sets_only_the_keys_asked_for(
+        tmp_path: Path) -> None:
+    """The last line is what Ansible's changed_when reads: a run that finds every step in
+    place touches no file and says "nothing to change". --store, --lane and --metrics
+    set their keys in an existing config too (the inventory is where a chain keeps
+    them), and nothing else there."""
+    root = tmp_path / "root"
+    key = tmp_path / "key"
+    key.write_text(SECRET + "\n")
+    args = ("--prefix", root, "--api-key-file", key, "--metrics", "--store", "berlin-mitte",
+            "--lane", "lane 3")
+    first = _install(*args)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert re.search(r"install-pi: done, \d+ changes: installed under", first.stdout)
+    config = root / "etc/kiosk/kiosk.toml"
+    text = config.read_text()
+    assert 'store = "berlin-mitte"' in text and 'lane = "lane 3"' in text
+    assert 'textfile = "/run/kiosk/metrics.prom"' in text
+
+    def tree() -> dict[str, tuple[int, int]]:
+        # Files only: a directory's time moves with the scratch file write_file compares in.
+        return {str(p): (p.lstat().st_mtime_ns, p.lstat().st_mode) for p in root.rglob("*")
+                if "__pycache__" not in p.parts and not p.is_dir()}
+
+    before = tree()
+    second = _install(*args)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert second.stdout.rstrip().endswith(f"done, nothing to change: installed under {root}")
+    assert not [line for line in second.stdout.splitlines() if line.startswith("+ ")
+                and "check-config" not in line]
+    assert tree() == before
+
+    # An existing config: the admin's edits stay, the labels follow the new values, and
+    # metrics.textfile is set while it is the default "" (and only then).
+    config.write_text(text.replace('textfile = "/run/kiosk/metrics.prom"', 'textfile = ""')
+                      .replace('mode = "shopper"', 'mode = "staff"'))
+    third = _install("--prefix", root, "--metrics", "--store", "hamburg", "--lane", "")
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert "done, 1 change: installed under" in third.stdout
+    edited = config.read_text()
+    assert 'mode = "staff"' in edited and 'store = "hamburg"' in edited
+    assert '\nlane = ""' in edited and 'textfile = "/run/kiosk/metrics.prom"' in edited
+    config.write_text(edited.replace('textfile = "/run/kiosk/metrics.prom"',
+                                     'textfile = "/run/kiosk/other.prom"'))
+    fourth = _install("--prefix", root, "--metrics")
+    assert fourth.returncode == 0, fourth.stdout + fourth.stderr
+    assert 'has metrics.textfile = "/run/kiosk/other.prom", kept' in fourth.stderr
+    assert "done, nothing to change" in fourth.stdout
+
+    # A config from before [fleet]: the labels are not made up there, the admin is told.
+    config.write_text('[display]\nmode = "staff"\n')
+    old = _install("--prefix", root, "--store", "hamburg")
+    assert old.returncode == 0, old.stdout + old.stderr
+    assert "--store not applied" in old.stderr
+    assert config.read_text() == '[display]\nmode = "staff"\n'
 
 
 # --- the udev rule -----------------------------------------------------------------------

@@ -10,17 +10,21 @@ from __future__ import annotations
 import io
 import json
 import shlex
+import socket
 import tarfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kiosk.sandbox import Sandbox
+from tests.helpers import free_port
 from tests.system.image import API_HOST, DATA_MOUNT, INSTALL_PI_ARGS, LOG_HOST, LOG_PORT, Guest
 from tests.system.logserver import LogServer
 from tests.system.machine import Machine
+from tests.system.playbook import Playbook
 
 __all__ = ["Bench", "Results"]
 
@@ -48,9 +52,13 @@ class Bench:
         self.kept = kept  # a machine from an earlier run: trust this run's sandbox CA anew
         self.sandbox = sandbox
         self.logs = logs
+        # The host reaches the guest's sshd (Ansible) and node_exporter (a Prometheus).
+        self.ssh_port, self.metrics_port = free_port(), free_port()
         self.machine = Machine(guest, run_dir / "machine",
                                {f"{API_HOST}:443": sandbox.port,
-                                f"{LOG_HOST}:{LOG_PORT}": logs.port})
+                                f"{LOG_HOST}:{LOG_PORT}": logs.port},
+                               host_forwards={self.ssh_port: 22, self.metrics_port: 9100})
+        self.playbook = Playbook(run_dir / "ansible", self.ssh_port, sandbox.api_key)
         self.results = results
         self.screens = results.path.parent / "screens"
         self.screens.mkdir(parents=True, exist_ok=True)
@@ -72,17 +80,41 @@ class Bench:
             self.machine.agent.write_file(
                 "/usr/local/share/ca-certificates/kiosk-sandbox-ca.crt",
                 self.sandbox.ca_file.read_bytes())
+            # ... and this run's log server CA, as install-pi placed the first one.
+            self.machine.agent.write_file("/etc/kiosk/log-server-ca.pem",
+                                          self.logs.tls.ca_cert.read_bytes())
             self.machine.agent.write_file("/tmp/kiosk-code.tar", _package_tar())
-            self.sh("update-ca-certificates >/dev/null && "
+            self.sh("systemctl restart systemd-journal-upload && "
+                    "update-ca-certificates >/dev/null && "
                     "tar -xf /tmp/kiosk-code.tar -C /opt/kiosk/venv/lib/python3*/site-packages "
                     f"&& cp {INSTALLED_CONFIG} {CONFIG} && sync && systemctl restart kiosk")
         return seconds
 
     def ensure_running(self) -> None:
-        """Boot the machine if it is off (a scenario run on its own, with -k)."""
+        """Boot the machine if it is off, and start the kiosk if the install left it
+        stopped (a scenario run on its own, with -k)."""
         if self.machine.agent is None:
             self.boot()
-            self.wait_ready()
+        # The install scenario's VM-only drop-in is read at the next boot, or here.
+        self.sh("systemctl is-active --quiet kiosk || "
+                "{ systemctl daemon-reload && systemctl start kiosk; }")
+        self.wait_ready()
+
+    # --- from the host, as the chain's servers reach a kiosk -------------------------------
+
+    def ssh_answers(self) -> bool:
+        """Whether the guest's sshd greets on its forwarded port (Ansible's way in)."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.ssh_port), timeout=5) as conn:
+                return conn.recv(64).startswith(b"SSH-")
+        except OSError:
+            return False
+
+    def scrape(self) -> str:
+        """node_exporter's /metrics, read from the host as Prometheus would."""
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return str(answer.read().decode())
 
     # --- the kiosk service -----------------------------------------------------------------
 
@@ -187,20 +219,30 @@ def _package_tar() -> bytes:
     return buf.getvalue()
 
 
-LOG_SERVER_CA = "/root/log-server-ca.pem"  # put there by the install scenario
+STORE, LANE = "system-test", "lane-1"  # the guest's fleet labels, from the inventory
 
 
-def install_commands(client_id: str) -> str:
-    """What an admin types on a fresh device of a chain (the CA first, as a store's IT
-    would), its logs going to the central server."""
+def prepare_commands() -> str:
+    """What a store's IT does before the roll-out: the data disk (the offline wheelhouse)
+    mounted and the store's CA in the trust store."""
     return " && ".join([
         f"mountpoint -q {DATA_MOUNT} || mount {DATA_MOUNT}",
         f"install -D -m 0644 {DATA_MOUNT}/ca/kiosk-sandbox-ca.crt "
         "/usr/local/share/ca-certificates/kiosk-sandbox-ca.crt",
-        f"{DATA_MOUNT}/kiosk/scripts/install-pi --wheels {DATA_MOUNT}/wheels "
-        f"--client-id {client_id} --api-key-file {DATA_MOUNT}/api_key "
-        f"{' '.join(INSTALL_PI_ARGS)} --log-server-ca {LOG_SERVER_CA} --no-start",
     ])
+
+
+def inventory_vars(client_id: str, log_server_ca: Path) -> dict[str, Any]:
+    """The guest's host variables: a chain's device whose logs go to the central server
+    and whose metrics node_exporter serves (install-pi's INSTALL_PI_ARGS, as variables),
+    Python packages from the data disk's wheelhouse. Not started: the harness points it
+    at the sandbox first (the next scenario boots it)."""
+    assert "--metrics" in INSTALL_PI_ARGS
+    log_server = INSTALL_PI_ARGS[INSTALL_PI_ARGS.index("--log-server") + 1]
+    return {"kiosk_client_id": client_id, "kiosk_store": STORE, "kiosk_lane": LANE,
+            "kiosk_metrics": True, "kiosk_log_server": log_server,
+            "kiosk_log_server_ca": str(log_server_ca),
+            "kiosk_wheels_dir": f"{DATA_MOUNT}/wheels", "kiosk_start": False}
 
 
 API_BASE_URL = f"https://{API_HOST}/api/v1"

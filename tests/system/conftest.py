@@ -2,7 +2,8 @@
 
 The scenarios run in file order against the same machine, as an admin's day would: install,
 boot, scan, unplug, reload, freeze, cut the power. They need root (debootstrap, chroot,
-mounts), QEMU, debootstrap, socat and dpkg-dev, which `./scripts/system-test` installs.
+mounts), QEMU, debootstrap, socat, dpkg-dev and ansible-core, which `./scripts/system-test`
+installs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from tests.system.logserver import LogServer
 
 ROOT = Path(__file__).resolve().parents[2]
 NEEDS = ("qemu-system-x86_64", "qemu-img", "debootstrap", "socat", "dpkg-scanpackages",
-         "mkfs.ext4", "/lib/systemd/systemd-journal-remote")
+         "mkfs.ext4", "/lib/systemd/systemd-journal-remote", "ansible-playbook",
+         "ssh-keygen")
 
 
 def _results_dir() -> Path:

@@ -5,6 +5,9 @@ what any Debian-based device has. On top come only harness parts, written down h
 nowhere in the product:
 
 - qemu-guest-agent: the test's command channel (a shop's Pi has ssh instead);
+- openssh-server and python3, which every Raspberry Pi OS image has: Ansible, which
+  installs the kiosk here as on a chain's Pis, reaches the guest over SSH and runs its
+  modules with the guest's Python;
 - a static address for the one network the guest has (QEMU's user network, which
   forwards 10.0.2.100:443 to the API sandbox on the host and reaches nothing else);
 - passwordless root with an autologin shell on the serial console, for debugging;
@@ -38,12 +41,15 @@ SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
 ARCH = "amd64"
 # The OS, and the harness's command channel. Nothing the kiosk needs.
-BASE_PACKAGES = ("systemd", "systemd-sysv", "udev", "linux-image-amd64", "qemu-guest-agent")
+BASE_PACKAGES = ("systemd", "systemd-sysv", "udev", "linux-image-amd64", "qemu-guest-agent",
+                 # What a Raspberry Pi OS image has, for Ansible: sshd and a Python.
+                 "openssh-server", "python3")
 GUEST_IP = "10.0.2.15"
 API_HOST = "10.0.2.100"  # QEMU forwards this address's port 443 to the sandbox
 LOG_HOST, LOG_PORT = "10.0.2.101", 19532  # ... and this one to the central log server
-# How the kiosk is installed here: as a chain's device, its journal sent to the log server.
-INSTALL_PI_ARGS = ("--log-server", f"https://{LOG_HOST}:{LOG_PORT}")
+# How the kiosk is installed here: as a chain's device, its journal sent to the log server,
+# its metrics served by node_exporter.
+INSTALL_PI_ARGS = ("--log-server", f"https://{LOG_HOST}:{LOG_PORT}", "--metrics")
 DATA_MOUNT = "/mnt/kiosk"
 
 _HARNESS_FILES: dict[str, str] = {

@@ -10,7 +10,8 @@ machine has what a kiosk Pi has, as QEMU models it:
   serial adapter (QEMU's usb-serial is an FTDI chip: /dev/ttyUSB0) whose other end is a
   unix socket here;
 - one network, QEMU's user network with `restrict=on`: the guest reaches nothing but
-  10.0.2.100:443, which `socat` connects to the API sandbox on the host;
+  10.0.2.100:443, which `socat` connects to the API sandbox on the host; the host reaches
+  the guest's ports named in `host_forwards` (SSH for Ansible, node_exporter) on loopback;
 - the root disk as a qcow2 overlay over the cached image, so a power cut (SIGKILL of
   QEMU: the guest's page cache is lost, what it flushed is on the host's disk) hits a
   disk that persists from boot to boot.
@@ -49,13 +50,16 @@ _QCODES = {**{str(d): str(d) for d in range(10)}, "\n": "ret"}
 
 class Machine:
     def __init__(self, guest: Guest, run_dir: Path, forwards: dict[str, int], *,
+                 host_forwards: dict[int, int] | None = None,
                  memory_mb: int = 1024, cpus: int = 2) -> None:
         """`forwards`: the guest's only network, "address:port" it connects to -> the
-        host's loopback port that answers (the API sandbox, the log server)."""
+        host's loopback port that answers (the API sandbox, the log server).
+        `host_forwards`: the other way, a host loopback port -> the guest's port."""
         self.guest = guest
         self.dir = run_dir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.forwards = forwards
+        self.host_forwards = host_forwards or {}
         self.memory_mb = memory_mb
         self.cpus = cpus
         self.disk = self.dir / "root.qcow2"
@@ -83,6 +87,9 @@ class Machine:
             raise FileNotFoundError("socat is not installed (scripts/system-test installs it)")
         forward = ",".join(f"guestfwd=tcp:{guest_end}-cmd:{relay} - TCP:127.0.0.1:{port}"
                            for guest_end, port in self.forwards.items())
+        # restrict=on keeps the guest from going out; hostfwd lets the host come in.
+        forward += "".join(f",hostfwd=tcp:127.0.0.1:{host}-:{guest}"
+                           for host, guest in self.host_forwards.items())
         argv = [
             "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg,thread=multi",
             "-cpu", "max", "-smp", str(self.cpus), "-m", str(self.memory_mb),

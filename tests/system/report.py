@@ -8,7 +8,9 @@ from pathlib import Path
 
 # (key, what it is, what it must be) in the order an admin reads them.
 ROWS = (
-    ("install_s", "install-pi on a fresh machine, s", ""),
+    ("install_s", "Ansible install on a fresh machine, s", ""),
+    ("ansible_second_run_changed", "Ansible second run: tasks changed", "0"),
+    ("ansible_second_run_s", "Ansible second run, s", ""),
     ("boot_to_ready_s", "kernel start to READY=1, s", ""),
     ("exposure", "systemd-analyze security exposure", "<= 1.5"),
     ("hid_scans_shown", "USB HID scans shown", ">= 2"),
@@ -19,6 +21,7 @@ ROWS = (
     ("hotplug_ok", "HID unplug and replug, no restart", "true"),
     ("serial_hotplug_ok", "serial unplug and replug, no restart", "true"),
     ("journal_upload_ok", "journal at the log server, also after an outage", "true"),
+    ("metrics_scraped_ok", "kiosk_* scraped from node_exporter by the host", "true"),
     ("watchdog_restart_ok", "frozen main loop restarted by the watchdog", "true"),
     ("watchdog_recovery_s", "freeze to a working kiosk again, s", ""),
     ("power_cuts", "power cuts (QEMU SIGKILLed)", ">= 6"),

@@ -23,9 +23,11 @@ from tests.system.bench import (
     CONFIG,
     INSTALLED_CONFIG,
     KIOSK,
-    LOG_SERVER_CA,
+    LANE,
+    STORE,
     Bench,
-    install_commands,
+    inventory_vars,
+    prepare_commands,
 )
 from tests.system.machine import KEYBOARD_ID, SERIAL_ID
 
@@ -96,16 +98,27 @@ def colours(png: Path) -> int:
 
 
 def test_install_pi_on_a_fresh_machine(bench: Bench, sandbox: Sandbox) -> None:
+    """The roll-out as a chain runs it: deploy/ansible/kiosk.yml from the host over SSH,
+    the key from an Ansible Vault, install-pi doing the steps on the guest; run again, it
+    changes nothing."""
     if bench.kept:
         pytest.skip("KIOSK_SYSTEM_KEEP=1: the kept machine has the kiosk installed")
     agent_s = bench.boot()
     assert bench.machine.agent is not None
-    # The chain's log server CA, as the admin's playbook or USB stick would bring it.
-    bench.machine.agent.write_file(LOG_SERVER_CA, bench.logs.tls.ca_cert.read_bytes())
-    started = time.monotonic()
-    out = bench.sh(install_commands(sandbox.client_id), timeout=2400)
-    install_s = time.monotonic() - started
-    assert "install-pi: done" in out
+    bench.sh(prepare_commands())
+    # The admin's key in root's authorized_keys, as Raspberry Pi Imager puts it on the card.
+    bench.machine.agent.write_file("/root/.ssh/authorized_keys", bench.playbook.public_key)
+    bench.sh("chmod 700 /root/.ssh && chmod 600 /root/.ssh/authorized_keys")
+    bench.wait(bench.ssh_answers, 120, "the guest's sshd")
+    host_vars = inventory_vars(sandbox.client_id, bench.logs.tls.ca_cert)
+    first = bench.playbook.run(host_vars)
+    out = first.output
+    assert first.recap["failed"] == 0 and first.recap["changed"] >= 1, first.recap
+    assert "install-pi: done, " in out and "nothing to change" not in out
+    assert sandbox.api_key not in out  # the vault's key is never logged
+    key_file = bench.sh("stat -c '%a %U' /etc/kiosk/api_key").split()
+    assert key_file == ["600", "kiosk"]
+    assert bench.sh("cat /etc/kiosk/api_key").strip() == sandbox.api_key
     # Nothing the kiosk needs came with the image: it is all install-pi's doing.
     listed = bench.sh("dpkg-query -W -f='${Package}\\n'").split()
     assert "libgl1-mesa-dri" in listed and "python3" in listed
@@ -120,11 +133,20 @@ def test_install_pi_on_a_fresh_machine(bench: Bench, sandbox: Sandbox) -> None:
                              "inter_key_timeout_ms": 300},
                     display={"mode": "shopper", "store_name": "System test store"})
     bench.sh(f"{KIOSK} check-config --key --config {CONFIG} && cp {CONFIG} {INSTALLED_CONFIG}")
+    assert f'store = "{STORE}"' in bench.sh(f"cat {CONFIG}")
+    # The same playbook again, over the harness's edits: install-pi finds its steps done
+    # and keeps the edited configuration; Ansible reports no change.
+    second = bench.playbook.run(host_vars)
+    assert "install-pi: done, nothing to change" in second.output, second.output[-3000:]
+    assert bench.sh(f"cat {CONFIG}") == bench.sh(f"cat {INSTALLED_CONFIG}")
     # Control for the grab check below: with no kiosk running, keys reach the console.
     bench.machine.type_keys("4242\n")
     bench.wait(lambda: "4242" in bench.sh("cat /dev/vcs1"), 60, "keys on the console")
-    bench.results.set(first_boot_agent_s=round(agent_s, 1), install_s=round(install_s, 1),
+    bench.results.set(first_boot_agent_s=round(agent_s, 1), install_s=round(first.seconds, 1),
+                      ansible_second_run_s=round(second.seconds, 1),
+                      ansible_second_run_changed=second.recap["changed"],
                       packages_installed_by_install_pi=len(bench.machine.guest.packages))
+    assert second.recap["changed"] == 0, second.recap
 
 
 # --- 1. boot to READY ------------------------------------------------------------------------
@@ -296,6 +318,43 @@ def test_the_journal_reaches_the_central_log_server_also_after_it_was_down(
     bench.logs.start()
     bench.wait(lambda: central(code), 300, "the scan made while the server was down")
     bench.results.set(journal_upload_ok=True)
+
+
+def test_node_exporter_serves_the_kiosks_metrics_to_the_host(bench: Bench) -> None:
+    """install-pi --metrics, as the playbook ran it: the chain's Prometheus scrapes the
+    guest's node_exporter from outside and finds the kiosk's own series, a scan counted;
+    the scan's journal entry carries the inventory's store and lane, at the central log
+    server too."""
+    bench.ensure_running()
+    bench.mark_journal()
+    scan_hid(bench, CEREAL)
+    entry = bench.wait_scan(CEREAL, "cached", "shown")
+    assert (entry.get("KIOSK_STORE"), entry.get("KIOSK_LANE")) == (STORE, LANE), entry
+    counted = re.compile(r'^kiosk_scans_total\{outcome="(?:cached|shown)"\} ([0-9.e+]+)$', re.M)
+
+    last = [""]
+
+    def scraped() -> str | None:
+        last[0] = text = bench.scrape()
+        found = counted.search(text)
+        return text if found and float(found.group(1)) >= 1 else None
+
+    try:
+        text = bench.wait(scraped, 120, "kiosk_scans_total in node_exporter's answer")
+    except TimeoutError:
+        (bench.results.path.parent / "last-scrape.txt").write_text(last[0])
+        shown = [line for line in last[0].splitlines()
+                 if line.startswith(("kiosk_", "node_textfile"))]
+        raise AssertionError(f"no counted scan in node_exporter's answer: {shown}") from None
+    assert re.search(r'^kiosk_build_info\{version="[^"]+"\} 1$', text, re.M), text[-2000:]
+    assert re.search(r"^node_textfile_scrape_error 0$", text, re.M)
+    kiosk_series = sorted({line.split("{")[0].split(" ")[0] for line in text.splitlines()
+                           if line.startswith("kiosk_")})
+    bench.wait(lambda: bench.logs.entries("KIOSK_EVENT=scan", f"KIOSK_STORE={STORE}",
+                                          f"KIOSK_LANE={LANE}"), 300,
+               "a labelled scan at the central log server")
+    bench.results.set(metrics_scraped_ok=True, metrics_kiosk_series=len(kiosk_series),
+                      journal_store_label_ok=True)
 
 
 # --- 7. restart and the watchdog ------------------------------------------------------------
