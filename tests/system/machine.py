@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.system.image import Guest
+from tests.system.image import ARCHES, Guest
 from tests.system.protocol import AgentError, GuestAgent, Qmp
 
 __all__ = ["Machine"]
@@ -83,12 +83,13 @@ class Machine:
             raise FileNotFoundError("socat is not installed (scripts/system-test installs it)")
         forward = ",".join(f"guestfwd=tcp:{guest_end}-cmd:{relay} - TCP:127.0.0.1:{port}"
                            for guest_end, port in self.forwards.items())
+        arch = ARCHES[self.guest.arch]
         argv = [
-            "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg,thread=multi",
-            "-cpu", "max", "-smp", str(self.cpus), "-m", str(self.memory_mb),
+            arch.qemu, "-machine", arch.machine, "-accel", "tcg,thread=multi",
+            "-cpu", arch.cpu, "-smp", str(self.cpus), "-m", str(self.memory_mb),
             "-nodefaults", "-no-user-config", "-no-reboot",
             "-kernel", str(self.guest.kernel), "-initrd", str(self.guest.initrd),
-            "-append", "root=/dev/vda rw console=ttyS0 quiet",
+            "-append", f"root=/dev/vda rw console={arch.console} quiet",
             "-drive", f"file={self.disk},if=virtio,format=qcow2,cache=writeback",
             "-drive", f"file={self.guest.data_image},if=virtio,format=raw,readonly=on",
             "-netdev", f"user,id=net0,restrict=on,{forward}",
