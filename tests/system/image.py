@@ -211,8 +211,10 @@ def _second_stage(root: Path, arch: str) -> None:
     if proc.is_symlink():  # debootstrap in a container links the host's /proc there
         proc.unlink()
         proc.mkdir()
-    _chroot(root, ["env", "DEBOOTSTRAP_DIR=/debootstrap", "/debootstrap/debootstrap",
-                   "--second-stage"], arch)
+    # In a user namespace nothing may mknod: as in an LXC container, debootstrap then
+    # skips its device-node check and binds the nodes (/dev is the host's, bound in).
+    _chroot(root, ["env", "DEBOOTSTRAP_DIR=/debootstrap", "container=lxc",
+                   "/debootstrap/debootstrap", "--second-stage"], arch)
     shutil.copy("/etc/resolv.conf", root / "etc/resolv.conf")  # for apt, as _mounted does
 
 
