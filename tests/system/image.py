@@ -323,7 +323,12 @@ def _foreign_wheelhouse(checkout: Path, pip: list[str], platform: str) -> None:
     built = [d for d in wanted if re.match(r"(evdev|systemd-python)\b", d)]
     assert len(built) == 2, wanted
     _run([*pip, "--no-deps", "--no-binary", ":all:", *built], "pip download sources")
-    _run([*pip, "--only-binary", ":all:", "--platform", platform, "--implementation", "cp",
+    # pip matches --platform literally: every older manylinux tag the guest's glibc runs
+    # is named too (pygame-ce's aarch64 wheel is manylinux2014 = manylinux_2_17).
+    glibc, name = platform.removeprefix("manylinux_2_").split("_", 1)
+    older = [f"manylinux_2_{minor}_{name}" for minor in range(int(glibc), 16, -1)]
+    platforms = [arg for tag in (*older, f"manylinux2014_{name}") for arg in ("--platform", tag)]
+    _run([*pip, "--only-binary", ":all:", *platforms, "--implementation", "cp",
           "--python-version", GUEST_PYTHON, "--abi", f"cp{GUEST_PYTHON.replace('.', '')}",
           *(d for d in wanted if d not in built)], f"pip download {platform} wheels")
 
