@@ -60,6 +60,9 @@ class Arch:
     console: str  # the first serial port's name in the guest
     qemu_user: str = ""  # qemu-user's name for a foreign guest's CPU, to build its root
     wheel_platform: str = ""  # pip's --platform for a foreign guest's binary wheels
+    # How much longer than the x86 guest anything takes in it: the harness's timeouts are
+    # multiplied by this (machine.py, bench.py), the waits stay conditions.
+    slowness: float = 1.0
 
 
 ARCHES = {
@@ -67,7 +70,8 @@ ARCHES = {
     # A Raspberry Pi 4's cores, on QEMU's generic board (a Pi's own board model has no PCI
     # for virtio-gpu and xHCI). Debian 12's glibc is 2.36.
     "arm64": Arch("qemu-system-aarch64", "virt", "cortex-a72", "ttyAMA0",
-                  qemu_user="aarch64", wheel_platform="manylinux_2_36_aarch64"),
+                  qemu_user="aarch64", wheel_platform="manylinux_2_36_aarch64",
+                  slowness=4.0),
 }
 # Debian 12's python3, which install-pi's venv is made with: the foreign wheels' tags.
 GUEST_PYTHON = "3.11"

@@ -58,6 +58,7 @@ class Machine:
         self.forwards = forwards
         self.memory_mb = memory_mb
         self.cpus = cpus
+        self.slowness = ARCHES[guest.arch].slowness  # every timeout here is scaled by it
         self.disk = self.dir / "root.qcow2"
         self.qmp_path = self.dir / "qmp.sock"
         self.agent_path = self.dir / "agent.sock"
@@ -139,7 +140,7 @@ class Machine:
                 raise
             return agent
 
-        self.agent = _wait(connect, timeout, "the guest agent", self.proc)
+        self.agent = _wait(connect, timeout * self.slowness, "the guest agent", self.proc)
         return time.monotonic() - self.started_at
 
     def power_cut(self) -> None:
@@ -158,7 +159,7 @@ class Machine:
             assert self.agent is not None
             self.agent.command("guest-shutdown", mode="powerdown", timeout=5)
         try:
-            self.proc.wait(timeout=timeout)
+            self.proc.wait(timeout=timeout * self.slowness)
         except subprocess.TimeoutExpired:
             self.power_cut()
         self._forget()
@@ -175,7 +176,7 @@ class Machine:
 
     def sh(self, script: str, *, timeout: float = 300, check: bool = True) -> str:
         assert self.agent is not None, "the guest agent is not connected"
-        result = self.agent.sh(script, timeout=timeout)
+        result = self.agent.sh(script, timeout=timeout * self.slowness)
         if check:
             result.check(script[:200])
         return result.stdout
