@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,9 @@ def results() -> Results:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    return Results(out / "summary.json")
+    results = Results(out / "summary.json")
+    results.set(arch=GUEST_ARCH)  # first, so that even a run that fails early says which
+    return results
 
 
 @pytest.fixture(scope="session")
@@ -145,8 +148,12 @@ def bench(sandbox: Sandbox, logs: LogServer, results: Results) -> Iterator[Bench
     if run.exists() and not keep:
         shutil.rmtree(run)
     assert sandbox.ca_file is not None
+    started, wall = time.monotonic(), time.time()
     guest = build_guest(run, ROOT, sandbox.ca_file, sandbox.api_key, cache=cache,
                         keep_data=keep, arch=GUEST_ARCH)
+    # The image's seconds: building it from scratch, or taking it from the cache.
+    built = guest.root_image.with_name("done").stat().st_mtime >= wall
+    results.set(guest_image_s=round(time.monotonic() - started, 1), guest_image_built=built)
     bench = Bench(guest, sandbox, logs, run, results, kept=keep)
     try:
         yield bench

@@ -8,6 +8,8 @@ from pathlib import Path
 
 # (key, what it is, what it must be) in the order an admin reads them.
 ROWS = (
+    ("arch", "guest architecture", ""),
+    ("guest_image_s", "guest image (built, or from the cache) + data disk, s", ""),
     ("install_s", "install-pi on a fresh machine, s", ""),
     ("boot_to_ready_s", "kernel start to READY=1, s", ""),
     ("exposure", "systemd-analyze security exposure", "<= 1.5"),
