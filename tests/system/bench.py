@@ -196,8 +196,10 @@ class Bench:
 
     # --- waiting -------------------------------------------------------------------------
 
-    @staticmethod
-    def wait(probe: Callable[[], Any], timeout: float, what: str) -> Any:
+    def wait(self, probe: Callable[[], Any], timeout: float, what: str) -> Any:
+        """Poll `probe` until it returns something true; `timeout` is the x86 guest's,
+        scaled by the guest's slowness."""
+        timeout *= self.machine.slowness
         deadline = time.monotonic() + timeout
         pause = 0.2
         while True:

@@ -4,12 +4,17 @@ The scenarios run in file order against the same machine, as an admin's day woul
 boot, scan, unplug, reload, freeze, cut the power. They need root (debootstrap, chroot,
 mounts), QEMU, debootstrap, socat, dpkg-dev and ansible-core, which `./scripts/system-test`
 installs.
+
+KIOSK_SYSTEM_ARCH=arm64 (`./scripts/system-test --arch arm64`) builds and boots an arm64
+guest instead and runs the scenarios marked `arch("arm64")` (test_arm64.py); each
+architecture has its own work and results directories.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,17 +23,41 @@ import pytest
 
 from kiosk.sandbox import Sandbox
 from tests.system.bench import Bench, Results
-from tests.system.image import API_HOST, build_guest
+from tests.system.image import API_HOST, ARCH, ARCHES, build_guest
 from tests.system.logserver import LogServer
 
 ROOT = Path(__file__).resolve().parents[2]
+GUEST_ARCH = os.environ.get("KIOSK_SYSTEM_ARCH", ARCH)
 NEEDS = ("qemu-system-x86_64", "qemu-img", "debootstrap", "socat", "dpkg-scanpackages",
          "mkfs.ext4", "/lib/systemd/systemd-journal-remote", "ansible-playbook",
          "ssh-keygen")
+# A foreign guest's root is built with qemu-user-static in a user namespace (image.py).
+NEEDS_FOREIGN = ("unshare", "dpkg-deb")
 
 
 def _results_dir() -> Path:
-    return Path(os.environ.get("KIOSK_SYSTEM_RESULTS", ROOT / "system-test-results"))
+    default = ROOT / "system-test-results"
+    if GUEST_ARCH != ARCH:
+        default = default / GUEST_ARCH
+    return Path(os.environ.get("KIOSK_SYSTEM_RESULTS", default))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "arch(name): the guest architecture a scenario runs on "
+                                       "(default amd64; KIOSK_SYSTEM_ARCH picks one)")
+    config.addinivalue_line("markers", "smoke: the few scenarios of a quick run (-m smoke)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Only the scenarios of this run's guest architecture."""
+    def arch(item: pytest.Item) -> str:
+        mark = item.get_closest_marker("arch")
+        return str(mark.args[0]) if mark else ARCH
+
+    other = [item for item in items if arch(item) != GUEST_ARCH]
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = [item for item in items if arch(item) == GUEST_ARCH]
 
 
 _FAILED = pytest.StashKey[bool]()
@@ -77,7 +106,9 @@ def results() -> Results:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    return Results(out / "summary.json")
+    results = Results(out / "summary.json")
+    results.set(arch=GUEST_ARCH)  # first, so that even a run that fails early says which
+    return results
 
 
 @pytest.fixture(scope="session")
@@ -102,11 +133,15 @@ def logs(results: Results) -> Iterator[LogServer]:
 
 @pytest.fixture(scope="session")
 def bench(sandbox: Sandbox, logs: LogServer, results: Results) -> Iterator[Bench]:
-    missing = [tool for tool in NEEDS if shutil.which(tool) is None]
+    spec = ARCHES[GUEST_ARCH]
+    needs = (spec.qemu, *NEEDS[1:], *(NEEDS_FOREIGN if spec.qemu_user else ()))
+    missing = [tool for tool in needs if shutil.which(tool) is None]
     if os.geteuid() != 0 or missing:
         pytest.skip(f"the system test needs root and {', '.join(missing) or 'its tools'} "
                     "(./scripts/system-test installs them)")
     work = Path(os.environ.get("KIOSK_SYSTEM_WORK", ROOT / ".system-test"))
+    if GUEST_ARCH != ARCH:
+        work = work / GUEST_ARCH
     cache = None if os.environ.get("CI") == "true" else work / "cache"
     run = work / "run"
     # KIOSK_SYSTEM_KEEP=1 (developers only, never CI): boot the machine the last run left,
@@ -115,8 +150,12 @@ def bench(sandbox: Sandbox, logs: LogServer, results: Results) -> Iterator[Bench
     if run.exists() and not keep:
         shutil.rmtree(run)
     assert sandbox.ca_file is not None
+    started, wall = time.monotonic(), time.time()
     guest = build_guest(run, ROOT, sandbox.ca_file, sandbox.api_key, cache=cache,
-                        keep_data=keep)
+                        keep_data=keep, arch=GUEST_ARCH)
+    # The image's seconds: building it from scratch, or taking it from the cache.
+    built = guest.root_image.with_name("done").stat().st_mtime >= wall
+    results.set(guest_image_s=round(time.monotonic() - started, 1), guest_image_built=built)
     bench = Bench(guest, sandbox, logs, run, results, kept=keep)
     try:
         yield bench

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.system.image import Guest
+from tests.system.image import ARCHES, Guest
 from tests.system.protocol import AgentError, GuestAgent, Qmp
 
 __all__ = ["Machine"]
@@ -62,6 +62,7 @@ class Machine:
         self.host_forwards = host_forwards or {}
         self.memory_mb = memory_mb
         self.cpus = cpus
+        self.slowness = ARCHES[guest.arch].slowness  # every timeout here is scaled by it
         self.disk = self.dir / "root.qcow2"
         self.qmp_path = self.dir / "qmp.sock"
         self.agent_path = self.dir / "agent.sock"
@@ -90,12 +91,13 @@ class Machine:
         # restrict=on keeps the guest from going out; hostfwd lets the host come in.
         forward += "".join(f",hostfwd=tcp:127.0.0.1:{host}-:{guest}"
                            for host, guest in self.host_forwards.items())
+        arch = ARCHES[self.guest.arch]
         argv = [
-            "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg,thread=multi",
-            "-cpu", "max", "-smp", str(self.cpus), "-m", str(self.memory_mb),
+            arch.qemu, "-machine", arch.machine, "-accel", "tcg,thread=multi",
+            "-cpu", arch.cpu, "-smp", str(self.cpus), "-m", str(self.memory_mb),
             "-nodefaults", "-no-user-config", "-no-reboot",
             "-kernel", str(self.guest.kernel), "-initrd", str(self.guest.initrd),
-            "-append", "root=/dev/vda rw console=ttyS0 quiet",
+            "-append", f"root=/dev/vda rw console={arch.console} quiet",
             "-drive", f"file={self.disk},if=virtio,format=qcow2,cache=writeback",
             "-drive", f"file={self.guest.data_image},if=virtio,format=raw,readonly=on",
             "-netdev", f"user,id=net0,restrict=on,{forward}",
@@ -145,7 +147,7 @@ class Machine:
                 raise
             return agent
 
-        self.agent = _wait(connect, timeout, "the guest agent", self.proc)
+        self.agent = _wait(connect, timeout * self.slowness, "the guest agent", self.proc)
         return time.monotonic() - self.started_at
 
     def power_cut(self) -> None:
@@ -162,9 +164,12 @@ class Machine:
             return
         with contextlib.suppress(AgentError, OSError, EOFError, TimeoutError):
             assert self.agent is not None
-            self.agent.command("guest-shutdown", mode="powerdown", timeout=5)
+            # Not the agent's guest-shutdown: it runs `shutdown +0`, which systemd hands to
+            # logind, and a minimal Debian has no dbus, so no logind: nothing happened.
+            self.agent.command("guest-exec", path="/bin/systemctl",
+                               arg=["poweroff", "--no-block"], timeout=5)
         try:
-            self.proc.wait(timeout=timeout)
+            self.proc.wait(timeout=timeout * self.slowness)
         except subprocess.TimeoutExpired:
             self.power_cut()
         self._forget()
@@ -181,7 +186,7 @@ class Machine:
 
     def sh(self, script: str, *, timeout: float = 300, check: bool = True) -> str:
         assert self.agent is not None, "the guest agent is not connected"
-        result = self.agent.sh(script, timeout=timeout)
+        result = self.agent.sh(script, timeout=timeout * self.slowness)
         if check:
             result.check(script[:200])
         return result.stdout

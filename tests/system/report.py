@@ -8,6 +8,8 @@ from pathlib import Path
 
 # (key, what it is, what it must be) in the order an admin reads them.
 ROWS = (
+    ("arch", "guest architecture", ""),
+    ("guest_image_s", "guest image (built, or from the cache) + data disk, s", ""),
     ("install_s", "Ansible install on a fresh machine, s", ""),
     ("ansible_second_run_changed", "Ansible second run: tasks changed", "0"),
     ("ansible_second_run_s", "Ansible second run, s", ""),
