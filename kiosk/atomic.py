@@ -12,7 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
-__all__ = ["fsync_dir", "write_atomic"]
+__all__ = ["fsync_dir", "remove_file", "write_atomic"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,17 +51,19 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644, sync_dir: bool =
             os.close(fd)
         os.replace(tmp, path)
     except BaseException:
-        _remove_temp(tmp)
+        # Best effort: the write already failed, and that error is the one to raise.
+        remove_file(tmp, "temporary file")
         raise
     if sync_dir:
         fsync_dir(path.parent)
 
 
-def _remove_temp(tmp: Path) -> None:
-    """Best effort: the write already failed, and that error is the one to raise."""
+def remove_file(path: Path, what: str) -> None:
+    """Remove `path` if it is there; a failure is one warning naming `what`, not an error
+    (callers remove files on the way out, where raising would hide the real outcome)."""
     try:
-        tmp.unlink()
+        path.unlink()
     except FileNotFoundError:
         pass
     except OSError as exc:
-        logger.warning("could not remove temporary file %s: %s", tmp, exc.strerror)
+        logger.warning("could not remove %s %s: %s", what, path, exc.strerror)

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.atomic import write_atomic
+from kiosk.atomic import remove_file, write_atomic
 
 __all__ = ["BUCKETS_S", "METRIC_NAMES", "OUTCOMES", "Gauges", "Metrics"]
 
@@ -175,12 +175,7 @@ class Metrics:
     @staticmethod
     def remove(path: Path) -> None:
         """Remove the file on an orderly stop, so that a stopped kiosk reads as absent."""
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            logger.warning("metrics file %s could not be removed: %s", path, exc.strerror)
+        remove_file(path, "metrics file")
 
     # --- under the lock -------------------------------------------------------------
 
