@@ -7,7 +7,7 @@ installs.
 
 KIOSK_SYSTEM_ARCH=arm64 (`./scripts/system-test --arch arm64`) builds and boots an arm64
 guest instead and runs the scenarios marked `arch("arm64")` (test_arm64.py); each
-architecture has its own work and results directories.
+architecture has its own work and results directories, so both can run at once.
 """
 
 from __future__ import annotations
@@ -36,10 +36,9 @@ NEEDS_FOREIGN = ("unshare", "dpkg-deb")
 
 
 def _results_dir() -> Path:
-    default = ROOT / "system-test-results"
-    if GUEST_ARCH != ARCH:
-        default = default / GUEST_ARCH
-    return Path(os.environ.get("KIOSK_SYSTEM_RESULTS", default))
+    """system-test-results/ARCH: one per architecture, so that two runs side by side
+    (`./scripts/system-test --arch all`, as CI runs them) never clear each other's."""
+    return Path(os.environ.get("KIOSK_SYSTEM_RESULTS", ROOT / "system-test-results" / GUEST_ARCH))
 
 
 def pytest_configure(config: pytest.Config) -> None:

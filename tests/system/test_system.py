@@ -2,7 +2,7 @@
 PID 1, udev, a USB keyboard scanner, a USB serial scanner, a KMS screen and a power switch.
 
 The scenarios run in order on one machine, each leaving it as the next expects; every
-figure goes to system-test-results/summary.json as soon as it is known.
+figure goes to system-test-results/amd64/summary.json as soon as it is known.
 """
 
 from __future__ import annotations
