@@ -4,9 +4,9 @@ wheels (pygame-ce's carries SDL's KMS/DRM driver) with evdev and systemd-python 
 in the guest, as on a Pi.
 
 `./scripts/system-test --arch arm64` runs these (conftest deselects them otherwise). The
-x86 scenarios that prove the same things are imported and run here unchanged, on this
-guest; the rest are smaller, as the emulated aarch64 CPU is several times slower than the
-emulated x86 one: one power cut, with a handful of scans queued.
+x86 scenarios are run here unchanged, on this guest, but for the watchdog and the random
+power cuts: the emulated aarch64 CPU is several times slower than the emulated x86 one, so
+there is one power cut, with a handful of scans queued.
 """
 
 from __future__ import annotations
@@ -102,9 +102,42 @@ def test_the_kiosks_journal_inside_the_guest(bench: Bench) -> None:
     bench.results.set(journal_queries_ok=1)
 
 
+# --- the x86 scenarios of an admin's day and of a fleet, on this guest ------------------------
+# (After the journal check above, which counts the first two scans.) Only the watchdog and
+# the random power cuts are left to x86: each costs a reboot or more, minutes here.
+
+
+def test_a_bad_reload_is_refused_and_the_kiosk_keeps_running(bench: Bench) -> None:
+    x86.test_a_bad_reload_is_refused_and_the_kiosk_keeps_running(bench)
+
+
+def test_serial_scanner_unplugged_and_replugged(bench: Bench) -> None:
+    x86.test_serial_scanner_unplugged_and_replugged(bench)
+
+
+def test_hid_scanner_unplugged_and_replugged(bench: Bench) -> None:
+    x86.test_hid_scanner_unplugged_and_replugged(bench)
+
+
+def test_the_readmes_journal_queries_work_as_written(bench: Bench) -> None:
+    x86.test_the_readmes_journal_queries_work_as_written(bench)
+
+
+def test_the_journal_reaches_the_central_log_server_also_after_it_was_down(
+        bench: Bench) -> None:
+    x86.test_the_journal_reaches_the_central_log_server_also_after_it_was_down(bench)
+
+
+def test_node_exporter_serves_the_kiosks_metrics_to_the_host(bench: Bench) -> None:
+    x86.test_node_exporter_serves_the_kiosks_metrics_to_the_host(bench)
+
+
+# --- a power cut --------------------------------------------------------------------------
+
+
 def test_a_power_cut_keeps_every_queued_scan(bench: Bench, sandbox: Sandbox) -> None:
     codes = products(sandbox, QUEUED_BEFORE_CUT)
-    # The serial scanner's scenario left the kiosk reading that one; these scans are typed.
+    # These scans are typed: the kiosk reads the keyboard, whichever scanner it read before.
     keyboard = bench.sh("ls /dev/input/by-id/ | grep -m1 'QEMU.*Keyboard.*-event-kbd'").strip()
     bench.configure(scanner={"kind": "hid", "device": f"/dev/input/by-id/{keyboard}"})
     fresh_start(bench)
