@@ -37,7 +37,7 @@ NEEDS_FOREIGN = ("unshare", "dpkg-deb")
 
 def _results_dir() -> Path:
     """system-test-results/ARCH: one per architecture, so that two runs side by side
-    (`./scripts/system-test --arch all`, as CI runs them) never clear each other's."""
+    (`./scripts/system-test --arch all`) never clear each other's."""
     return Path(os.environ.get("KIOSK_SYSTEM_RESULTS", ROOT / "system-test-results" / GUEST_ARCH))
 
 

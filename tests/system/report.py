@@ -37,6 +37,7 @@ ROWS = (
 # one power cut, and no watchdog scenario.
 ARM64_MUST = {"power_cuts": ">= 1", "machine": "aarch64"}
 ARM64_LEAVES_OUT = {"watchdog_restart_ok", "watchdog_recovery_s"}
+ARM64_ONLY = {"machine", "compiled_in_guest"}
 
 
 def table(figures: dict[str, object]) -> str:
@@ -47,7 +48,7 @@ def table(figures: dict[str, object]) -> str:
             if key in ARM64_LEAVES_OUT:
                 continue
             must = ARM64_MUST.get(key, must)
-        elif key in ("machine", "compiled_in_guest"):
+        elif key in ARM64_ONLY:
             continue
         value = figures.get(key, "—")
         if key == "screens" and isinstance(value, list):
