@@ -48,3 +48,21 @@ def _own_mappings(mode: str) -> int:
 def test_a_large_buffer_keeps_its_own_mapping_after_a_larger_one_was_freed() -> None:
     assert _own_mappings("default") == 0  # glibc's own policy: from the heap
     assert _own_mappings("pin") == 1
+
+
+# In a fresh interpreter: the kernel's own answer (PR_GET_THP_DISABLE) before and after.
+THP_PROBE = """
+import ctypes
+from kiosk.daemon.memory import no_huge_pages
+
+libc = ctypes.CDLL(None)
+before = libc.prctl(42, 0, 0, 0, 0)
+print(before, no_huge_pages(), libc.prctl(42, 0, 0, 0, 0))
+"""
+
+
+def test_the_daemon_opts_out_of_transparent_huge_pages() -> None:
+    res = subprocess.run([sys.executable, "-c", THP_PROBE], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60,
+                         check=True)
+    assert res.stdout.split() == ["0", "True", "1"]

@@ -59,7 +59,7 @@ from kiosk.daemon.events import (
 )
 from kiosk.daemon.health import Health, StatusPublisher, status_line
 from kiosk.daemon.lookups import Lookups
-from kiosk.daemon.memory import pin_mmap_threshold
+from kiosk.daemon.memory import no_huge_pages, pin_mmap_threshold
 from kiosk.daemon.present import (
     ScanRecord,
     journal_fields,
@@ -472,6 +472,7 @@ def run(config_path: Path) -> int:
     reason reaches the journal and, when `kiosk run` was typed in one, the terminal.
     """
     pin_mmap_threshold()  # before the first image is decoded
+    no_huge_pages()  # before khugepaged has collapsed any of the GL stack's regions
     try:
         return Daemon(config_mod.load(config_path)).run()
     except ConfigError as exc:

@@ -132,6 +132,10 @@ def test_node_exporter_serves_the_kiosks_metrics_to_the_host(bench: Bench) -> No
     x86.test_node_exporter_serves_the_kiosks_metrics_to_the_host(bench)
 
 
+def test_the_kiosks_memory_stays_flat_on_the_kms_screen(bench: Bench) -> None:
+    x86.test_the_kiosks_memory_stays_flat_on_the_kms_screen(bench)
+
+
 # --- a power cut --------------------------------------------------------------------------
 
 
