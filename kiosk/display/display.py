@@ -24,6 +24,7 @@ from kiosk.config import DisplayConfig
 from kiosk.display.backlight import Backlight
 from kiosk.display.commands import Arrow, Layout
 from kiosk.display.images import load_prepared, prepare_image, prepared_size
+from kiosk.display.kms import wait_for_screen
 from kiosk.display.layout import layout
 from kiosk.display.painter import Painter, draw_arrow
 from kiosk.display.screens import (
@@ -71,6 +72,8 @@ class Display:
             # what KMS/DRM machines have. Read by SDL at start-up, so set before init
             # (found by the system test: a black screen in the QEMU guest).
             os.environ.setdefault("SDL_RENDER_DRIVER", "opengles2")
+            if config.fullscreen and os.environ.get("SDL_VIDEODRIVER") not in _INVISIBLE:
+                wait_for_screen()  # at boot the display driver may not have bound yet
         try:
             pygame.display.init()
             pygame.font.init()
