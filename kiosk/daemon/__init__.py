@@ -14,7 +14,8 @@ else here is private to the daemon:
 - `health`: what the daemon knows about itself (online, queue, scanners) and how the
   network state changes;
 - `systemd`: the journal and the notify protocol;
-- `memory`: glibc's allocation threshold, pinned for a months-long process.
+- `memory`: glibc's allocation threshold pinned and transparent huge pages declined,
+  for a months-long process.
 
 Its modules may use every layer below (the API client, the store, the display, the
 readers); nothing below imports from here.

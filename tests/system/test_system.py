@@ -378,7 +378,7 @@ print(json.dumps({'anon': int(stat['anon']), 'peak': int(open(cg + 'memory.peak'
 def test_the_kiosks_memory_stays_flat_on_the_kms_screen(bench: Bench) -> None:
     """The kiosk idling on the KMS screen (its arrow pulsing) while the kernel's
     khugepaged passes over every process twice, sped up from its 10 s naps to 0.1 s so
-    that this takes seconds: no huge page in the kiosk, no growth. Before the kiosk
+    that this takes seconds: no new huge page in the kiosk, no growth. Before the kiosk
     opted out of transparent huge pages, khugepaged filled in the GL stack's sparse
     regions at about 1 MB a second, 110 MB to MemoryMax=256M and an OOM kill."""
     bench.ensure_running()
@@ -405,12 +405,14 @@ def test_the_kiosks_memory_stays_flat_on_the_kms_screen(bench: Bench) -> None:
     after = memory()
     assert bench.unit("MainPID")["MainPID"] == pid  # the same process throughout
     growth_mb = (after["anon"] - before["anon"]) / 2**20
-    assert after["huge_kb"] == 0, after
+    # Huge pages the kernel gave at a page fault before the opt-out (Python's start-up,
+    # the imports; 6 MB seen on arm64) stay, and are bounded; none may come after it.
+    assert after["huge_kb"] <= before["huge_kb"], (before, after)
     assert growth_mb < 8, (before, after)
     bench.results.set(memory_anon_mb=round(after["anon"] / 2**20, 1),
                       memory_growth_mb=round(growth_mb, 1),
                       memory_peak_mb=round(after["peak"] / 2**20, 1),
-                      anon_huge_pages_kb=after["huge_kb"])
+                      anon_huge_pages_kb=[before["huge_kb"], after["huge_kb"]])
 
 
 # --- 7. restart and the watchdog ------------------------------------------------------------
