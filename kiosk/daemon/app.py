@@ -107,7 +107,12 @@ class Daemon:
         self._transport = transport
         self._signals = signals
         self._after_show = after_show
-        self.events: queue.Queue[Event] = queue.Queue()
+        # SimpleQueue, not Queue: SIGTERM's and SIGHUP's handlers put into it, and they run
+        # on the main thread between two bytecodes, possibly inside the loop's own get().
+        # Queue's lock is not reentrant, so that put() waited forever on a lock its own
+        # thread held: a kiosk that ignored SIGTERM until systemd's SIGKILL (seen once in
+        # some hundred stops by the test suite). SimpleQueue's put() is reentrant.
+        self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.health = Health()
         self.notifier = Notifier()
         self.recent: deque[RecentScan] = deque(maxlen=8)
@@ -186,8 +191,10 @@ class Daemon:
         return EX_OK
 
     def stop(self) -> None:
-        """Ask the main loop to stop (thread-safe; what SIGTERM does)."""
-        self._stop.set()
+        """Ask the main loop to stop: what SIGTERM does. Thread-safe, and safe in a signal
+        handler, which may run inside anything the main thread was doing: no lock is
+        taken here (a second signal during the first one's Event.set() would wait on the
+        lock the first holds), only SimpleQueue's reentrant put; the loop sets the flag."""
         self.events.put(Stop())
 
     @property
@@ -271,7 +278,7 @@ class Daemon:
             case Reload():
                 self._do_reload()
             case Stop():
-                pass  # `stop()` set the flag the loop checks; this only woke it
+                self._stop.set()
 
     def _scanned(self, record: ScanRecord) -> None:
         answer = record.answer
