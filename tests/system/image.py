@@ -69,10 +69,18 @@ class Arch:
     # How much longer than the x86 guest anything takes in it: the harness's timeouts are
     # multiplied by this (machine.py, bench.py), the waits stay conditions.
     slowness: float = 1.0
+    # Devices this machine has beside the common ones (qemu argv words).
+    devices: tuple[str, ...] = ()
 
 
 ARCHES = {
-    "amd64": Arch("qemu-system-x86_64", "q35", "max", "ttyS0"),
+    # A hardware watchdog, as a Pi has one (bcm2835-wdt): Intel's 6300ESB, which systemd
+    # arms through /dev/watchdog0 once install-pi has set RuntimeWatchdogSec=. Should it
+    # ever fire (PID 1 starved for 15 s by a loaded host: the emulated CPU is 20-30 times
+    # slower than a Pi), QEMU only reports it (a WATCHDOG event) instead of resetting the
+    # machine in the middle of a scenario.
+    "amd64": Arch("qemu-system-x86_64", "q35", "max", "ttyS0",
+                  devices=("-device", "i6300esb", "-action", "watchdog=none")),
     # A Raspberry Pi 4's cores, on QEMU's generic board (a Pi's own board model has no PCI
     # for virtio-gpu and xHCI). Debian 12's glibc is 2.36.
     "arm64": Arch("qemu-system-aarch64", "virt", "cortex-a72", "ttyAMA0",

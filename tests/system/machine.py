@@ -44,8 +44,10 @@ _USB = {
     KEYBOARD_ID: f"usb-kbd,id={KEYBOARD_ID},bus=xhci.0,serial=HIDSCANNER01",
     SERIAL_ID: f"usb-serial,id={SERIAL_ID},chardev=usbserial,bus=xhci.0,serial=SERSCANNER01",
 }
-# QMP qcodes for what a barcode reader types.
-_QCODES = {**{str(d): str(d) for d in range(10)}, "\n": "ret"}
+# QMP qcodes for what a barcode reader types: digits and Enter, and the lower-case
+# letters, space and the few signs of a shell command a 2D code could carry.
+_QCODES = {**{str(d): str(d) for d in range(10)}, **{c: c for c in "abcdefghijklmnopqrstuvwxyz"},
+           "\n": "ret", " ": "spc", "/": "slash", ".": "dot", "-": "minus"}
 
 
 class Machine:
@@ -74,6 +76,8 @@ class Machine:
         self._serial: socket.socket | None = None
         self.started_at = 0.0
         self.boots = 0
+        # Added to the kernel command line at the next power-on (e.g. a driver held back).
+        self.kernel_args: list[str] = []
         if not self.disk.exists():
             subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
                             str(guest.root_image), str(self.disk)], check=True)
@@ -97,7 +101,8 @@ class Machine:
             "-cpu", arch.cpu, "-smp", str(self.cpus), "-m", str(self.memory_mb),
             "-nodefaults", "-no-user-config", "-no-reboot",
             "-kernel", str(self.guest.kernel), "-initrd", str(self.guest.initrd),
-            "-append", f"root=/dev/vda rw console={arch.console} quiet",
+            "-append", " ".join([f"root=/dev/vda rw console={arch.console} quiet",
+                                 *self.kernel_args]),
             "-drive", f"file={self.disk},if=virtio,format=qcow2,cache=writeback",
             "-drive", f"file={self.guest.data_image},if=virtio,format=raw,readonly=on",
             "-netdev", f"user,id=net0,restrict=on,{forward}",
@@ -112,6 +117,7 @@ class Machine:
             "-device", _USB[KEYBOARD_ID],
             "-chardev", f"socket,id=usbserial,path={self.serial_path},server=on,wait=off",
             "-device", _USB[SERIAL_ID],
+            *arch.devices,
         ]
         with open(self.dir / "qemu.log", "ab") as log:
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
