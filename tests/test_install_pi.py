@@ -482,6 +482,12 @@ def test_the_kernel_command_line_leaves_the_kiosks_vt(line: str, expected: str) 
 
 def test_dry_run_takes_over_the_screen_and_the_console(tmp_path: Path) -> None:
     log = tmp_path / "systemctl.log"
+    _fake(tmp_path, "loginctl", """case $1 in
+list-sessions) printf '      3 1000 pi seat0 tty1\\n      7 1000 pi       pts/0\\n' ;;
+show-session) if [ "$2" = 3 ]; then echo tty1; else echo pts/0; fi ;;
+*) exit 1 ;;
+esac
+""")
     fakes = _fake(tmp_path, "systemctl", FAKE_SYSTEMCTL.format(log=log))
     before = _snapshot()
     res = _install("--dry-run", fakes=fakes)
@@ -492,6 +498,7 @@ def test_dry_run_takes_over_the_screen_and_the_console(tmp_path: Path) -> None:
         "kiosk check-config",
         "would run: systemctl set-default multi-user.target",
         "would run: systemctl mask --now getty@tty1.service",
+        "would run: loginctl terminate-session 3",
         "would write: /etc/systemd/logind.conf.d/kiosk.conf (mode 0644",
         "would write: /etc/systemd/system.conf.d/kiosk-watchdog.conf (mode 0644",
         "would run: systemctl daemon-reload",
@@ -507,6 +514,7 @@ def test_dry_run_takes_over_the_screen_and_the_console(tmp_path: Path) -> None:
         assert "boot: no cmdline.txt in /boot/firmware or /boot" in res.stdout
     if not Path("/dev/watchdog0").exists():
         assert "no /dev/watchdog0 here: systemd ignores RuntimeWatchdogSec=" in res.stderr
+    assert not any("terminate-session 7" in a for a in actions)  # an SSH session stays
     # The dry run only asked.
     asked = {line.split()[0] for line in log.read_text().splitlines()}
     assert asked <= {"get-default", "is-enabled", "is-active"}
