@@ -62,9 +62,9 @@ def test_the_screen_and_console_variables_become_install_pi_flags() -> None:
     assert expression is not None
     cases = {
         "{}": [],
-        '{"kiosk_hw_watchdog": false}': ["--no-hw-watchdog"],
-        '{"kiosk_console_changes": "false"}': ["--no-console-changes"],
-        '{"kiosk_keep_desktop": true}': ["--keep-desktop"],
+        '{"kiosk_hw_watchdog": false, "kiosk_console_changes": "false",'
+        ' "kiosk_keep_desktop": true}': ["--no-hw-watchdog", "--no-console-changes",
+                                         "--keep-desktop"],
     }
     for extra, flags in cases.items():
         flat = " ".join(expression.group(1).split())
