@@ -51,4 +51,28 @@ def test_the_playbook_passes_only_real_install_pi_options() -> None:
                                capture_output=True, text=True, check=True).stdout
     used = set(re.findall(r"'(--[a-z][a-z-]+)'", PLAYBOOK.read_text()))
     assert {"--store", "--lane", "--metrics", "--api-key-stdin", "--wheels"} <= used
+    assert {"--no-hw-watchdog", "--no-console-changes", "--keep-desktop"} <= used
     assert {opt for opt in used if opt not in help_text} == set()
+
+
+def test_the_screen_and_console_variables_become_install_pi_flags() -> None:
+    """Each variable's default is install-pi's own default (no flag); its opposite, the flag.
+    The playbook's own expression is evaluated, with a debug task, on the controller."""
+    expression = re.search(r"install_pi_args: >-\n(.*?)\n\n", PLAYBOOK.read_text(), re.S)
+    assert expression is not None
+    cases = {
+        "{}": [],
+        '{"kiosk_hw_watchdog": false, "kiosk_console_changes": "false",'
+        ' "kiosk_keep_desktop": true}': ["--no-hw-watchdog", "--no-console-changes",
+                                         "--keep-desktop"],
+    }
+    for extra, flags in cases.items():
+        flat = " ".join(expression.group(1).split())
+        assert flat.startswith("{{ ") and flat.endswith(" }}")
+        res = _ansible("ansible", "localhost", "-m", "debug", "-a",
+                       "msg={{ (" + flat[3:-3] + ") | join(',') ~ '|' }}",
+                       "-e", "kiosk_deploy_dir=/opt/kiosk-deploy", "-e", extra)
+        assert res.returncode == 0, res.stdout + res.stderr
+        shown = re.search(r"msg: '?([^'|\n]*)\|", res.stdout)
+        assert shown is not None, res.stdout
+        assert shown.group(1) == ",".join(flags), (extra, res.stdout)

@@ -36,6 +36,13 @@ WATCHED = [
     Path("/etc/udev/rules.d/99-kiosk-backlight.rules"),
     Path("/etc/systemd/system/kiosk.service.d"),
     Path("/var/lib/prometheus/node-exporter/kiosk.prom"),
+    Path("/etc/systemd/system/getty@tty1.service"),
+    Path("/etc/systemd/system/getty@tty1.service.d"),
+    Path("/etc/systemd/logind.conf.d"),
+    Path("/etc/systemd/system.conf.d"),
+    Path("/etc/systemd/system/default.target"),
+    Path("/boot/firmware/cmdline.txt"),
+    Path("/boot/cmdline.txt"),
 ]
 SECRET = "sk_live_DO_NOT_PRINT_7f3a9c"
 
@@ -60,15 +67,18 @@ def _snapshot() -> dict[str, object]:
 
 def _install(
     *args: str | Path, stdin: str | None = None, user: int | None = None,
-    backlights: Path | None = None, script: Path = SCRIPT,
+    backlights: Path | None = None, script: Path = SCRIPT, fakes: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run install-pi; `backlights` stands in for /sys/class/backlight."""
+    """Run install-pi; `backlights` stands in for /sys/class/backlight, and the commands
+    in `fakes` for the machine's own (first on PATH)."""
     cmd = [str(script), *map(str, args)]
     if user is not None:
         cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
     env = dict(os.environ)
     if backlights is not None:
         env["KIOSK_BACKLIGHT_CLASS"] = str(backlights)
+    if fakes is not None:
+        env["PATH"] = f"{fakes}:{env['PATH']}"
     return subprocess.run(
         cmd,
         env=env,
@@ -116,6 +126,10 @@ def test_help_lists_every_option() -> None:
         "--log-server-ca",
         "--store",
         "--lane",
+        "--keep-desktop",
+        "--no-console-changes",
+        "--undo-console",
+        "--no-hw-watchdog",
     ):
         assert option in res.stdout
 
@@ -188,7 +202,8 @@ def test_dry_run_does_not_read_the_key_from_stdin() -> None:
     actions = _actions(res.stdout)
     _index(actions, "would write: /etc/kiosk/api_key (mode 0600")
     _index(actions, "would run: systemctl enable kiosk")
-    assert not any("--now" in a or "restart" in a for a in actions)
+    # Nothing (re)starts the kiosk; the getty on tty1 is stopped all the same.
+    assert not any("--now kiosk" in a or "restart" in a for a in actions)
 
 
 @pytest.mark.skipif(
@@ -201,7 +216,8 @@ def test_dry_run_needs_no_root() -> None:
     with tempfile.TemporaryDirectory(prefix="kiosk-install-pi-") as tmp:
         copy = Path(tmp)
         copy.chmod(0o755)
-        for part in ("scripts/install-pi", "pyproject.toml", "config", "systemd"):
+        for part in ("scripts/install-pi", "scripts/install-pi-boot", "pyproject.toml", "config",
+                     "systemd"):
             source, target = ROOT / part, copy / part
             target.parent.mkdir(parents=True, exist_ok=True)
             if source.is_dir():
@@ -312,10 +328,10 @@ def test_dry_run_keeps_an_existing_config(tmp_path: Path) -> None:
     assert f"keeping the existing {config}" in res.stdout
     assert "--client-id not applied" in res.stderr
     _index(actions, f"check-config --config {config}")
-    # A prefix is a staging root: nothing outside it, and no host-wide steps.
-    assert not any(
-        word in " ".join(actions) for word in ("systemctl", "useradd", "apt-get", "udevadm")
-    )
+    # A prefix is a staging root: nothing outside it, and no host-wide steps (systemctl
+    # only on the root's unit files).
+    joined = " ".join(a.replace(f"systemctl --root={tmp_path} ", "") for a in actions)
+    assert not any(word in joined for word in ("systemctl", "useradd", "apt-get", "udevadm"))
     assert all(str(tmp_path) in a for a in actions if a.startswith("would write: "))
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
         "etc",
@@ -353,6 +369,238 @@ def test_bad_usage_is_refused(tmp_path: Path, args: list[str], status: int, mess
     assert res.returncode == status
     assert message in res.stderr
     assert "would run:" not in res.stdout
+
+
+# --- the screen and the console ----------------------------------------------------------
+
+BOOT = ROOT / "scripts" / "install-pi-boot"
+# Raspberry Pi OS Bookworm Desktop's /boot/firmware/cmdline.txt, and what install-pi makes
+# of it: the console off tty1 (the kiosk's VT), only the missing tokens added.
+PI_OS_CMDLINE = ("console=serial0,115200 console=tty1 root=PARTUUID=4e639091-02 rootfstype=ext4 "
+                 "fsck.repair=yes rootwait quiet splash plymouth.ignore-serial-consoles "
+                 "cfg80211.ieee80211_regdom=DE\n")
+KIOSK_CMDLINE = ("console=serial0,115200 console=tty3 root=PARTUUID=4e639091-02 rootfstype=ext4 "
+                 "fsck.repair=yes rootwait quiet splash plymouth.ignore-serial-consoles "
+                 "cfg80211.ieee80211_regdom=DE loglevel=3 vt.global_cursor_default=0 logo.nologo\n")
+# raspi-config's "Console Autologin".
+AUTOLOGIN = "[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin pi --noclear %I $TERM\n"
+# systemctl as the dry runs below meet it: a graphical default target, the kiosk not yet
+# enabled; every call is written down.
+FAKE_SYSTEMCTL = """echo "$*" >>"{log}"
+case $1 in get-default) echo graphical.target ;; is-enabled|is-active) exit 1 ;; esac
+"""
+needs_systemctl = pytest.mark.skipif(shutil.which("systemctl") is None,
+                                     reason="needs systemctl (systemctl --root on a staging root)")
+
+
+def _fake(tmp_path: Path, name: str, body: str) -> Path:
+    """A command `name` in tmp_path/fakes running the shell `body`; the directory."""
+    fakes = tmp_path / "fakes"
+    fakes.mkdir(exist_ok=True)
+    (fakes / name).write_text("#!/bin/sh\n" + body)
+    (fakes / name).chmod(0o755)
+    return fakes
+
+
+def _systemctl(root: Path, *args: str) -> None:
+    subprocess.run(["systemctl", f"--root={root}", *args], check=True, capture_output=True)
+
+
+def _pi_os_root(root: Path, *, desktop: bool) -> Path:
+    """A staging root laid out as Raspberry Pi OS Bookworm is, console autologin on; with
+    `desktop`, lightdm enabled and graphical.target the default. Its cmdline.txt."""
+    cmdline = root / "boot/firmware/cmdline.txt"
+    cmdline.parent.mkdir(parents=True)
+    cmdline.write_text(PI_OS_CMDLINE)
+    autologin = root / "etc/systemd/system/getty@tty1.service.d/autologin.conf"
+    autologin.parent.mkdir(parents=True)
+    autologin.write_text(AUTOLOGIN)
+    units = root / "usr/lib/systemd/system"
+    units.mkdir(parents=True)
+    for target in ("multi-user", "graphical"):
+        (units / f"{target}.target").write_text(f"[Unit]\nDescription={target}\n")
+    if desktop:
+        (units / "lightdm.service").write_text(
+            "[Service]\nExecStart=/usr/sbin/lightdm\n[Install]\nAlias=display-manager.service\n")
+        _systemctl(root, "enable", "lightdm.service")
+    _systemctl(root, "set-default", "graphical.target" if desktop else "multi-user.target")
+    return cmdline
+
+
+def _files(root: Path) -> dict[str, bytes | str]:
+    return {str(p): os.readlink(p) if p.is_symlink() else p.read_bytes()
+            for p in root.rglob("*") if p.is_symlink() or p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("dpkg", "uname"),
+    [("echo armhf", "echo aarch64"),  # 32-bit Pi OS on the Pi's 64-bit kernel
+     ("exit 127", "echo armv7l")],   # no dpkg: the kernel's word
+)
+def test_a_32_bit_system_is_refused_before_anything(tmp_path: Path, dpkg: str, uname: str) -> None:
+    _fake(tmp_path, "dpkg", dpkg + "\n")
+    fakes = _fake(tmp_path, "uname", uname + "\n")
+    root = tmp_path / "root"
+    root.mkdir()
+    for args in (["--dry-run"], ["--prefix", root]):
+        res = _install(*args, fakes=fakes)
+        assert res.returncode == 1
+        assert 'Flash "Raspberry Pi OS Lite (64-bit)", Bookworm' in res.stderr
+        assert "Nothing was changed" in res.stderr
+        assert res.stdout == ""
+    assert list(root.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (PI_OS_CMDLINE, KIOSK_CMDLINE),
+        ("console=tty0 root=/dev/sda1", "console=tty3 root=/dev/sda1 loglevel=3 quiet "
+                                        "vt.global_cursor_default=0 logo.nologo"),
+        # No console named: the kernel would use the VT on screen.
+        ("root=/dev/mmcblk0p2  rootwait", "root=/dev/mmcblk0p2 rootwait console=tty3 loglevel=3 "
+                                          "quiet vt.global_cursor_default=0 logo.nologo"),
+        # A serial console only: the admin's choice, no VT console added.
+        ("console=serial0,115200 root=/dev/vda", "console=serial0,115200 root=/dev/vda "
+                                                 "loglevel=3 quiet vt.global_cursor_default=0 "
+                                                 "logo.nologo"),
+        # The admin's own values stay; nothing is doubled.
+        ("console=tty1 console=tty3 loglevel=7 quiet root=/dev/vda logo.nologo",
+         "console=tty3 loglevel=7 quiet root=/dev/vda logo.nologo vt.global_cursor_default=0"),
+    ],
+)
+def test_the_kernel_command_line_leaves_the_kiosks_vt(line: str, expected: str) -> None:
+    def edit(text: str) -> str:
+        res = subprocess.run(["bash", "-c", 'prefix=/nonexistent; source "$1"; kiosk_cmdline "$2"',
+                              "bash", str(BOOT), text], capture_output=True, text=True, check=True)
+        return res.stdout
+
+    once = edit(line)
+    assert once == expected.rstrip("\n") + "\n"
+    assert edit(once) == once  # a second run changes nothing
+
+
+def test_dry_run_takes_over_the_screen_and_the_console(tmp_path: Path) -> None:
+    log = tmp_path / "systemctl.log"
+    _fake(tmp_path, "loginctl", """case $1 in
+list-sessions) printf '      3 1000 pi seat0 tty1\\n      7 1000 pi       pts/0\\n' ;;
+show-session) if [ "$2" = 3 ]; then echo tty1; else echo pts/0; fi ;;
+*) exit 1 ;;
+esac
+""")
+    fakes = _fake(tmp_path, "systemctl", FAKE_SYSTEMCTL.format(log=log))
+    before = _snapshot()
+    res = _install("--dry-run", fakes=fakes)
+    assert _snapshot() == before
+    assert res.returncode == 0, res.stderr
+    actions = _actions(res.stdout)
+    order = [_index(actions, needle) for needle in (
+        "kiosk check-config",
+        "would run: systemctl set-default multi-user.target",
+        "would run: systemctl mask --now getty@tty1.service",
+        "would run: loginctl terminate-session 3",
+        "would write: /etc/systemd/logind.conf.d/kiosk.conf (mode 0644",
+        "would write: /etc/systemd/system.conf.d/kiosk-watchdog.conf (mode 0644",
+        "would run: systemctl daemon-reload",
+        "would run: systemctl daemon-reexec",
+        "would run: systemctl enable --now kiosk",
+    )]
+    assert order == sorted(order)
+    for said in ("desktop: booting to the console from the next boot (multi-user.target",
+                 "tty1: masking getty@tty1: what a scanner types while the kiosk is stopped "
+                 "reaches no shell"):
+        assert f"install-pi: {said}" in res.stdout
+    if not any(Path(p).exists() for p in ("/boot/firmware/cmdline.txt", "/boot/cmdline.txt")):
+        assert "boot: no cmdline.txt in /boot/firmware or /boot" in res.stdout
+    if not Path("/dev/watchdog0").exists():
+        assert "no /dev/watchdog0 here: systemd ignores RuntimeWatchdogSec=" in res.stderr
+    assert not any("terminate-session 7" in a for a in actions)  # an SSH session stays
+    # The dry run only asked.
+    asked = {line.split()[0] for line in log.read_text().splitlines()}
+    assert asked <= {"get-default", "is-enabled", "is-active"}
+
+
+def test_the_flags_leave_the_screen_and_the_console_alone(tmp_path: Path) -> None:
+    fakes = _fake(tmp_path, "systemctl", FAKE_SYSTEMCTL.format(log=tmp_path / "log"))
+    res = _install("--dry-run", "--keep-desktop", "--no-console-changes", "--no-hw-watchdog",
+                   fakes=fakes)
+    assert res.returncode == 0, res.stderr
+    actions = "\n".join(_actions(res.stdout))
+    for word in ("set-default", "getty", "logind", "cmdline", "system.conf.d", "daemon-reexec"):
+        assert word not in actions
+    _index(_actions(res.stdout), "would run: systemctl enable --now kiosk")
+    for said in ("desktop: none enabled; the default target graphical.target is left as it is "
+                 "(--keep-desktop)",
+                 "console: left as it is (--no-console-changes)",
+                 "hardware watchdog: not armed (--no-hw-watchdog)"):
+        assert f"install-pi: {said}" in res.stdout
+    both = _install("--dry-run", "--undo-console", "--no-console-changes")
+    assert both.returncode == 2 and "exclude each other" in both.stderr
+
+
+@needs_systemctl
+def test_a_desktop_image_is_switched_to_the_console_or_refused(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    cmdline = _pi_os_root(root, desktop=True)
+    res = _install("--dry-run", "--prefix", root)
+    assert res.returncode == 0, res.stderr
+    actions = _actions(res.stdout)
+    units = f"would run: systemctl --root={root}"
+    autologin = root / "etc/systemd/system/getty@tty1.service.d/autologin.conf"
+    order = [_index(actions, needle) for needle in (
+        "kiosk check-config",
+        f"{units} disable lightdm.service",
+        f"{units} set-default multi-user.target",
+        f"{units} mask getty@tty1.service",
+        f"would run: mv -f -- {autologin} {autologin}.kiosk-disabled",
+        f"would run: cp -- {cmdline} {cmdline}.kiosk-backup",
+        f"would write: {cmdline} (mode 644",
+    )]
+    assert order == sorted(order)
+    assert ("desktop: lightdm.service holds the screen (DRM master) that the kiosk needs: "
+            "disabling it; the desktop runs until the next boot") in res.stdout
+    assert f"tty1: console autologin {autologin} moved aside" in res.stdout
+    assert "boot: " + str(cmdline) + ": kernel messages to tty3" in res.stdout
+
+    before = _files(root)
+    refused = _install("--prefix", root, "--keep-desktop")  # a real run
+    assert refused.returncode == 1
+    assert "a desktop runs here (lightdm.service, the display manager)" in refused.stderr
+    assert "--keep-desktop: nothing was installed or changed" in refused.stderr
+    assert not _actions(refused.stdout) and "\n+ " not in refused.stdout
+    assert _files(root) == before
+
+
+@needs_systemctl
+def test_undo_console_puts_back_what_was_there(tmp_path: Path) -> None:
+    """The state an install leaves, undone: the original cmdline.txt to the byte."""
+    root = tmp_path / "root"
+    cmdline = _pi_os_root(root, desktop=False)
+    original = b"console=serial0,115200  console=tty1 root=/dev/mmcblk0p2 rootwait"  # no \n
+    (cmdline.parent / "cmdline.txt.kiosk-backup").write_bytes(original)
+    cmdline.write_text(KIOSK_CMDLINE)
+    autologin = root / "etc/systemd/system/getty@tty1.service.d/autologin.conf"
+    autologin.rename(f"{autologin}.kiosk-disabled")
+    _systemctl(root, "mask", "getty@tty1.service")
+    logind = root / "etc/systemd/logind.conf.d/kiosk.conf"
+    logind.parent.mkdir(parents=True)
+    logind.write_text("[Login]\nNAutoVTs=0\nReserveVT=0\n")
+
+    dry = _install("--dry-run", "--undo-console", "--prefix", root)
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run done: 5 changes to make" in dry.stdout
+    res = _install("--undo-console", "--prefix", root)
+    assert res.returncode == 0, res.stderr
+    assert cmdline.read_bytes() == original
+    assert not (cmdline.parent / "cmdline.txt.kiosk-backup").exists()
+    assert autologin.read_text() == AUTOLOGIN
+    assert not (root / "etc/systemd/system/getty@tty1.service").is_symlink()
+    assert not logind.exists()
+    assert "install-pi: tty1: unmasking getty@tty1" in res.stdout
+    assert res.stdout.rstrip().endswith(f"done, 5 changes: installed under {root}")
+    assert not (root / "opt").exists()  # the undo installs nothing
+    again = _install("--undo-console", "--prefix", root)
+    assert again.stdout.rstrip().endswith("done, nothing to change: installed under " + str(root))
 
 
 # --- a real install into a staging root --------------------------------------------------
@@ -443,14 +691,17 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     assert "is not valid" in res.stderr
 
 
+@needs_systemctl
 @pytest.mark.slow
 def test_a_second_install_changes_nothing_and_sets_only_the_keys_asked_for(
         tmp_path: Path) -> None:
     """The last line is what Ansible's changed_when reads: a run that finds every step in
     place touches no file and says "nothing to change". --store, --lane and --metrics
     set their keys in an existing config too (the inventory is where a chain keeps
-    them), and nothing else there."""
+    them), and nothing else there. The root is a Pi OS Desktop image: the console and
+    desktop steps are done once, and undone to the byte."""
     root = tmp_path / "root"
+    cmdline = _pi_os_root(root, desktop=True)
     key = tmp_path / "key"
     key.write_text(SECRET + "\n")
     args = ("--prefix", root, "--api-key-file", key, "--metrics", "--store", "berlin-mitte",
@@ -458,6 +709,19 @@ def test_a_second_install_changes_nothing_and_sets_only_the_keys_asked_for(
     first = _install(*args)
     assert first.returncode == 0, first.stdout + first.stderr
     assert re.search(r"install-pi: done, \d+ changes: installed under", first.stdout)
+    system = root / "etc/systemd/system"
+    autologin = system / "getty@tty1.service.d/autologin.conf"
+    assert cmdline.read_text() == KIOSK_CMDLINE
+    assert (cmdline.parent / "cmdline.txt.kiosk-backup").read_text() == PI_OS_CMDLINE
+    assert not autologin.exists()
+    assert Path(f"{autologin}.kiosk-disabled").read_text() == AUTOLOGIN
+    assert os.readlink(system / "getty@tty1.service") == "/dev/null"
+    assert (root / "etc/systemd/logind.conf.d/kiosk.conf").read_text().endswith(
+        "[Login]\nNAutoVTs=0\nReserveVT=0\n")
+    watchdog = root / "etc/systemd/system.conf.d/kiosk-watchdog.conf"
+    assert watchdog.read_text().endswith("[Manager]\nRuntimeWatchdogSec=15\n")
+    assert os.readlink(system / "default.target").endswith("/multi-user.target")
+    assert not (system / "display-manager.service").is_symlink()
     config = root / "etc/kiosk/kiosk.toml"
     text = config.read_text()
     assert 'store = "berlin-mitte"' in text and 'lane = "lane 3"' in text
@@ -499,6 +763,16 @@ def test_a_second_install_changes_nothing_and_sets_only_the_keys_asked_for(
     assert old.returncode == 0, old.stdout + old.stderr
     assert "--store not applied" in old.stderr
     assert config.read_text() == '[display]\nmode = "staff"\n'
+
+    # The console as it was, to the byte; the watchdog off on its own flag.
+    undo = _install("--prefix", root, "--undo-console")
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    assert cmdline.read_text() == PI_OS_CMDLINE
+    assert autologin.read_text() == AUTOLOGIN and not (system / "getty@tty1.service").exists()
+    off = _install("--prefix", root, "--no-hw-watchdog", "--no-console-changes")
+    assert off.returncode == 0, off.stdout + off.stderr
+    assert f"hardware watchdog: off (--no-hw-watchdog): removing {watchdog}" in off.stdout
+    assert "done, 1 change: installed under" in off.stdout and not watchdog.exists()
 
 
 # --- the udev rule -----------------------------------------------------------------------
