@@ -494,10 +494,11 @@ esac
     assert _snapshot() == before
     assert res.returncode == 0, res.stderr
     actions = _actions(res.stdout)
+    now = " --now" if Path("/run/systemd/system").is_dir() else ""  # no manager: no stop
     order = [_index(actions, needle) for needle in (
         "kiosk check-config",
         "would run: systemctl set-default multi-user.target",
-        "would run: systemctl mask --now getty@tty1.service",
+        f"would run: systemctl mask{now} getty@tty1.service",
         "would run: loginctl terminate-session 3",
         "would write: /etc/systemd/logind.conf.d/kiosk.conf (mode 0644",
         "would write: /etc/systemd/system.conf.d/kiosk-watchdog.conf (mode 0644",
@@ -601,6 +602,162 @@ def test_undo_console_puts_back_what_was_there(tmp_path: Path) -> None:
     assert not (root / "opt").exists()  # the undo installs nothing
     again = _install("--undo-console", "--prefix", root)
     assert again.stdout.rstrip().endswith("done, nothing to change: installed under " + str(root))
+
+
+# --- in a chroot: a Pi OS Desktop root, the real systemctl ----------------------------
+# The steps run as on a machine, without --prefix: chrooted into a root in tmp_path laid
+# out as Raspberry Pi OS Bookworm Desktop ships it, with this machine's /usr (read-only)
+# and its real systemctl, which finds no service manager there and changes unit files
+# only. Everything runs in a private mount namespace whose mounts vanish with it: the
+# root is bound over /sys/fs/cgroup, made private before anything is mounted under it
+# (as for udevadm below: "/" need not be a mount point); /dev holds only /dev/null.
+
+# Bookworm's cmdline.txt as the image is flashed (firstboot still to run).
+FIRSTBOOT_CMDLINE = ("console=serial0,115200 console=tty1 root=PARTUUID=e8af6eb2-02 "
+                     "rootfstype=ext4 fsck.repair=yes rootwait quiet "
+                     "init=/usr/lib/raspberrypi-sys-mods/firstboot\n")
+# Debian's lightdm.service has no [Install] section: the package's postinst links
+# display-manager.service to it, so `systemctl disable` must find the alias by its target.
+LIGHTDM = """[Unit]
+Description=Light Display Manager
+Documentation=man:lightdm(1)
+After=systemd-user-sessions.service
+
+[Service]
+ExecStart=/usr/sbin/lightdm
+Restart=always
+BusName=org.freedesktop.DisplayManager
+"""
+_CHROOT = r"""
+set -eu
+staged=$1 units=$2 checkout=$3
+shift 3
+mount --make-rprivate /sys
+root=/sys/fs/cgroup
+mount --bind "$staged" "$root"
+mount --make-private "$root"
+cd "$root"
+mount --bind /usr usr
+mount --make-private usr
+mount -o remount,bind,ro usr
+mount --bind "$checkout" kiosk
+mount --make-private kiosk
+mount -o remount,bind,ro kiosk
+# The image's units: this machine's, and the desktop's display manager.
+mount -t tmpfs -o mode=0755 kiosk-units usr/lib/systemd/system
+cp -a /usr/lib/systemd/system/. "$units"/. usr/lib/systemd/system/
+for d in dev run tmp; do mount -t tmpfs -o mode=0755 "kiosk-$d" "$d"; done
+chmod 1777 tmp
+touch dev/null
+mount --bind /dev/null dev/null
+exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin HOME=/root LANG=C.UTF-8 \
+    bash -c "$@"
+"""
+# install-pi sourced (options parsed, nothing done), then only its screen and console steps.
+_STEPS = """set -euo pipefail
+source /kiosk/scripts/install-pi "$@"
+if (( undo_console )); then undo_console_changes; else detect_desktop; screen_and_console; fi
+finish
+"""
+needs_chroot = pytest.mark.skipif(
+    os.geteuid() != 0 or not all(map(shutil.which, ("unshare", "chroot", "systemctl"))),
+    reason="needs root, unshare, chroot and systemctl (a scratch root in a mount namespace)")
+
+
+def _pi_os_desktop(root: Path) -> None:
+    """`root` as Raspberry Pi OS Bookworm Desktop is flashed, with raspi-config's console
+    autologin: lightdm enabled, graphical.target the default, getty@tty1 wanted."""
+    for d in ("usr", "kiosk", "dev", "run", "tmp", "var/tmp", "root", "boot/firmware"):
+        (root / d).mkdir(parents=True)
+    for d in ("bin", "sbin", "lib", "lib64"):  # merged /usr, as this machine's /usr needs
+        if Path(f"/{d}").is_symlink():
+            (root / d).symlink_to(os.readlink(f"/{d}"))
+    etc = root / "etc/systemd/system"
+    (etc / "getty.target.wants").mkdir(parents=True)
+    (etc / "getty.target.wants/getty@tty1.service").symlink_to("/lib/systemd/system/getty@.service")
+    (etc / "display-manager.service").symlink_to("/lib/systemd/system/lightdm.service")
+    (etc / "default.target").symlink_to("/lib/systemd/system/graphical.target")
+    (etc / "getty@tty1.service.d").mkdir()
+    (etc / "getty@tty1.service.d/autologin.conf").write_text(AUTOLOGIN)
+    (root / "etc/os-release").write_text(
+        'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\n'
+        'VERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n')
+    (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/bash\n"
+                                     "pi:x:1000:1000:,,,:/home/pi:/bin/bash\n")
+    (root / "etc/group").write_text("root:x:0:\npi:x:1000:\n")
+    (root / "boot/firmware/cmdline.txt").write_text(FIRSTBOOT_CMDLINE)
+
+
+def _steps_in_chroot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """install-pi's screen and console steps with `args`, chrooted into tmp_path/root."""
+    units = tmp_path / "units"
+    if not units.exists():
+        units.mkdir()
+        (units / "lightdm.service").write_text(LIGHTDM)
+    return subprocess.run(
+        ["unshare", "--mount", "--propagation", "unchanged", "sh", "-c", _CHROOT, "sh",
+         str(tmp_path / "root"), str(units), str(ROOT), _STEPS, "bash", *args],
+        capture_output=True, text=True, timeout=60, check=False)
+
+
+@needs_chroot
+def test_in_a_chroot_the_steps_take_a_desktop_image_and_undo_restores_the_console(
+        tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    _pi_os_desktop(root)
+    etc = root / "etc/systemd/system"
+    cmdline = root / "boot/firmware/cmdline.txt"
+    autologin = etc / "getty@tty1.service.d/autologin.conf"
+    logind = root / "etc/systemd/logind.conf.d/kiosk.conf"
+
+    res = _steps_in_chroot(tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    # The real systemctl's own words: it changed the files, and was asked to stop nothing.
+    assert "--now" not in res.stdout
+    assert 'Removed "/etc/systemd/system/display-manager.service"' in res.stderr
+    assert 'Created symlink /etc/systemd/system/getty@tty1.service → /dev/null' in res.stderr
+    assert not os.path.lexists(etc / "display-manager.service")
+    assert Path(os.readlink(etc / "default.target")).name == "multi-user.target"
+    assert os.readlink(etc / "getty@tty1.service") == "/dev/null"
+    assert not autologin.exists()
+    assert Path(f"{autologin}.kiosk-disabled").read_text() == AUTOLOGIN
+    assert logind.read_text().endswith("[Login]\nNAutoVTs=0\nReserveVT=0\n")
+    watchdog = root / "etc/systemd/system.conf.d/kiosk-watchdog.conf"
+    assert watchdog.read_text().endswith("[Manager]\nRuntimeWatchdogSec=15\n")
+    assert cmdline.read_text() == (
+        "console=serial0,115200 console=tty3 root=PARTUUID=e8af6eb2-02 rootfstype=ext4 "
+        "fsck.repair=yes rootwait quiet init=/usr/lib/raspberrypi-sys-mods/firstboot "
+        "loglevel=3 vt.global_cursor_default=0 logo.nologo\n")
+    assert Path(f"{cmdline}.kiosk-backup").read_bytes() == FIRSTBOOT_CMDLINE.encode()
+    for said in ("desktop: lightdm.service holds the screen (DRM master)",
+                 "desktop: booting to the console from the next boot (multi-user.target",
+                 "tty1: masking getty@tty1",
+                 "tty1: console autologin /etc/systemd/system/getty@tty1.service.d/autologin.conf "
+                 "moved aside"):
+        assert f"install-pi: {said}" in res.stdout
+    assert "no /dev/watchdog0 here" in res.stderr
+    assert "install-pi: done, 10 changes." in res.stdout
+
+    installed = _files(root)
+    again = _steps_in_chroot(tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "install-pi: done, nothing to change." in again.stdout
+    assert _files(root) == installed
+
+    undo = _steps_in_chroot(tmp_path, "--undo-console")
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    assert "install-pi: done, 5 changes." in undo.stdout
+    assert cmdline.read_bytes() == FIRSTBOOT_CMDLINE.encode()
+    assert not Path(f"{cmdline}.kiosk-backup").exists()
+    assert autologin.read_text() == AUTOLOGIN
+    assert not os.path.lexists(f"{autologin}.kiosk-disabled")
+    assert not os.path.lexists(etc / "getty@tty1.service")
+    assert not logind.exists()
+    # The console only: the desktop stays off, the watchdog armed.
+    assert Path(os.readlink(etc / "default.target")).name == "multi-user.target"
+    assert watchdog.exists()
+    undone = _steps_in_chroot(tmp_path, "--undo-console")
+    assert "install-pi: done, nothing to change." in undone.stdout
 
 
 # --- a real install into a staging root --------------------------------------------------
