@@ -38,8 +38,15 @@ class FakeDrm:
         self.set(status)
 
     def set(self, status: str, mode: str = "1280x720") -> None:
-        (self._dir / "status").write_text(status + "\n")
-        (self._dir / "modes").write_text(mode + "\n" if status == "connected" else "")
+        # Whole files at once, as sysfs reads are: a poll from the daemon's thread must
+        # never catch one truncated.
+        self._write("modes", mode + "\n" if status == "connected" else "")
+        self._write("status", status + "\n")
+
+    def _write(self, name: str, text: str) -> None:
+        tmp = self._dir / f".{name}.tmp"
+        tmp.write_text(text)
+        tmp.replace(self._dir / name)
 
     def remove_card(self) -> None:
         """What `echo 1 > /sys/bus/pci/devices/…/remove` leaves: no card1 at all."""
