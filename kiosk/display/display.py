@@ -1,4 +1,8 @@
-"""The window: open it, show screen states, animate and dim the idle screen, close it.
+"""The screen: show screen states, animate and dim the idle screen, follow the panel.
+
+States are painted into an in-memory canvas at the layout's (upright) size; the
+`Presenter` shows it, turned for `display.rotation`, on whatever screen is open, and
+opens and lets go of the screen as it comes and goes (`kiosk.display.presenter`).
 
 The daemon drives this from one thread (pygame's display is not thread-safe)::
 
@@ -78,16 +82,7 @@ class Display:
         self._presenter.on_change = self._problem_changed
         self.on_problem: Callable[[str | None], None] | None = None
         now = time.monotonic() if now is None else now
-        if self._presenter.kms:
-            # No desktop: SDL will draw through KMS/DRM, and there with its desktop-GL
-            # renderer unless told otherwise; without libGL (a Lite image, a minimal
-            # Debian) those calls fail silently and every frame scans out black. GLES2 is
-            # what KMS/DRM machines have. Read by SDL at start-up, so set before init
-            # (found by the system test: a black screen in the QEMU guest).
-            os.environ.setdefault("SDL_RENDER_DRIVER", "opengles2")
-            self._presenter.poll(now)  # opens the screen when one is connected already
-        else:
-            self._presenter.open_now()
+        self._open_screen(now)
         pygame.font.init()
         w, h = config.size
         self.size: tuple[int, int] = self._screen_size() or logical_size((w, h), self.rotation)
@@ -115,6 +110,19 @@ class Display:
         self.show(self._idle, now=now)
         logger.info("display %dx%d (layout), %s mode%s", *self.size, self.mode,
                     f", {self.problem}" if self.problem else "")
+
+    def _open_screen(self, now: float) -> None:
+        """A window at once; on KMS/DRM the screen if one is connected already."""
+        if not self._presenter.kms:
+            self._presenter.open_now()
+            return
+        # No desktop: SDL will draw through KMS/DRM, and there with its desktop-GL
+        # renderer unless told otherwise; without libGL (a Lite image, a minimal Debian)
+        # those calls fail silently and every frame scans out black. GLES2 is what KMS/DRM
+        # machines have. Read by SDL at start-up, so set before init (found by the system
+        # test: a black screen in the QEMU guest).
+        os.environ.setdefault("SDL_RENDER_DRIVER", "opengles2")
+        self._presenter.poll(now)
 
     # --- public API ----------------------------------------------------------------------------
 
@@ -337,7 +345,7 @@ class Display:
             if event.type == pygame.QUIT:
                 self.quit_requested = True
                 logger.info("window closed by the user")
-            elif (self.on_key is not None and self.driver not in _NO_WINDOW
+            elif (self.on_key is not None and self.driver.lower() not in _NO_WINDOW
                   and event.type in (pygame.KEYDOWN, pygame.KEYUP)):
                 self.on_key(event)
 

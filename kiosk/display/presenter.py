@@ -107,7 +107,8 @@ def open_window(output: Output | None, config: DisplayConfig) -> Window:
         raise ScreenUnavailable(f"no display: SDL cannot start its video ({exc}); without a "
                                 "desktop the user needs the 'video' and 'render' groups") from exc
     driver = pygame.display.get_driver()
-    if driver in INVISIBLE and os.environ.get("SDL_VIDEODRIVER") != driver:
+    asked = os.environ.get("SDL_VIDEODRIVER", "").lower()
+    if driver.lower() in INVISIBLE and asked != driver.lower():
         # SDL tried its real drivers, then settled for one that shows nothing.
         _quit_video()
         held = " (another program, a desktop?, may hold it)" if output is not None else ""
@@ -131,7 +132,7 @@ def _mode(output: Output | None, config: DisplayConfig,
     """What to ask set_mode for: the panel's native mode full screen, else a window."""
     import pygame
 
-    if driver in INVISIBLE:  # tests: the connector's preferred mode stands for the panel
+    if driver.lower() in INVISIBLE:  # tests: the connector's preferred mode stands for the panel
         size = output.size if output is not None and output.size else config.size
         return (int(size[0]), int(size[1])), 0
     if config.fullscreen or output is not None:
