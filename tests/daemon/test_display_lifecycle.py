@@ -23,16 +23,6 @@ GONE = "no display: HDMI-A-1 disconnected"
 
 
 @pytest.fixture
-def drm(tmp_path: Path) -> FakeDrm:
-    return FakeDrm(tmp_path)
-
-
-@pytest.fixture
-def opener() -> FakeOpener:
-    return FakeOpener()
-
-
-@pytest.fixture
 def kiosk(tmp_path: Path, sandbox: Sandbox, drm: FakeDrm, opener: FakeOpener,
           monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> InProcess:
     for name in ("NOTIFY_SOCKET", "WATCHDOG_USEC"):

@@ -3,6 +3,8 @@
 `FakeDrm` is a /sys/class/drm the test rewrites (a connector connected, unplugged, the
 card removed); `FakeOpener` opens the real (dummy) SDL window the way the kiosk does, and
 can refuse (a desktop holding the display) or break the next flip (a device gone mid-frame).
+Their fixtures `drm` and `opener` serve the display's and the daemon's tests alike (a
+plugin of tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pygame
+import pytest
 
 from kiosk.config import DisplayConfig
 from kiosk.display.kms import Output
@@ -90,3 +93,13 @@ def frame_of(canvas: Any, rotation: int = 0) -> bytes:
 
     turned = pygame.transform.rotate(canvas, rotation) if rotation else canvas
     return pygame.image.tobytes(turned, "RGB")
+
+
+@pytest.fixture
+def drm(tmp_path: Path) -> FakeDrm:
+    return FakeDrm(tmp_path)
+
+
+@pytest.fixture
+def opener() -> FakeOpener:
+    return FakeOpener()

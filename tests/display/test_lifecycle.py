@@ -4,7 +4,9 @@ clock is the test's: `tick(now)` is called at chosen times, nothing sleeps."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pygame
@@ -16,19 +18,15 @@ from kiosk.display.presenter import POLL_S, RETRY_S
 from tests.display.fakes import FakeDrm, FakeOpener, frame_of
 
 
-@pytest.fixture
-def drm(tmp_path: Path) -> FakeDrm:
-    return FakeDrm(tmp_path)
-
-
-@pytest.fixture
-def opener() -> FakeOpener:
-    return FakeOpener()
-
-
-def headless(drm: FakeDrm, opener: FakeOpener, **cfg: object) -> Display:
+@contextlib.contextmanager
+def headless(drm: FakeDrm, opener: FakeOpener, **cfg: object) -> Iterator[Display]:
+    """A full-screen display on the fake sysfs, started at time 0, closed after."""
     config = DisplayConfig(size=[800, 480], **cfg)  # type: ignore[arg-type]
-    return Display(config, now=0.0, drm_root=drm.root, kms=True, opener=opener)
+    d = Display(config, now=0.0, drm_root=drm.root, kms=True, opener=opener)
+    try:
+        yield d
+    finally:
+        d.close()
 
 
 def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -37,8 +35,7 @@ def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 def test_no_screen_at_start_the_display_works_on_its_canvas(
         drm: FakeDrm, opener: FakeOpener, caplog: pytest.LogCaptureFixture) -> None:
-    d = headless(drm, opener)
-    try:
+    with headless(drm, opener) as d:
         assert d.problem == "no display: HDMI-A-1 disconnected"
         assert d.driver == "none" and not pygame.display.get_init()
         assert d.size == (800, 480)
@@ -49,14 +46,11 @@ def test_no_screen_at_start_the_display_works_on_its_canvas(
         assert warnings(caplog) == ["no display: HDMI-A-1 disconnected; scanning goes on, "
                                     "the screen opens when one is connected"]
         assert opener.opened == []
-    finally:
-        d.close()
 
 
 def test_a_connected_screen_shows_the_current_state_at_its_size(
         drm: FakeDrm, opener: FakeOpener, caplog: pytest.LogCaptureFixture) -> None:
-    d = headless(drm, opener)
-    try:
+    with headless(drm, opener) as d:
         d.show(NotFound("012345678905"), now=1.0)
         changes: list[str | None] = []
         d.on_problem = changes.append
@@ -68,15 +62,12 @@ def test_a_connected_screen_shows_the_current_state_at_its_size(
         assert isinstance(d.state, NotFound)  # the current screen, not the idle one
         assert opener.frames[-1] == frame_of(d.canvas)
         assert "display HDMI-A-1 connected: 1920x1080 via dummy, rotation 0" in caplog.text
-    finally:
-        d.close()
 
 
 def test_unplugged_and_back_each_change_said_once(
         drm: FakeDrm, opener: FakeOpener, caplog: pytest.LogCaptureFixture) -> None:
     drm.set("connected")
-    d = headless(drm, opener)
-    try:
+    with headless(drm, opener) as d:
         assert opener.opened == ["HDMI-A-1"] and d.size == (1280, 720)
         drm.set("disconnected")
         now = 0.0
@@ -91,29 +82,23 @@ def test_unplugged_and_back_each_change_said_once(
         assert opener.opened == ["HDMI-A-1"] * 2
         assert opener.frames[-1] == frame_of(d.canvas)
         assert len(warnings(caplog)) == 1
-    finally:
-        d.close()
 
 
 def test_the_card_removed_is_a_screen_gone(drm: FakeDrm, opener: FakeOpener) -> None:
     drm.set("connected")
-    d = headless(drm, opener)
-    try:
+    with headless(drm, opener) as d:
         drm.remove_card()
         d.tick(POLL_S)
         assert d.problem == "no display: no display card"
         drm.add_card("connected")
         d.tick(2 * POLL_S)
         assert d.problem is None and opener.opened == ["HDMI-A-1"] * 2
-    finally:
-        d.close()
 
 
 def test_a_failing_flip_is_a_screen_gone_and_not_reopened_at_once(
         drm: FakeDrm, opener: FakeOpener, caplog: pytest.LogCaptureFixture) -> None:
     drm.set("connected")
-    d = headless(drm, opener)
-    try:
+    with headless(drm, opener) as d:
         opener.break_next_flip = True
         d.show(NotFound("012345678905"), now=1.0)  # raises nothing
         assert d.problem is not None
@@ -124,16 +109,13 @@ def test_a_failing_flip_is_a_screen_gone_and_not_reopened_at_once(
         assert opener.opened == ["HDMI-A-1"] * 2 and d.problem is None
         assert opener.frames[-1] == frame_of(d.canvas)
         assert len(warnings(caplog)) == 1
-    finally:
-        d.close()
 
 
 def test_a_busy_screen_is_retried_later_and_said_once(
         drm: FakeDrm, opener: FakeOpener, caplog: pytest.LogCaptureFixture) -> None:
     drm.set("connected")
     opener.busy = "display busy: HDMI-A-1 cannot be opened (Permission denied)"
-    d = headless(drm, opener)
-    try:
+    with headless(drm, opener) as d:
         assert d.problem == opener.busy
         for t in range(1, 5):  # polls within RETRY_S do not try again
             d.tick(t * POLL_S)
@@ -141,16 +123,11 @@ def test_a_busy_screen_is_retried_later_and_said_once(
         d.tick(RETRY_S + POLL_S)
         assert d.problem is None and opener.opened == ["HDMI-A-1"]
         assert len(warnings(caplog)) == 1
-    finally:
-        d.close()
 
 
 def test_a_pinned_output_waits_for_that_one(tmp_path: Path, opener: FakeOpener) -> None:
     drm = FakeDrm(tmp_path, connector="HDMI-A-2")
     drm.set("connected")
-    d = headless(drm, opener, output="HDMI-A-1")
-    try:
+    with headless(drm, opener, output="HDMI-A-1") as d:
         assert d.problem == "no display: HDMI-A-1 not found (this machine has HDMI-A-2)"
         assert opener.opened == []
-    finally:
-        d.close()
