@@ -184,6 +184,7 @@ class Display:
         return min(deadlines) if deadlines else None
 
     def _timed(self, now: float) -> float | None:
+        """The screen's own timers: a card's time up, the arrow's frames, dim and blank."""
         cfg = self.config
         if not isinstance(self._state, Idle | ScannerDisconnected):
             back = self._shown_at + cfg.card_seconds
@@ -260,7 +261,8 @@ class Display:
             self._paint(self._state)
         except Exception:
             # Bad data must never stop the kiosk: this one screen becomes an error card.
-            # If even that cannot be drawn, the display itself is broken: that propagates.
+            # If even that cannot be drawn (in memory: no device involved), it is a bug
+            # of the painter itself, and that propagates.
             logger.exception("%s could not be drawn; showing an error card instead",
                              _describe(self._state))
             self._state = Error("This product cannot be shown. Please ask staff.")
