@@ -125,7 +125,18 @@ class DisplayConfig:
         choices=("shopper", "staff"),
     )
     fullscreen: bool = _opt(True, "full screen on the attached display (no window frame)")
-    size: list[int] = _opt([800, 480], "screen size [width, height] in pixels")
+    size: list[int] = _opt(
+        [800, 480], "screen size [width, height] in pixels: the window's, and the layout's "
+        "while no screen is connected"
+    )
+    output: str = _opt(
+        "", 'the display connector to use, e.g. "HDMI-A-1" or "DSI-1"; empty: the first '
+        "connected one"
+    )
+    rotation: int = _opt(
+        0, "how far the panel is turned clockwise from its normal position, in degrees; "
+        "the kiosk turns its picture back", choices=(0, 90, 180, 270),
+    )
     store_name: str = _opt("Welcome", "shown on the idle screen")
     logo: Path | None = _opt(None, "optional PNG logo for the idle screen")
     scanner_position: Literal["below", "above", "left", "right"] = _opt(
@@ -466,6 +477,19 @@ def _size_is_a_screen(size: list[int]) -> str | None:
         return f"expected [width, height], got {size!r}"
     if not all(160 <= v <= 7680 for v in size):
         return f"{size!r} must be between 160 and 7680 pixels"
+    return None
+
+
+_OUTPUT = re.compile(r"[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*-[0-9]+")
+
+
+@_rule("display.output")
+def _output_is_a_connector(output: str) -> str | None:
+    # The names the kernel gives connectors in /sys/class/drm (cardN-<name>): a type and
+    # a number. Unknown types are allowed (a new driver's), a path or a card is not.
+    if output and not _OUTPUT.fullmatch(output):
+        return (f"{output!r} is not a connector name such as \"HDMI-A-1\" or \"DSI-1\" "
+                "(see ls /sys/class/drm)")
     return None
 
 

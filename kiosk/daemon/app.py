@@ -46,7 +46,7 @@ import httpx
 from kiosk import config as config_mod
 from kiosk.api import client_for, describe_route, make_http_client
 from kiosk.api.errors import ApiError
-from kiosk.config import Config, ScannerConfig
+from kiosk.config import Config, DisplayConfig, ScannerConfig
 from kiosk.daemon.drainer import Drainer, DrainEvent
 from kiosk.daemon.events import (
     Drained,
@@ -96,13 +96,16 @@ class Daemon:
     `signals=False` leaves the process's signal handlers alone (a daemon run off the
     main thread, or inside a test runner). `after_show` is called on the main thread
     after each paint of a scan's screen: twice for a card drawn before its photo
-    arrived (the record's answer `photo_pending` first), once otherwise.
+    arrived (the record's answer `photo_pending` first), once otherwise. `display`
+    builds the screen (tests pass one with a fake sysfs to play a screen coming and going).
     """
 
     def __init__(self, cfg: Config, *, readers: ReaderFactory | None = open_readers,
                  transport: httpx.BaseTransport | None = None, signals: bool = True,
-                 after_show: Callable[[ScanRecord, Display], None] | None = None) -> None:
+                 after_show: Callable[[ScanRecord, Display], None] | None = None,
+                 display: Callable[[DisplayConfig], Display] = Display) -> None:
         self.cfg = cfg
+        self._make_display = display
         self._reader_factory = readers
         self._transport = transport
         self._signals = signals
@@ -154,8 +157,10 @@ class Daemon:
             stack.callback(self.http.close)
             self.api = client_for(cfg, self.http, ledger=self.store.spending)
             self.api.on_link = lambda online, why: self.events.put(LinkChanged(online, why))
-            self.display = Display(cfg.display)
+            self.display = self._make_display(cfg.display)
             stack.callback(self.display.close)
+            self.health.display = self.display.problem  # said in READY's STATUS= already
+            self.display.on_problem = self._display_changed
             self.lookups = Lookups(
                 self.store, self.api, prepare=self.display.prepare_image,
                 display_key=f"display-{self.display.size[0]}x{self.display.size[1]}"
@@ -390,6 +395,11 @@ class Daemon:
     def _on_scanner_status(self, source: str, connected: bool, detail: str) -> None:
         self.events.put(ScannerChanged(source, connected, detail))
 
+    def _display_changed(self, problem: str | None) -> None:
+        """From `Display.tick` on this thread: a screen came or went (it logged that)."""
+        self.health.display = problem
+        self.status.schedule()
+
     def _on_key(self, pygame_event: Any) -> None:
         for scan in self.keyboard.handle(pygame_event, time.monotonic()):
             self.worker.submit(scan)
@@ -421,11 +431,12 @@ class Daemon:
             self.health.scanners.clear()
             self.worker.set_duplicate_window(new.scanner.duplicate_window_s)
             self._open_readers()
-        fixed = ("size", "mode", "fullscreen", "font", "backlight", "brightness_percent")
+        fixed = ("size", "mode", "fullscreen", "font", "backlight", "brightness_percent",
+                 "output", "rotation")
         d_old, d_new = old.display, new.display
         if any(getattr(d_old, f) != getattr(d_new, f) for f in fixed):
-            logger.warning("display size, mode, full screen, font and backlight apply after "
-                           "a restart")
+            logger.warning("display size, mode, full screen, font, backlight, output and "
+                           "rotation apply after a restart")
         self.display.config = replace(d_new, **{f: getattr(d_old, f) for f in fixed})
         self.display.set_idle(Idle(d_new.store_name, d_new.logo, d_new.scanner_position))
         if new.api != old.api or new.storage != old.storage or new.metrics != old.metrics:

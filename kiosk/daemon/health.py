@@ -45,6 +45,7 @@ class Health:
     last_error: str | None = None
     token_expires_at: float | None = None
     set_aside: int = 0  # queued scans passed over after failing for reasons of their own
+    display: str | None = None  # why no screen shows the kiosk ("no display: …"); None: shown
 
     @property
     def scanner_ok(self) -> bool:
@@ -101,6 +102,8 @@ def status_line(h: Health) -> str:
     else:
         scanner = "scanner missing"
     parts = [net, f"queue {h.queue_depth}", credits, scanner]
+    if h.display:
+        parts.append(h.display)
     if h.set_aside:
         parts.append(f"{h.set_aside} set aside")
     if h.last_error:

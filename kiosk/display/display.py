@@ -1,4 +1,8 @@
-"""The window: open it, show screen states, animate and dim the idle screen, close it.
+"""The screen: show screen states, animate and dim the idle screen, follow the panel.
+
+States are painted into an in-memory canvas at the layout's (upright) size; the
+`Presenter` shows it, turned for `display.rotation`, on whatever screen is open, and
+opens and lets go of the screen as it comes and goes (`kiosk.display.presenter`).
 
 The daemon drives this from one thread (pygame's display is not thread-safe)::
 
@@ -18,15 +22,18 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from kiosk.config import DisplayConfig
 from kiosk.display.backlight import Backlight
 from kiosk.display.commands import Arrow, Layout
 from kiosk.display.images import load_prepared, prepare_image, prepared_size
-from kiosk.display.kms import wait_for_screen
+from kiosk.display.kms import DRM_CLASS
 from kiosk.display.layout import layout
 from kiosk.display.painter import Painter, draw_arrow
+from kiosk.display.presenter import Opener, Presenter, open_window
+from kiosk.display.rotation import as_rotation, logical_size
 from kiosk.display.screens import (
     Card,
     Error,
@@ -38,16 +45,12 @@ from kiosk.display.screens import (
     StatusInfo,
 )
 from kiosk.display.text import FontMeasure
-from kiosk.errors import DisplayError
 
 __all__ = ["ANIMATION_FPS", "Display"]
 
 logger = logging.getLogger(__name__)
 
 ANIMATION_FPS = 3.0
-# SDL drivers that draw into memory only: right for tests and screenshots when asked for,
-# never what a kiosk should end up on by itself.
-_INVISIBLE = frozenset({"offscreen", "dummy"})
 # Without a desktop, SDL reads every /dev/input keyboard itself: its key events are the
 # scanners the kiosk's own readers already read (or any keyboard plugged in), not the
 # typing into a window that the window keyboard stands for.
@@ -56,58 +59,34 @@ _PULSE_PERIOD_S = 2.4
 
 
 class Display:
-    """The kiosk's screen. Opening the window happens here, never at import."""
+    """The kiosk's screen. Opening the window happens here, never at import.
 
-    def __init__(self, config: DisplayConfig, *, now: float | None = None) -> None:
+    Everything is painted into `canvas`, an in-memory surface of the upright (logical)
+    size, and presented on the real screen only while one is open (`kiosk.display.
+    presenter`): with no screen the kiosk runs on, and the screen, once connected, shows
+    the current state at once. After construction nothing about the screen raises.
+    `drm_root`, `kms` and `opener` are the tests' seams for a screen that comes and goes.
+    """
+
+    def __init__(self, config: DisplayConfig, *, now: float | None = None,
+                 drm_root: Path = DRM_CLASS, kms: bool | None = None,
+                 opener: Opener = open_window) -> None:
         import pygame
-        import pygame.display
         import pygame.font
 
         self.config = config
         self.mode: Mode = config.mode
-        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-            # No desktop: SDL will draw through KMS/DRM, and there with its desktop-GL
-            # renderer unless told otherwise; without libGL (a Lite image, a minimal
-            # Debian) those calls fail silently and every frame scans out black. GLES2 is
-            # what KMS/DRM machines have. Read by SDL at start-up, so set before init
-            # (found by the system test: a black screen in the QEMU guest).
-            os.environ.setdefault("SDL_RENDER_DRIVER", "opengles2")
-            if config.fullscreen and os.environ.get("SDL_VIDEODRIVER") not in _INVISIBLE:
-                wait_for_screen()  # at boot the display driver may not have bound yet
-        try:
-            pygame.display.init()
-            pygame.font.init()
-        except pygame.error as exc:
-            raise DisplayError(
-                f"cannot initialise the display ({exc}); on a Pi without a desktop the user "
-                "needs the 'video' and 'render' groups, headless use SDL_VIDEODRIVER=dummy"
-            ) from exc
-        self.driver = pygame.display.get_driver()
-        if (config.fullscreen and self.driver in _INVISIBLE
-                and os.environ.get("SDL_VIDEODRIVER") != self.driver):
-            # SDL tries its real drivers, then settles for one that shows nothing: a
-            # kiosk "running" on a dark panel is worse than one that says why it cannot.
-            pygame.display.quit()
-            raise DisplayError(
-                f"no screen to draw on: SDL found no usable video driver and fell back to "
-                f"'{self.driver}', which shows nothing. On a Pi without a desktop the "
-                "service needs /dev/dri (groups video and render) and the KMS/DRM "
-                "libraries install-pi installs; set SDL_VIDEODRIVER=kmsdrm to see why")
-        want = (int(config.size[0]), int(config.size[1]))
-        flags = 0
-        if config.fullscreen and self.driver != "dummy":
-            flags = pygame.FULLSCREEN
-            want = (0, 0)  # the panel's native mode: layout adapts to whatever it is
-        try:
-            self._screen = pygame.display.set_mode(want, flags)
-        except pygame.error as exc:
-            pygame.display.quit()
-            raise DisplayError(f"cannot open a {want[0]}x{want[1]} screen: {exc}") from exc
-        pygame.display.set_caption("kiosk")
-        if config.fullscreen:
-            pygame.mouse.set_visible(False)
-        self.size: tuple[int, int] = tuple(self._screen.get_size())  # type: ignore[assignment]
-        logger.info("display %dx%d via %s, %s mode", *self.size, self.driver, self.mode)
+        self.rotation = as_rotation(config.rotation)
+        self._presenter = Presenter(config, self.rotation, kms=kms, drm_root=drm_root,
+                                    opener=opener)
+        self._presenter.on_change = self._problem_changed
+        self.on_problem: Callable[[str | None], None] | None = None
+        now = time.monotonic() if now is None else now
+        self._open_screen(now)
+        pygame.font.init()
+        w, h = config.size
+        self.size: tuple[int, int] = self._screen_size() or logical_size((w, h), self.rotation)
+        self.canvas = pygame.Surface(self.size)
         self.measure = FontMeasure(config.font)
         self.painter = Painter(self.measure)
         self._logo = self._load_logo(config)
@@ -129,6 +108,21 @@ class Display:
         # The daemon's window keyboard (kiosk.scanner.WindowKeyboard) gets key events here.
         self.on_key: Callable[[Any], None] | None = None
         self.show(self._idle, now=now)
+        logger.info("display %dx%d (layout), %s mode%s", *self.size, self.mode,
+                    f", {self.problem}" if self.problem else "")
+
+    def _open_screen(self, now: float) -> None:
+        """A window at once; on KMS/DRM the screen if one is connected already."""
+        if not self._presenter.kms:
+            self._presenter.open_now()
+            return
+        # No desktop: SDL will draw through KMS/DRM, and there with its desktop-GL
+        # renderer unless told otherwise; without libGL (a Lite image, a minimal Debian)
+        # those calls fail silently and every frame scans out black. GLES2 is what KMS/DRM
+        # machines have. Read by SDL at start-up, so set before init (found by the system
+        # test: a black screen in the QEMU guest).
+        os.environ.setdefault("SDL_RENDER_DRIVER", "opengles2")
+        self._presenter.poll(now)
 
     # --- public API ----------------------------------------------------------------------------
 
@@ -139,6 +133,17 @@ class Display:
     @property
     def idle(self) -> Idle:
         return self._idle
+
+    @property
+    def problem(self) -> str | None:
+        """Why nothing is shown ("no display: HDMI-A-1 disconnected"); None while shown."""
+        return self._presenter.problem
+
+    @property
+    def driver(self) -> str:
+        """SDL's video driver while a screen is open, else "none"."""
+        window = self._presenter.window
+        return window.driver if window is not None else "none"
 
     def prepare_image(self, data: bytes) -> bytes | None:
         """`prepare_image` for this screen's size and mode."""
@@ -167,9 +172,19 @@ class Display:
         self._render(now)
 
     def tick(self, now: float | None = None) -> float | None:
-        """Do the timed work due by `now`; return the next deadline (None: none pending)."""
+        """Do the timed work due by `now`; return the next deadline (None: none pending).
+
+        The timed work includes looking for a screen that came or went (every few
+        seconds, on KMS/DRM only).
+        """
         now = time.monotonic() if now is None else now
         self._pump()
+        self._follow_screen(now)
+        deadlines = [d for d in (self._timed(now), self._presenter.next_poll) if d is not None]
+        return min(deadlines) if deadlines else None
+
+    def _timed(self, now: float) -> float | None:
+        """The screen's own timers: a card's time up, the arrow's frames, dim and blank."""
         cfg = self.config
         if not isinstance(self._state, Idle | ScannerDisconnected):
             back = self._shown_at + cfg.card_seconds
@@ -188,7 +203,7 @@ class Display:
                     self._dim()
                 return self._shown_at + cfg.blank_after_s if cfg.blank_after_s else None
         deadlines: list[float] = []
-        if self._pulsing and self._power == "on":
+        if self._pulsing and self._power == "on" and self._presenter.window is not None:
             if self._next_frame is None or now >= self._next_frame:
                 self._animate(now)
                 self._next_frame = now + 1 / ANIMATION_FPS
@@ -201,10 +216,8 @@ class Display:
 
     def close(self) -> None:
         """Close the window, leaving the panel lit for whatever shows next."""
-        import pygame.display
-
         self._wake()
-        pygame.display.quit()
+        self._presenter.close()
 
     def __enter__(self) -> Display:
         return self
@@ -214,29 +227,57 @@ class Display:
 
     # --- painting ------------------------------------------------------------------------------
 
-    def _render(self, now: float) -> None:
-        import pygame.display
+    def _follow_screen(self, now: float) -> None:
+        """A screen just opened: lay out for its size if that changed, show what is current."""
+        if not self._presenter.poll(now):
+            return
+        size = self._screen_size() or self.size
+        if size == self.size:
+            self._presenter.present(self.canvas)
+            return
+        import pygame
 
+        logger.info("laying out for %dx%d (was %dx%d)", *size, *self.size)
+        self.size = size
+        self.canvas = pygame.Surface(size)
+        power, self._power = self._power, "on"
+        self._render(now)
+        if power == "dim":
+            self._dim()
+        elif power == "blank":
+            self._blank()
+
+    def _screen_size(self) -> tuple[int, int] | None:
+        """The layout's size on the open screen; None without one (the last size stays)."""
+        window = self._presenter.window
+        return logical_size(window.size, self.rotation) if window is not None else None
+
+    def _problem_changed(self, problem: str | None) -> None:
+        if self.on_problem is not None:
+            self.on_problem(problem)
+
+    def _render(self, now: float) -> None:
         try:
             self._paint(self._state)
         except Exception:
             # Bad data must never stop the kiosk: this one screen becomes an error card.
-            # If even that cannot be drawn, the display itself is broken: that propagates.
+            # If even that cannot be drawn (in memory: no device involved), it is a bug
+            # of the painter itself, and that propagates.
             logger.exception("%s could not be drawn; showing an error card instead",
                              _describe(self._state))
             self._state = Error("This product cannot be shown. Please ask staff.")
             self._paint(self._state)
         for arrow in self._pulsing:
-            draw_arrow(self._screen, arrow, _phase(now))
+            draw_arrow(self.canvas, arrow, _phase(now))
         self._next_frame = now + 1 / ANIMATION_FPS if self._pulsing else None
-        pygame.display.flip()
+        self._presenter.present(self.canvas)
 
     def _paint(self, state: ScreenState) -> None:
         state, images = self._resolve_images(state)
         self._layout = layout(state, self.size, self.mode, self.measure, status=self._status,
                               recent=self._recent)
-        self._pulsing = self.painter.paint(self._screen, self._layout, images)
-        self._backdrops = [self._screen.subsurface(a.box.as_tuple()).copy() for a in self._pulsing]
+        self._pulsing = self.painter.paint(self.canvas, self._layout, images)
+        self._backdrops = [self.canvas.subsurface(a.box.as_tuple()).copy() for a in self._pulsing]
 
     def _resolve_images(self, state: ScreenState) -> tuple[ScreenState, dict[str, Any]]:
         images: dict[str, Any] = {}
@@ -257,19 +298,16 @@ class Display:
         return state, images
 
     def _animate(self, now: float) -> None:
-        import pygame.display
-
         rects = []
         for arrow, backdrop in zip(self._pulsing, self._backdrops, strict=True):
-            self._screen.blit(backdrop, (arrow.box.x, arrow.box.y))
-            draw_arrow(self._screen, arrow, _phase(now))
+            self.canvas.blit(backdrop, (arrow.box.x, arrow.box.y))
+            draw_arrow(self.canvas, arrow, _phase(now))
             rects.append(arrow.box.as_tuple())
-        pygame.display.update(rects)
+        self._presenter.present(self.canvas, rects)
 
     def _dim(self) -> None:
         """Dim the idle screen: with the backlight where there is one, else by painting."""
         import pygame
-        import pygame.display
 
         self._power = "dim"
         if self._backlight is not None and self._backlight.set("dim"):
@@ -277,16 +315,14 @@ class Display:
             return
         shade = pygame.Surface(self.size, pygame.SRCALPHA)
         shade.fill((0, 0, 0, 170))
-        self._screen.blit(shade, (0, 0))
-        pygame.display.flip()
+        self.canvas.blit(shade, (0, 0))
+        self._presenter.present(self.canvas)
         logger.debug("idle screen dimmed")
 
     def _blank(self) -> None:
-        import pygame.display
-
         self._power = "blank"
-        self._screen.fill((0, 0, 0))
-        pygame.display.flip()
+        self.canvas.fill((0, 0, 0))
+        self._presenter.present(self.canvas)
         if self._backlight is not None:
             self._backlight.set("blank")
         logger.debug("idle screen blanked")
@@ -298,16 +334,20 @@ class Display:
 
     def _pump(self) -> None:
         import pygame
+        import pygame.display
         import pygame.event
 
         # Drain everything (a desktop marks a window that never reads events as hung).
         # Hardware scanners are read through evdev or serial, not through these events;
         # in a window, key events go to `on_key` (the window keyboard: typing is a scan).
+        # No screen open: no video subsystem, and no events to read.
+        if not pygame.display.get_init():
+            return
         for event in pygame.event.get():
             if event.type == pygame.QUIT:
                 self.quit_requested = True
                 logger.info("window closed by the user")
-            elif (self.on_key is not None and self.driver not in _NO_WINDOW
+            elif (self.on_key is not None and self.driver.lower() not in _NO_WINDOW
                   and event.type in (pygame.KEYDOWN, pygame.KEYUP)):
                 self.on_key(event)
 

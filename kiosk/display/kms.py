@@ -1,63 +1,127 @@
-"""Waiting, at boot only, for the kernel to bring up the screen before SDL looks for it.
+"""Which DRM card and connector the kiosk shows on, read from sysfs: pure, cheap, no device.
 
-systemd starts the kiosk as soon as multi-user.target allows, and that can be before the
-display driver has bound to its device: the system test saw it on a loaded machine
-(virtio-gpu), and a Pi's vc4 driver binds after its firmware has answered. SDL then
-finds no /dev/dri card, settles for a driver that shows nothing, and the kiosk refuses
-to start; systemd restarts it two seconds later and that works, but every boot leaves a
-failed start in the journal, which teaches admins to ignore failures.
+SDL on KMS/DRM takes the first card it can make something of, and a machine's card
+numbers are not a constant: a Pi 5's card0 is the render-only v3d (no connectors, no
+screen) and its display is card1; a Pi 4 has them the other way round, depending on
+which driver bound first. So the kiosk reads `/sys/class/drm` itself: each display card
+`cardN` has a directory `cardN-<connector>` per output (`card1-HDMI-A-1`, `card0-DSI-1`,
+`card0-Virtual-1`) whose `status` says `connected`, `disconnected` or `unknown`. The
+first connected connector (or the one `display.output` names) picks the card, and
+`SDL_KMSDRM_DEVICE_INDEX` tells SDL to use it.
 
-So in the first minutes after boot the kiosk waits, briefly, for a KMS connector to
-appear in sysfs (`/sys/class/drm/card0-HDMI-A-1` and the like: only display cards have
-them, not a Pi 5's render-only v3d). Later, a missing screen is a real fault and is
-reported at once, as it is on a machine that has no display at all.
+Reading these files costs a few system calls, so the display polls them every couple of
+seconds: that is how it notices a screen switched on after the Pi, an HDMI cable pulled,
+or the whole GPU gone.
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import Callable
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BOOT_WINDOW_S", "DRM_CLASS", "WAIT_S", "has_connector", "wait_for_screen"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["DRM_CLASS", "Connector", "NoOutput", "Output", "choose_output", "connectors"]
 
 DRM_CLASS = Path("/sys/class/drm")
-BOOT_WINDOW_S = 180.0  # seconds since boot during which a missing screen may still come
-WAIT_S = 20.0  # under the unit's WatchdogSec=30, so the wait can never look like a hang
-_POLL_S = 0.25
+_CONNECTOR_DIR = re.compile(r"card(?P<card>[0-9]+)-(?P<name>.+)")
+# Writeback connectors are the display engine's way of capturing its own output into
+# memory: they report "unknown", never show anything, and must never be chosen.
+_NEVER = ("Writeback-",)
 
 
-def has_connector(root: Path = DRM_CLASS) -> bool:
-    """Whether a display card has registered a connector (`cardN-<type>-<n>`)."""
+@dataclass(frozen=True)
+class Connector:
+    """One output of one card as sysfs describes it."""
+
+    card: int
+    name: str  # "HDMI-A-1", without the card prefix
+    status: str  # connected | disconnected | unknown | "" (unreadable)
+    modes: tuple[str, ...] = ()  # "1920x1080", the preferred one first
+
+    @property
+    def connected(self) -> bool:
+        return self.status == "connected"
+
+    @property
+    def preferred_size(self) -> tuple[int, int] | None:
+        """The first (preferred) mode's size, when the kernel lists one."""
+        for mode in self.modes:
+            w, _, h = mode.partition("x")
+            if w.isdigit() and h.rstrip("i").isdigit():
+                return int(w), int(h.rstrip("i"))
+        return None
+
+
+@dataclass(frozen=True)
+class Output:
+    """The connector to show on: SDL_KMSDRM_DEVICE_INDEX is `card`."""
+
+    card: int
+    connector: str
+    size: tuple[int, int] | None = None  # the preferred mode, when known
+
+    def __str__(self) -> str:
+        return f"card{self.card} {self.connector}"
+
+
+@dataclass(frozen=True)
+class NoOutput:
+    """Nothing to show on, and why, in the words the journal and STATUS= use."""
+
+    reason: str  # "no display: HDMI-A-1 disconnected"
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def connectors(root: Path = DRM_CLASS) -> list[Connector]:
+    """Every connector under `root`, by card then name; [] when there is no DRM at all."""
     try:
-        return any(p.name.startswith("card") and "-" in p.name for p in root.iterdir())
-    except OSError:  # no DRM at all on this kernel
-        return False
+        entries = sorted(root.iterdir(), key=lambda p: _sort_key(p.name))
+    except OSError:  # no /sys/class/drm: no display driver loaded (yet)
+        return []
+    found = []
+    for entry in entries:
+        match = _CONNECTOR_DIR.fullmatch(entry.name)
+        if match is None or match["name"].startswith(_NEVER):
+            continue
+        found.append(Connector(int(match["card"]), match["name"], _read(entry / "status"),
+                               tuple(_read(entry / "modes").split())))
+    return found
 
 
-def wait_for_screen(root: Path = DRM_CLASS, *, since_boot: float | None = None,
-                    wait_s: float = WAIT_S,
-                    clock: Callable[[], float] = time.monotonic,
-                    sleep: Callable[[float], None] = time.sleep) -> bool:
-    """True once a connector is there; waits up to `wait_s` only early after boot.
+def choose_output(root: Path = DRM_CLASS, want: str = "") -> Output | NoOutput:
+    """The connected connector to show on: `want` if named, else the first connected one.
 
-    `since_boot` is the system's uptime (CLOCK_BOOTTIME, readable where the service's
-    ProcSubset=pid hides /proc/uptime); given for tests.
+    Render-only cards (a Pi 5's v3d) have no connector directories, so they are never
+    candidates, whatever their number.
     """
-    if has_connector(root):
-        return True
-    uptime = time.clock_gettime(time.CLOCK_BOOTTIME) if since_boot is None else since_boot
-    if uptime > BOOT_WINDOW_S:
-        return False
-    logger.info("no screen under %s yet, %.0f s after boot: waiting up to %.0f s for the "
-                "display driver", root, uptime, wait_s)
-    start = clock()
-    while clock() - start < wait_s:
-        sleep(_POLL_S)
-        if has_connector(root):
-            logger.info("screen appeared after %.1f s", clock() - start)
-            return True
-    return False
+    found = connectors(root)
+    if not found:
+        return NoOutput("no display: no display card")
+    if want:
+        named = [c for c in found if c.name == want]
+        if not named:
+            have = ", ".join(sorted({c.name for c in found}))
+            return NoOutput(f"no display: {want} not found (this machine has {have})")
+        found = named
+    for c in found:
+        if c.connected:
+            return Output(c.card, c.name, c.preferred_size)
+    if len(found) == 1 or want:
+        return NoOutput(f"no display: {found[0].name} {found[0].status or 'unreadable'}")
+    return NoOutput("no display: " + ", ".join(f"{c.name} {c.status or 'unreadable'}"
+                                               for c in found))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii", errors="replace").strip()
+    except OSError:  # the card went away between listing and reading
+        return ""
+
+
+def _sort_key(name: str) -> tuple[int, str]:
+    """card10 after card2; the connector names in the kernel's order within a card."""
+    match = _CONNECTOR_DIR.fullmatch(name) or re.fullmatch(r"card(?P<card>[0-9]+)", name)
+    return (int(match["card"]), name) if match else (1 << 30, name)

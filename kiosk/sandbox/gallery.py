@@ -19,6 +19,7 @@ from typing import Any
 from kiosk.display.images import load_prepared, prepare_image
 from kiosk.display.layout import layout
 from kiosk.display.painter import Painter
+from kiosk.display.rotation import Rotation, rotated
 from kiosk.display.screens import (
     Card,
     Error,
@@ -41,7 +42,11 @@ __all__ = ["SAMPLE_RECENT", "SAMPLE_STATUS", "main", "render_png", "sample_scree
 
 logger = logging.getLogger(__name__)
 
-SIZES: tuple[tuple[int, int], ...] = ((800, 480), (1920, 1080), (480, 320))
+# The official 7" touch display, a TV, a handheld; the Touch Display 2 in its native portrait.
+SIZES: tuple[tuple[int, int], ...] = ((800, 480), (1920, 1080), (480, 320), (720, 1280))
+# Layouts also rendered as the frame a turned panel receives (`display.rotation`): the
+# 720x1280 portrait layout at rotation 90 is what a 1280x720 panel turned clockwise gets.
+TURNED: tuple[tuple[tuple[int, int], Rotation, Mode], ...] = (((720, 1280), 90, "shopper"),)
 
 SAMPLE_STATUS = StatusInfo(online=True, queue_depth=2, credits_remaining=4321.8,
                            scanner_connected=True, last_error="HTTP 429 rate_limited, retrying")
@@ -122,8 +127,10 @@ def sample_screens(size: tuple[int, int], mode: Mode) -> Iterator[tuple[str, Scr
 def render_png(
     state: ScreenState, size: tuple[int, int], mode: Mode, path: Path, *,
     measure: FontMeasure, status: StatusInfo | None = None,
-    recent: Sequence[RecentScan] = (),
+    recent: Sequence[RecentScan] = (), rotation: Rotation = 0,
 ) -> None:
+    """`state` laid out at `size` and saved as the frame a panel turned by `rotation`
+    receives (the layout itself when 0)."""
     import pygame
     import pygame.image
 
@@ -133,7 +140,7 @@ def render_png(
     if isinstance(state, Card) and state.image is not None:
         images["image"] = load_prepared(state.image)
     Painter(measure).paint(surface, lay, images, animate=False)
-    pygame.image.save(surface, str(path))
+    pygame.image.save(rotated(surface, rotation), str(path))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,17 +152,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     measure = FontMeasure()
     count = 0
-    for mode in ("shopper", "staff"):
-        for size in SIZES:
-            for name, state in sample_screens(size, mode):
-                stem = f"{name}-{mode}-{size[0]}x{size[1]}"
-                if args.only and args.only not in stem:
-                    continue
-                staff = mode == "staff"
-                render_png(state, size, mode, args.out / f"{stem}.png",
-                           measure=measure, status=SAMPLE_STATUS if staff else None,
-                           recent=SAMPLE_RECENT if staff else ())
-                count += 1
+    modes: tuple[Mode, ...] = ("shopper", "staff")
+    jobs: list[tuple[tuple[int, int], Rotation, Mode]] = [
+        (size, 0, mode) for mode in modes for size in SIZES]
+    for size, rotation, mode in [*jobs, *TURNED]:
+        turned = f"-rot{rotation}" if rotation else ""
+        for name, state in sample_screens(size, mode):
+            stem = f"{name}-{mode}-{size[0]}x{size[1]}{turned}"
+            if args.only and args.only not in stem:
+                continue
+            staff = mode == "staff"
+            render_png(state, size, mode, args.out / f"{stem}.png",
+                       measure=measure, status=SAMPLE_STATUS if staff else None,
+                       recent=SAMPLE_RECENT if staff else (), rotation=rotation)
+            count += 1
     logger.info("wrote %d screenshots to %s", count, args.out)
     return 0
 

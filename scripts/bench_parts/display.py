@@ -1,10 +1,14 @@
-"""Display: layout and paint time per screen and size, and idle CPU of the daemon's loop.
+"""Display: layout and paint time per screen and size, the cost of a turned panel, and
+idle CPU of the daemon's loop.
 
 Paint time is what a scan costs on screen once the data and the display-ready image are
-in memory: layout (text measured with the real font) plus painting on the window surface
-(dummy SDL driver here; flip excluded). Idle CPU drives the attract screen the way the
-daemon does (wait on a queue with timeout = next deadline, then tick) and divides the
-process CPU time by the wall time.
+in memory: layout (text measured with the real font) plus painting on the in-memory
+canvas (dummy SDL driver here; presenting excluded). Presenting is measured apart at
+1920x1080 for each `display.rotation`: the whole frame (the canvas turned and copied to
+the screen, then flipped: what every new screen costs) and the idle arrow's partial
+update (its small rectangles only). Idle CPU drives the attract screen the way the daemon
+does (wait on a queue with timeout = next deadline, then tick) and divides the process
+CPU time by the wall time.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import os
 import queue
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # until kiosk is pip-installed
@@ -58,14 +63,14 @@ def main() -> None:
                 images = {"image": surf} if name == "card" and surf is not None else {}
                 t0 = time.perf_counter()
                 lay = layout(state, d.size, mode, d.measure, **kw)  # type: ignore[arg-type]
-                d.painter.paint(d._screen, lay, images)
+                d.painter.paint(d.canvas, lay, images)
                 cold = (time.perf_counter() - t0) * 1000
                 lt, pt = [], []
                 for _ in range(ROUNDS):
                     t0 = time.perf_counter()
                     lay = layout(state, d.size, mode, d.measure, **kw)  # type: ignore[arg-type]
                     t1 = time.perf_counter()
-                    d.painter.paint(d._screen, lay, images)
+                    d.painter.paint(d.canvas, lay, images)
                     t2 = time.perf_counter()
                     lt.append((t1 - t0) * 1000)
                     pt.append((t2 - t1) * 1000)
@@ -78,10 +83,43 @@ def main() -> None:
             d.close()
     print("times in ms (layout + paint = a scan's cost on screen; cold = first paint)")
     print(table(rows))
+    figures["rotation"] = rotation_cost(product, raw)
     figures["idle_cpu_percent"] = idle_cpu()
     print(f"\nidle CPU over {IDLE_SECONDS:.0f} s of the attract loop: "
           f"{figures['idle_cpu_percent']:.3f}% of a core")
     emit(args, figures)
+
+
+def rotation_cost(product: Product, raw: bytes | None) -> dict[str, object]:
+    """Presenting a 1920x1080 frame turned by each rotation, whole and the arrow's rects."""
+    rows = [("rotation", "layout", "present p50", "p95", "p99", "arrow p50", "p95", "p99")]
+    out: dict[str, object] = {}
+    for rotation in (0, 90, 180, 270):
+        d = Display(DisplayConfig(fullscreen=False, size=[1920, 1080], rotation=rotation))
+        image = d.prepare_image(raw) if raw else None
+        d.show(Card(product, image, credits_debited=1.3))
+        full = _timed(d._presenter.present, d.canvas)
+        d.show(d.idle)
+        arrows = [a.box.as_tuple() for a in d._pulsing]
+        part = _timed(d._presenter.present, d.canvas, arrows)
+        out[str(rotation)] = {"present_ms": full, "arrow_ms": part}
+        rows.append((str(rotation), f"{d.size[0]}x{d.size[1]}",
+                     *(f"{full[k]:.2f}" for k in ("p50", "p95", "p99")),
+                     *(f"{part[k]:.3f}" for k in ("p50", "p95", "p99"))))
+        d.close()
+    print(f"\npresenting on a 1920x1080 panel, ms ({ROUNDS} rounds; whole frame = every new "
+          "screen, arrow = each idle animation frame)")
+    print(table(rows))
+    return out
+
+
+def _timed(work: Callable[..., object], *args: object) -> dict[str, float]:
+    samples = []
+    for _ in range(ROUNDS):
+        t0 = time.perf_counter()
+        work(*args)
+        samples.append((time.perf_counter() - t0) * 1000)
+    return percentiles(samples)
 
 
 def idle_cpu() -> float:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,8 @@ UNKNOWN = "012345678905"
 class InProcess:
     """A daemon to run on the main thread while `scenario` drives it from another."""
 
-    def __init__(self, tmp: Path, sandbox: Sandbox, metrics_file: Path | None = None) -> None:
+    def __init__(self, tmp: Path, sandbox: Sandbox, metrics_file: Path | None = None,
+                 **daemon_kw: Any) -> None:
         key = tmp / "api_key"
         key.write_text(sandbox.api_key)
         key.chmod(0o600)
@@ -51,7 +53,7 @@ class InProcess:
         self.shown: list[tuple[ScanRecord, bool | None]] = []  # with health.online then
         self._changed = threading.Condition()
         self.daemon = Daemon(cfg, readers=self._readers, signals=False,
-                             after_show=self._after_show)
+                             after_show=self._after_show, **daemon_kw)
 
     def _readers(self, cfg: ScannerConfig, devices: list[str], on_scan: OnScan,
                  on_status: OnStatus) -> list[Reader]:
@@ -76,12 +78,6 @@ class InProcess:
 
     def run(self, scenario: Callable[[InProcess], None]) -> None:
         assert run_daemon(self.daemon, lambda: scenario(self)) == 0
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(rpm=10_000) as sb:
-        yield sb
 
 
 @pytest.fixture

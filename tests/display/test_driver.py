@@ -1,4 +1,5 @@
-"""Which screen the kiosk ends up on: never an invisible one it was not asked for."""
+"""Which screen the kiosk ends up on: never an invisible one it was not asked for, and
+without a screen it comes up anyway, saying why nothing is shown."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 OPEN = """
@@ -17,7 +20,7 @@ try:
 except DisplayError as exc:
     print("refused:", exc)
 else:
-    print("driver:", d.driver)
+    print("driver:", d.driver, d.problem or "")
     d.close()
 """
 
@@ -31,13 +34,18 @@ def open_display(fullscreen: bool, **env: str) -> str:
     return proc.stdout.strip().splitlines()[-1]
 
 
-def test_full_screen_refuses_the_fallback_that_shows_nothing() -> None:
-    # No desktop, no /dev/dri here: SDL's own choice is its offscreen driver.
-    out = open_display(True)
-    assert out.startswith("refused: no screen to draw on: SDL found no usable video driver"), out
-    assert "'offscreen'" in out and "SDL_VIDEODRIVER=kmsdrm" in out
+def test_without_a_desktop_or_a_connector_it_runs_without_a_screen() -> None:
+    # No desktop, no /sys/class/drm here: the KMS/DRM path, with nothing to open yet.
+    if Path("/sys/class/drm").is_dir():
+        pytest.skip("this machine has DRM cards: the case is played on a fake sysfs instead")
+    assert open_display(True) == "driver: none no display: no display card"
 
 
 def test_an_invisible_driver_asked_for_by_name_is_fine() -> None:
     assert open_display(True, SDL_VIDEODRIVER="dummy") == "driver: dummy"
     assert open_display(True, SDL_VIDEODRIVER="offscreen") == "driver: offscreen"
+
+
+def test_a_window_that_cannot_open_is_refused() -> None:
+    out = open_display(False, DISPLAY=":99", SDL_VIDEODRIVER="no-such-video-driver")
+    assert out.startswith("refused: no display: SDL cannot start its video ("), out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -17,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.display.kms import Output, choose_output
 from tests import journald
-from tests.e2e.harness import ROOT
+from tests.e2e.harness import ROOT, NotifySocket
 
 GOOD = """
 [api]
@@ -60,9 +62,10 @@ FATAL = {
     "no client id": Fatal(
         GOOD.replace('client_id = "rd_client_test"\n', ""), 78,
         ["configuration: api.client_id: not set (nor RD_CLIENT_ID in the environment)"]),
-    "no display": Fatal(
-        GOOD, 1, ["kiosk cannot run: cannot initialise the display ("],
-        env={"SDL_VIDEODRIVER": "no-such-video-driver"}),
+    "no window": Fatal(
+        GOOD.replace("[storage]", "[display]\nfullscreen = false\n[storage]"), 1,
+        ["kiosk cannot run: no display: SDL cannot start its video ("],
+        env={"SDL_VIDEODRIVER": "no-such-video-driver", "DISPLAY": ":99"}),
     "unusable state directory": Fatal(
         GOOD.replace("{tmp}/state", "{tmp}/a-file/state"), 1,
         ["kiosk cannot run: storage.state_dir: {tmp}/a-file/state cannot be used: "
@@ -86,10 +89,10 @@ def prepare(tmp_path: Path, case: Fatal) -> tuple[Path, list[str], dict[str, str
     messages = [m.replace("{tmp}", str(tmp_path)).replace("{config}", str(config))
                 for m in case.messages]
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy",
-           "PYTHONPATH": str(ROOT), **case.env}
+           "PYTHONPATH": str(ROOT)}
     for name in ("RD_CLIENT_ID", "RD_API_KEY", "NOTIFY_SOCKET", "DISPLAY", "WAYLAND_DISPLAY"):
         env.pop(name, None)
-    return config, messages, env
+    return config, messages, {**env, **case.env}
 
 
 def on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, int, list[str]]:
@@ -139,6 +142,35 @@ def test_why_kiosk_run_stops_is_shown_on_the_terminal_and_kept_in_the_journal(
                            since_us=started_us)
     logged = [e["MESSAGE"] for e in errors if any(e["MESSAGE"].startswith(m) for m in messages)]
     assert len(logged) == len(messages), [e["MESSAGE"] for e in errors]
+
+
+def test_no_screen_is_no_reason_to_stop(tmp_path: Path) -> None:
+    """Full screen without a desktop and with no connector: READY, and STATUS= says why
+    nothing is shown (issue 25: it used to exit, and systemd gave up after ten tries)."""
+    if isinstance(choose_output(), Output):
+        pytest.skip("this machine has a connected screen: the case is played on a fake sysfs")
+    config, _, env = prepare(tmp_path, FATAL["no client id"])
+    config.write_text(GOOD.replace("{tmp}", str(tmp_path)))
+    env.pop("SDL_VIDEODRIVER")
+    notify = NotifySocket(tmp_path / "notify.sock")
+    stderr = tmp_path / "stderr.log"
+    with stderr.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk.cli", "run", "--config", str(config)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+            env={**env, "NOTIFY_SOCKET": str(notify.path)}, cwd=ROOT)
+    try:
+        notify.wait_for("READY=1", 60)
+        status = notify.wait_for("STATUS=")
+        assert "no display: no display card" in status, status
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    finally:
+        notify.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in stderr.read_text(errors="replace")
 
 
 # The same start-up through the two other ways a log record reaches stderr: the stderr
