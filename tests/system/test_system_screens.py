@@ -219,14 +219,16 @@ def test_a_portrait_panel_shows_the_layout_turned(bench: Bench) -> None:
     render_png(Idle("System test store", None, "below"), portrait, "shopper", drawn,
                measure=FontMeasure(None))
     turned = {}
-    for angle in (-90, 90):  # clockwise (what rotation = 90 means), and the wrong way
+    # rotation = 90: the panel is turned clockwise, so the picture is turned back,
+    # counter-clockwise (pygame's positive angle); and, to compare, the wrong way.
+    for angle in (90, -90):
         path = bench.screens / f"idle-portrait-host-turned{angle:+d}.png"
         pygame.image.save(pygame.transform.rotate(pygame.image.load(str(drawn)), angle),
                           str(path))
         turned[angle] = differing_pixels(path, shown)
-    bench.results.set(rotation_differs=round(turned[-90], 3),
-                      rotation_wrong_way_differs=round(turned[90], 3))
-    assert turned[-90] < 0.05 and turned[-90] < turned[90] / 2, turned
+    bench.results.set(rotation_differs=round(turned[90], 3),
+                      rotation_wrong_way_differs=round(turned[-90], 3))
+    assert turned[90] < 0.05 and turned[90] < turned[-90] / 2, turned
     bench.results.set(rotation_ok=True)
 
 
