@@ -27,6 +27,7 @@ from kiosk.product import Product
 from kiosk.store.cache import CACHE_MIGRATIONS, Cache, CacheStats
 from kiosk.store.db import Database
 from kiosk.store.errors import StoreWriteError
+from kiosk.store.paid import PaidAnswers
 from kiosk.store.queue import QUEUE_MIGRATIONS, QUEUE_SALVAGE, Queue, QueueStats
 from kiosk.store.spending import SpendLog
 
@@ -54,6 +55,7 @@ class Store:
         self.queue = queue
         self.cache = cache
         self.spending = SpendLog(queue_db)
+        self.paid = PaidAnswers(queue_db)
 
     @classmethod
     def open(

@@ -76,7 +76,8 @@ def test_the_running_total_outlives_the_pruned_rows_and_an_upgrade(tmp_path: Pat
     # A queue file of the release before the total: its rows are where the total starts.
     db = sqlite3.connect(state / "kiosk.db")
     db.execute("DROP TABLE spending_total")
-    db.execute(f"PRAGMA user_version={len(QUEUE_MIGRATIONS) - 1}")
+    db.execute("DROP TABLE paid")
+    db.execute(f"PRAGMA user_version={len(QUEUE_MIGRATIONS) - 2}")
     db.commit()
     db.close()
     with Store.open(state, tmp_path / "cache", clock=clock) as store:
