@@ -144,7 +144,8 @@ class Lookups:
         result = self._with_photo(result)
         display = self._display_images(result.image)
         answer = ScanAnswer(Outcome.SHOWN, barcode, result.product,
-                            self._shown_image(result, display), credits=result.credits,
+                            self._shown_image(result, display),
+                            credits=result.credits if paid is None else 0.0,
                             request_id=result.request_id)
         if on_shown is not None:
             on_shown(answer)
