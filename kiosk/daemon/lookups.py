@@ -259,9 +259,13 @@ class Lookups:
         """Cache the answer with its photo, then mark the paid answer settled.
 
         `strict`: a StoreError is raised (the drainer's), else logged."""
+        # A photo that found no way through (the API unreachable) stays due: the
+        # drainer's chores try it again; any answer about it settles it.
+        settled = (result.image is not None or not result.front_url or self.api is None
+                   or self.api.state.reachable is not False)
         try:
             self._cache_result(result, display)
-            self.store.paid.mark(result.barcode, cached=True, photo_done=True)
+            self.store.paid.mark(result.barcode, cached=True, photo_done=settled)
         except StoreError as exc:
             if strict:
                 raise

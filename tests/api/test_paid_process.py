@@ -17,6 +17,7 @@ import pytest
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.endpoints import API_PREFIX
 from tests.e2e.harness import ROOT, Kiosk
+from tests.resilience.util import paid_rows
 
 CEREAL = "017000161563"
 
@@ -27,18 +28,6 @@ def lookup(kiosk: Kiosk) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "kiosk.cli", "lookup", CEREAL, "--config", str(kiosk.config),
          "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
-
-
-def paid_rows(state: Path) -> list[tuple[object, ...]]:
-    if not (state / "kiosk.db").exists():
-        return []
-    conn = sqlite3.connect(state / "kiosk.db", timeout=5)
-    try:
-        return conn.execute("SELECT barcode, photo_done_at FROM paid").fetchall()
-    except sqlite3.OperationalError:  # not made yet
-        return []
-    finally:
-        conn.close()
 
 
 def spent(state: Path) -> float:

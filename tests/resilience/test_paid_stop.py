@@ -5,27 +5,15 @@ without buying it again. The real `kiosk run` process, a pty scanner, real TCP."
 from __future__ import annotations
 
 import signal
-import sqlite3
 import time
 from pathlib import Path
 
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.endpoints import API_PREFIX
 from tests.e2e.harness import Kiosk, PtyScanner
+from tests.resilience.util import paid_rows
 
 CEREAL = "017000161563"
-
-
-def paid_rows(state: Path) -> list[tuple[object, ...]]:
-    if not (state / "kiosk.db").exists():
-        return []
-    conn = sqlite3.connect(state / "kiosk.db", timeout=5)
-    try:
-        return conn.execute("SELECT barcode, credits FROM paid").fetchall()
-    except sqlite3.OperationalError:  # the table is not made yet
-        return []
-    finally:
-        conn.close()
 
 
 def test_sigterm_during_the_photo_keeps_what_was_paid(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -43,7 +31,7 @@ def test_sigterm_during_the_photo_keeps_what_was_paid(sandbox: Sandbox, tmp_path
         kiosk.signal(signal.SIGTERM)
         kiosk.wait(30)
         kiosk._stderr.close()  # the harness opens a new one for the next start
-        assert paid_rows(tmp_path / "state") == [(CEREAL, 1.3)]
+        assert paid_rows(tmp_path / "state", "barcode, credits") == [(CEREAL, 1.3)]
         kiosk.start().wait_ready()
         kiosk.wait_scanner()
         scanner.send(CEREAL)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterable
@@ -192,3 +193,17 @@ def settle(k: Kiosk, barcode: str, timeout: float = 20.0) -> str:
     k.wait_event(lambda e: e.get("KIOSK_EVENT") == "resolved" and e.get("BARCODE") == barcode,
                  timeout, f"{barcode} resolved")
     return "resolved"
+
+
+def paid_rows(state: Path, columns: str = "barcode, photo_done_at") -> list[tuple[object, ...]]:
+    """Committed rows of the state database's paid answers (`kiosk.store.paid`), read
+    through a connection of this process's own; [] before the table exists."""
+    if not (state / "kiosk.db").exists():
+        return []
+    conn = sqlite3.connect(state / "kiosk.db", timeout=5)
+    try:
+        return conn.execute(f"SELECT {columns} FROM paid").fetchall()
+    except sqlite3.OperationalError:  # the table is not made yet
+        return []
+    finally:
+        conn.close()
