@@ -62,6 +62,7 @@ from kiosk.api.spending import Ledger, Reservation, SpendGuard
 from kiosk.api.tokens import RefreshTokenFile
 from kiosk.api.transport import BOUNDS, JSON_MAX_BYTES, Bounds
 from kiosk.config import Config, url_problem
+from kiosk.errors import StoreError
 from kiosk.imagecheck import MAX_IMAGE_BYTES, image_problem
 from kiosk.product import Product
 
@@ -281,7 +282,11 @@ class ApiClient:
         if self.spend is not None:
             self.spend.settle(reservation, paid.credits, write if record else None)
         if not written:
-            write(time.time(), paid.credits)
+            try:
+                write(time.time(), paid.credits)
+            except StoreError as exc:  # as the guard does: the answer is still shown
+                logger.warning("the paid answer for %s could not be written down (%s)",
+                               barcode, exc)
         return written[-1]
 
     def _answer(self, barcode: str, response: httpx.Response, body: dict[str, Any]
