@@ -145,9 +145,11 @@ def double_charges(sandbox: Sandbox, barcodes: Iterable[str]) -> int:
 class Snapshot:
     queued: set[str]
     cached: set[str]  # a product or a remembered 404
+    paid: set[str] = field(default_factory=set)  # answers paid for and recorded
 
     def lost(self, barcodes: Iterable[str]) -> list[str]:
-        return [b for b in barcodes if b not in self.queued and b not in self.cached]
+        return [b for b in barcodes
+                if b not in self.queued and b not in self.cached and b not in self.paid]
 
 
 def snapshot(tmp: Path, barcodes: Iterable[str]) -> Snapshot:
@@ -157,9 +159,10 @@ def snapshot(tmp: Path, barcodes: Iterable[str]) -> Snapshot:
         queued = {i.barcode for i in store.queue.items()}
         cached = {b for b in barcodes
                   if isinstance(store.cache.get(b), (CacheHit, CachedMiss))}
+        paid = {b for b in barcodes if store.paid.get(b) is not None}
     finally:
         store.close()
-    return Snapshot(queued, cached)
+    return Snapshot(queued, cached, paid)
 
 
 def wait_for(pred: Callable[[], bool], timeout: float, what: str) -> None:
