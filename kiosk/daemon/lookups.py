@@ -183,8 +183,8 @@ class Lookups:
             return
         now = time.monotonic()
         if self._reconciled_at is None or now - self._reconciled_at >= RECONCILE_S:
-            self._reconciled_at = now
-            self.api.reconcile()
+            # Not read (offline): tried again with the next chores, not in an hour.
+            self._reconciled_at = now if self.api.reconcile() is not None else None
         try:
             unsettled = self.store.paid.unsettled()
         except StoreError as exc:
