@@ -3,18 +3,26 @@
 A lookup is exactly one metered call,
 ``GET /products/{barcode}?include=product_meta,images&variants=front`` (one scope and
 one image URL: 1.3 credits at the default rates, against up to 4.6 for a default call),
-followed at once by the download of the front image from its signed URL by this same
-client, so from this device's own IP. A signed URL that answers 403 (our IP changed
-between the two calls, e.g. Wi-Fi to LTE) or 410 (used or expired) is replaced once
-through the 302 endpoint. Nothing else is fetched per scan.
+then the download of the front image from its signed URL by this same client, so from
+this device's own IP. A signed URL that answers 403 (our IP changed between the two
+calls, e.g. Wi-Fi to LTE) or 410 (used or expired) is replaced once through the 302
+endpoint. Nothing else is fetched per scan.
 
-The whole lookup (the product, the image, a token renewal on the way) has one
-wall-clock deadline and every body a byte limit (`kiosk.api.transport`), so a scan never
-hangs on the network or fills memory; the caller queues what fails with a
-`RetryableError`. A product answer that was charged for but cannot be used (too large,
-too slow, too deep, or anything unexpected while reading it) is a `BadAnswer`: never
-queued nor retried, as asking again would buy it again. Requests are paced from the
-API's rate-limit headers.
+The two are separate steps (`buy`, then `photo`), because credits are money: `buy`
+hands the paid answer to its `record` callback (the caller's one transaction and
+fsync) as soon as its JSON parses, before the photo is asked for. Its price is reserved
+with the spending guard before the request goes out (`SpendGuard.reserve`). Every
+attempt that may have been charged is counted at the lookup price: a read timeout or a
+reset after the request went out, a 200 cut short or not JSON. Such a request is
+retried at most once; after that the answer is a `BadAnswer`, never queued nor retried,
+as asking again would buy it again. A failure before the request went out (no
+connection, a 4xx, a 5xx: the contract charges none of these) costs nothing.
+
+The whole lookup has one wall-clock deadline and every body a byte limit
+(`kiosk.api.transport`), so a scan never hangs on the network or fills memory; the
+caller queues what fails with a `RetryableError`. Requests are paced from the API's
+rate-limit headers. `account` reads the free `/account` so the guard can reconcile
+its count with the API's (`credits_spent_today`).
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 
@@ -50,10 +58,11 @@ from kiosk.api.errors import (
 from kiosk.api.pacing import Pacer
 from kiosk.api.pricing import Pricing
 from kiosk.api.responses import error_code, error_from_response, json_body, request_id
-from kiosk.api.spending import Ledger, SpendGuard
+from kiosk.api.spending import Ledger, Reservation, SpendGuard
 from kiosk.api.tokens import RefreshTokenFile
 from kiosk.api.transport import BOUNDS, JSON_MAX_BYTES, Bounds
 from kiosk.config import Config, url_problem
+from kiosk.errors import StoreError
 from kiosk.imagecheck import MAX_IMAGE_BYTES, image_problem
 from kiosk.product import Product
 
@@ -63,10 +72,13 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Body = dict[str, Any] | None
+Charged = Literal["yes", "maybe", "no"]
 
 LOOKUP_PARAMS = {"include": "product_meta,images", "variants": "front"}
 PRICING_MAX_AGE_S = 24 * 3600.0
 PRICING_RETRY_S = 600.0
+SIGNED_URL_LIFE_S = 840.0
+"""A signed URL lives 15 minutes (the contract); it is not tried in its last minute."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,9 @@ class LookupResult:
     credits: float
     request_id: str | None
     image_note: str  # "ok", "none" (no front image exists) or why it is missing
+    front_url: str | None = None  # the signed URL of the photo, as the answer gave it
+    url_expires_at: float | None = None  # Unix time after which it is not tried
+    paid_at: float = 0.0  # Unix time the answer was recorded as paid
 
 
 @dataclass
@@ -142,7 +157,7 @@ class ApiClient:
         self.pacer = Pacer(clock=clock)
         self.state = ClientState()
         self._state_lock = threading.Lock()
-        self._retrying = threading.local()  # `.on` while `_with_retries` runs a call
+        self._retrying = threading.local()  # `.on` while `buy` retries a call
         self.on_link: Callable[[bool, str | None], None] | None = None
         """Called (from the requesting thread) when the API starts or stops answering:
         `(True, None)` after any answer, `(False, reason)` when a request found no way
@@ -151,52 +166,130 @@ class ApiClient:
     # --- public calls ----------------------------------------------------------------
 
     def lookup(self, barcode: str,
-               on_data: Callable[[LookupResult], None] | None = None) -> LookupResult:
+               on_data: Callable[[LookupResult], None] | None = None,
+               record: Callable[[LookupResult], None] | None = None) -> LookupResult:
         """Product + front image for a normalized barcode, or a typed ApiError.
 
-        `on_data` is called with the product (and no image) as soon as the data is in,
-        before the photo's download starts, so a card can be drawn a round trip
-        earlier; it is not called when there is no photo to wait for.
+        `buy` then `photo`: `record` gets the paid answer first, then `on_data` (the
+        product without its photo, so a card can be drawn a round trip earlier; not
+        called when there is no photo to wait for), then the photo is downloaded.
         """
-        if self.spend is not None:
-            try:
-                self.spend.check()
-            except SpendLimited as exc:
-                raise self._failed(exc) from None
         deadline = self._clock() + self._deadline_s
-        self.refresh_pricing(deadline=deadline, when_due=True)
+        paid = self.buy(barcode, record, deadline=deadline)
+        if not paid.front_url:
+            return paid
+        if on_data is not None:
+            on_data(paid)
+        image, note, extra = self.photo(barcode, paid.front_url, paid.url_expires_at,
+                                        deadline=deadline)
+        return dataclasses.replace(paid, image=image, image_note=note,
+                                   credits=round(paid.credits + extra, 6))
 
-        def call() -> tuple[httpx.Response, dict[str, Any]]:
-            try:
-                response, body = self._send("GET", f"/products/{barcode}",
-                                            params=LOOKUP_PARAMS, deadline=deadline)
-            except AnswerRefused as exc:
-                if exc.status != 200 or not exc.path.endswith(f"/products/{barcode}"):
-                    raise  # not the paid answer: a token call, an error page
-                self._spent(self.state.pricing.product_cost(scopes=1, images=1))
-                raise self._failed(BadAnswer(
-                    f"the answer for {barcode} was charged for and cannot be used ({exc})",
-                    status=200, code=exc.code, request_id=exc.request_id)) from None
-            return response, self._json(response, body)  # garbage is retried like a 5xx
+    def buy(self, barcode: str, record: Callable[[LookupResult], None] | None = None,
+            *, deadline: float | None = None) -> LookupResult:
+        """The paid product answer (no image yet, `image_note` "pending" or "none").
 
-        response, body = self._with_retries(call, deadline)
+        `record(answer)` is called as soon as the answer parses, and its spend is
+        counted with it: it is the caller's durable write of the answer and its spend
+        (a `StoreError` from it is logged and the spend written down alone).
+        """
+        if deadline is None:
+            deadline = self._clock() + self._deadline_s
+        path = f"/products/{barcode}"
+        price = self.state.pricing.product_cost(scopes=1, images=1)
+        reservation = self._reserve(price)  # before anything is sent, even /pricing
         try:
-            result = self._result(barcode, response, body, deadline, on_data)
-            self._spent(result.credits)
-            return result
-        except ApiError:
+            self.refresh_pricing(deadline=deadline, when_due=True)
+        except BaseException:
+            self._release(reservation)
             raise
+        backoff = Backoff(base=0.1, cap=1.0, rng=self._rng)
+        retries = charged = 0
+        self._retrying.on = True
+        try:
+            while True:
+                if reservation is None or reservation.settled:
+                    reservation = self._reserve(price)
+                try:
+                    response, body = self._send("GET", path, params=LOOKUP_PARAMS,
+                                                deadline=deadline)
+                    body = self._json(response, body)
+                except (TransportError, ServerError) as exc:
+                    kind = _charged_kind(exc, path)
+                    if kind == "no":
+                        self._release(reservation)
+                        if exc.code in ("connect", "deadline") or isinstance(
+                                exc, UntrustedCertificate | ProxyRefused):
+                            raise
+                        retries += 1
+                    else:
+                        self._charged(reservation, price)
+                        charged += 1
+                        logger.warning("the answer for %s %s charged for and did not arrive "
+                                       "whole (%s); %.2f credits counted", barcode,
+                                       "was" if kind == "yes" else "may have been",
+                                       _short(exc), price)
+                        no_time = self._clock() + 0.1 >= deadline
+                        if (charged > 1 or no_time) and kind == "maybe":
+                            assert isinstance(exc, TransportError)
+                            exc.maybe_charged = True
+                            raise
+                        if charged > 1 or no_time or isinstance(exc, AnswerRefused):
+                            raise self._failed(BadAnswer(
+                                f"the answer for {barcode} was charged for and cannot be "
+                                f"used ({_short(exc)})", status=exc.status or 200,
+                                code=exc.code or "bad_answer",
+                                request_id=exc.request_id)) from None
+                    wait = backoff.next_delay()
+                    if retries > self._retries or self._clock() + wait >= deadline:
+                        raise
+                    logger.info("retrying after %s", _short(exc))
+                    self._sleep(wait)
+                    continue
+                except BaseException:
+                    self._release(reservation)
+                    raise
+                return self._paid(barcode, response, body, reservation, price, record)
+        except TransportError as exc:  # a reset a retry cured is no network loss
+            self._saw_link(False, exc.reason)
+            raise
+        finally:
+            self._retrying.on = False
+
+    def _paid(self, barcode: str, response: httpx.Response, body: dict[str, Any],
+              reservation: Reservation | None, price: float,
+              record: Callable[[LookupResult], None] | None) -> LookupResult:
+        """The answer as a `LookupResult`, recorded with its spend before it is returned."""
+        try:
+            paid = self._answer(barcode, response, body)
         except Exception as exc:  # credits are spent: never let it become a retry loop
-            self._spent(self.state.pricing.product_cost(scopes=1, images=1))
+            self._charged(reservation, price)
             logger.exception("the answer for %s was charged for and could not be read",
                              barcode)
             raise self._failed(BadAnswer(
                 f"the answer for {barcode} could not be read ({type(exc).__name__})",
                 status=200, code="bad_answer", request_id=request_id(response, body))
             ) from None
+        written: list[LookupResult] = []
 
-    def _result(self, barcode: str, response: httpx.Response, body: dict[str, Any],
-                deadline: float, on_data: Callable[[LookupResult], None] | None
+        def write(at: float, credits: float) -> None:
+            written.append(dataclasses.replace(
+                paid, paid_at=at,
+                url_expires_at=at + SIGNED_URL_LIFE_S if paid.front_url else None))
+            if record is not None:
+                record(written[-1])
+
+        if self.spend is not None:
+            self.spend.settle(reservation, paid.credits, write if record else None)
+        if not written:
+            try:
+                write(time.time(), paid.credits)
+            except StoreError as exc:  # as the guard does: the answer is still shown
+                logger.warning("the paid answer for %s could not be written down (%s)",
+                               barcode, exc)
+        return written[-1]
+
+    def _answer(self, barcode: str, response: httpx.Response, body: dict[str, Any]
                 ) -> LookupResult:
         meta = body.get("product_meta")
         images = body.get("images") or {}
@@ -211,16 +304,49 @@ class ApiClient:
         spent = credits if credits is not None else expected
         product = dataclasses.replace(Product.from_api(body, barcode=barcode),
                                       has_front_image=bool(front_url))
-        image: bytes | None = None
-        note = "none"
-        if isinstance(front_url, str) and front_url:
-            if on_data is not None:
-                on_data(LookupResult(barcode, product, None, round(spent, 6),
-                                     request_id(response, body), "pending"))
-            image, note, extra = self._download_front(barcode, front_url, deadline)
-            spent += extra
-        return LookupResult(barcode, product, image, round(spent, 6),
-                            request_id(response, body), note)
+        url = front_url if isinstance(front_url, str) and front_url else None
+        return LookupResult(barcode, product, None, round(spent, 6),
+                            request_id(response, body), "pending" if url else "none",
+                            front_url=url)
+
+    def photo(self, barcode: str, url: str | None, expires_at: float | None,
+              *, deadline: float | None = None) -> tuple[bytes | None, str, float]:
+        """The front image of a product already paid for: from its signed URL while it
+        is valid (free), else through `/products/{b}/image` (the redirect's price, less
+        than a lookup's, counted and written down at once). Never fails: (image or None,
+        note, credits spent on a redirect)."""
+        if deadline is None:
+            deadline = self._clock() + self._deadline_s
+        valid = url is not None and (expires_at is None or time.time() < expires_at)
+        return self._download_front(barcode, url if valid else None, deadline)
+
+    def account(self) -> dict[str, Any]:
+        """The free `/account`: `usage.credits_spent_today` is the API's count (UTC day)."""
+        response, body = self._send("GET", "/account",
+                                    deadline=self._clock() + self._deadline_s)
+        return self._json(response, body)
+
+    def reconcile(self) -> float | None:
+        """Compare today's spending with the API's; the guard keeps the larger.
+
+        Returns the API's count minus the kiosk's, or None when it could not be read."""
+        if self.spend is None:
+            return None
+        try:
+            usage = self.account().get("usage")
+            value = usage.get("credits_spent_today") if isinstance(usage, dict) else None
+        except ApiError as exc:
+            logger.info("could not read /account to check today's spending: %s", _short(exc))
+            return None
+        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(
+                value):
+            logger.warning("/account: no credits_spent_today in the answer")
+            return None
+        mismatch = self.spend.reconcile(float(value))
+        if abs(mismatch) > 0.005:
+            logger.warning("credits spent today: the API counts %.2f, this kiosk %.2f; the "
+                           "spending guard uses the larger", value, value - mismatch)
+        return mismatch
 
     def refresh_pricing(self, deadline: float | None = None, when_due: bool = False) -> Pricing:
         """Read /pricing (free) at start and then daily; keep the last good rates."""
@@ -260,19 +386,24 @@ class ApiClient:
     # --- the image ---------------------------------------------------------------------
 
     def _download_front(
-        self, barcode: str, url: str, deadline: float
+        self, barcode: str, url: str | None, deadline: float
     ) -> tuple[bytes | None, str, float]:
-        """(image, note, extra credits). A failed image never fails the lookup."""
+        """(image, note, extra credits). A failed image never fails the lookup.
+
+        `url` None: the saved URL has expired; a fresh one is asked for at once."""
         extra = 0.0
         try:
-            response = self._get_signed(barcode, url, deadline)
-            if response.status_code in (403, 410):
-                logger.info("signed image URL for %s answered %d (%s); asking for a fresh one",
-                            barcode, response.status_code, _code_or_status(response))
+            response = None if url is None else self._get_signed(barcode, url, deadline)
+            if response is None or response.status_code in (403, 410):
+                if response is not None:
+                    logger.info("signed image URL for %s answered %d (%s); asking for a "
+                                "fresh one", barcode, response.status_code,
+                                _code_or_status(response))
                 fresh, _ = self._send("GET", f"/products/{barcode}/image",
                                       params={"variant": "front"}, deadline=deadline,
                                       expect=302)
                 extra += self.state.pricing.image_redirect_rate
+                self._spent(self.state.pricing.image_redirect_rate)
                 location = fresh.headers.get("Location")
                 if not location:
                     return None, "redirect without Location", extra
@@ -316,31 +447,6 @@ class ApiClient:
 
     # --- sending -------------------------------------------------------------------------
 
-    def _with_retries(self, call: Callable[[], T], deadline: float) -> T:
-        """Retry transient faults (reset, 5xx, garbage) while the deadline allows."""
-        backoff = Backoff(base=0.1, cap=1.0, rng=self._rng)
-        attempt = 0
-        self._retrying.on = True
-        try:
-            while True:
-                try:
-                    return call()
-                except (TransportError, ServerError) as exc:
-                    if exc.code in ("connect", "deadline") or isinstance(
-                            exc, UntrustedCertificate | ProxyRefused | AnswerRefused):
-                        raise
-                    attempt += 1
-                    wait = backoff.next_delay()
-                    if attempt > self._retries or self._clock() + wait >= deadline:
-                        raise
-                    logger.info("retrying after %s (attempt %d)", _short(exc), attempt + 1)
-                    self._sleep(wait)
-        except TransportError as exc:  # a reset a retry cured is no network loss
-            self._saw_link(False, exc.reason)
-            raise
-        finally:
-            self._retrying.on = False
-
     def _send(
         self, method: str, path: str, *, deadline: float, params: dict[str, str] | None = None,
         expect: int = 200,
@@ -353,19 +459,21 @@ class ApiClient:
                                   retry_after=wait, code="paced")
             self._sleep(wait)
         self.pacer.sent()
+        extensions = self._bounds(deadline, JSON_MAX_BYTES)
         try:
             response = self._http.request(
                 method, self._base + path, params=params, auth=self.auth,
-                extensions=self._bounds(deadline, JSON_MAX_BYTES),
+                extensions=extensions,
             )
         # Raised inside each handler: the exception's traceback holds httpx's auth flow,
         # whose `finally` ends a token renewal only once the traceback is let go.
         except httpx.TimeoutException as exc:
-            raise self._no_answer(
+            raise self._no_answer(_sent(exc, extensions[BOUNDS],
                 _no_link(exc) if isinstance(exc, httpx.ConnectTimeout)
-                else TransportError(f"{path}: timed out ({type(exc).__name__})")) from None
+                else TransportError(f"{path}: timed out ({type(exc).__name__})"))) from None
         except httpx.HTTPError as exc:
-            raise self._no_answer(_transport_error(exc, path)) from None
+            raise self._no_answer(_sent(exc, extensions[BOUNDS],
+                                        _transport_error(exc, path))) from None
         except ApiError as exc:  # the token flow (refused key, 5xx), a body out of bounds
             raise self._no_answer(exc) from None
         self._saw_link(True, None)
@@ -388,6 +496,23 @@ class ApiClient:
         if self.spend is not None:
             self.spend.spent(credits)
 
+    def _reserve(self, price: float) -> Reservation | None:
+        if self.spend is None:
+            return None
+        try:
+            return self.spend.reserve(price)
+        except SpendLimited as exc:
+            raise self._failed(exc) from None
+
+    def _release(self, reservation: Reservation | None) -> None:
+        if self.spend is not None:
+            self.spend.release(reservation)
+
+    def _charged(self, reservation: Reservation | None, credits: float) -> None:
+        """An attempt that may have been charged: counted and written down first."""
+        if self.spend is not None:
+            self.spend.settle(reservation, credits)
+
     def _bounds(self, deadline: float, max_bytes: int) -> dict[str, Any]:
         # The deadline is on this client's clock; the transport's hooks use the real one.
         left = max(0.0, deadline - self._clock())
@@ -397,7 +522,7 @@ class ApiClient:
         """A request that got no usable answer: note what the wire saw, then `_failed`.
 
         A refused key or a 5xx from the token call is the API answering; a failure
-        `_with_retries` may still cure is told only if it is the last.
+        a retry in `buy` may still cure is told only if it is the last.
         """
         answered = not isinstance(failure, TransportError)
         if answered or not getattr(self._retrying, "on", False):
@@ -484,6 +609,32 @@ def _transport_error(exc: httpx.HTTPError, what: str) -> TransportError:
     if isinstance(exc, httpx.ConnectError):
         return _no_link(exc)
     return TransportError(f"{what}: {type(exc).__name__}")
+
+
+def _sent(exc: httpx.HTTPError, limits: Bounds, error: TransportError) -> TransportError:
+    """Note the path of a request that went out before it failed, and the status of its
+    answer if the headers had arrived (see `_charged_kind`)."""
+    if (error.code != "connect" and _has_request(exc)
+            and not isinstance(exc, httpx.PoolTimeout | httpx.ConnectTimeout
+                               | httpx.ConnectError | httpx.ProxyError)
+            and not isinstance(error, UntrustedCertificate | ProxyRefused)):
+        error.sent = exc.request.url.path
+        error.status = limits.statuses[-1] if limits.statuses else None
+    return error
+
+
+def _charged_kind(exc: ApiError, path: str) -> Charged:
+    """Whether a failed product request was charged: "yes" after a 200's headers (a
+    body cut short, reset, not JSON or refused), "maybe" when it went out and nothing
+    came back (a read timeout, a reset before any answer), "no" otherwise (no
+    connection, or a 4xx/5xx: the contract charges none)."""
+    if isinstance(exc, TransportError):
+        if exc.sent is None or not exc.sent.endswith(path):
+            return "no"
+        return "maybe" if exc.status is None else "yes" if exc.status == 200 else "no"
+    if isinstance(exc, AnswerRefused):
+        return "yes" if exc.status == 200 and exc.path.endswith(path) else "no"
+    return "yes" if isinstance(exc, ServerError) and exc.status == 200 else "no"
 
 
 def _no_link(exc: httpx.HTTPError) -> TransportError:

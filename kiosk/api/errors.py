@@ -54,7 +54,15 @@ class RetryableError(ApiError):
 
 
 class TransportError(RetryableError):
-    """No usable HTTP answer: connection refused or reset, timeout, DNS, TLS."""
+    """No usable HTTP answer: connection refused or reset, timeout, DNS, TLS.
+
+    `sent`: the URL path of a request that went out before the failure (a read timeout,
+    a reset or a body cut short), None when none did (no connection): a product request
+    that went out may have been charged for. `status` is then the answer's status when
+    its headers had arrived (the body failed), else None."""
+
+    sent: str | None = None
+    maybe_charged = False  # a product request that went out, retried once, no answer
 
     @property
     def reason(self) -> str:

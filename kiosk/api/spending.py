@@ -7,6 +7,16 @@ counts what lookups cost over a sliding hour and day; once either limit is reach
 (`REASON=spend_limit`), the staff bar says why, and the drainer waits until enough of
 the window has passed. Cached cards are free and keep showing.
 
+Check and record are one step: `reserve(price)` counts a lookup's price before its
+request is sent, under the same lock that checks the window, and only when that price
+still fits (a cap of 3 credits an hour lets two 1.3-credit lookups through, not three);
+`settle` replaces the reservation by what was charged, `release` drops it when nothing
+can have been charged (no connection, a 4xx).
+
+Today's spending is also reconciled with the API's own count (`/account`'s
+`credits_spent_today`, a UTC day): `reconcile` keeps the larger of the two for the day
+limit and remembers the difference (`mismatch`) for `kiosk status`.
+
 The spending survives restarts (a crash loop must not reset it): `Ledger` is where
 it is kept, the queue's database in the daemon (`kiosk.store.spending`). A ledger that
 cannot be written is logged once and the guard goes on from memory.
@@ -24,7 +34,7 @@ from typing import Protocol
 from kiosk.api.errors import SpendLimited
 from kiosk.errors import StoreError
 
-__all__ = ["HOUR", "Ledger", "SpendGuard"]
+__all__ = ["HOUR", "Ledger", "Reservation", "SpendGuard", "utc_day_start"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +47,21 @@ class Ledger(Protocol):
     def record(self, at: float, credits: float) -> None: ...
 
     def since(self, at: float) -> list[tuple[float, float]]: ...
+
+
+def utc_day_start(at: float) -> float:
+    """The start of the UTC day holding `at`: the API's "today"."""
+    return at - (at % DAY)
+
+
+class Reservation:
+    """A lookup's price, counted while its request is under way."""
+
+    __slots__ = ("credits", "settled")
+
+    def __init__(self, credits: float) -> None:
+        self.credits = credits
+        self.settled = False
 
 
 class SpendGuard:
@@ -62,6 +87,10 @@ class SpendGuard:
         # A clock set back makes old entries look recent; one from the future is "now".
         self._spent: deque[tuple[float, float]] = deque(
             sorted((min(at, now), c) for at, c in entries))
+        self._reserved: list[Reservation] = []
+        self._api_today: tuple[float, float, float] | None = None  # (day, credits, at)
+        self.mismatch: float | None = None
+        """The API's spent-today minus this kiosk's at the last `reconcile`."""
 
     @property
     def limited(self) -> bool:
@@ -79,21 +108,85 @@ class SpendGuard:
             self._limited = over is not None
         if ended:
             logger.warning("spending limit no longer reached: new scans are looked up again")
-        if over is None:
-            return
+        if over is not None:
+            raise self._limit_error(over, started)
+
+    def _limit_error(self, over: tuple[str, float], started: bool) -> SpendLimited:
         what, wait = over
         error = SpendLimited(f"spending limit reached: {what}; new scans are saved and looked "
                              f"up in {wait / 60:.0f} min", retry_after=wait, code="spend_limit")
         if started:
             logger.warning("%s", error)
-        raise error
+        return error
 
-    def spent(self, credits: float) -> None:
-        if credits <= 0:
-            return
+    def reserve(self, price: float) -> Reservation:
+        """Count `price` now if it fits both windows, else raise `SpendLimited`.
+
+        Check and count are one step under one lock: two threads cannot both fit into
+        the last credit of the hour."""
         now = self._clock()
         with self._lock:
-            self._spent.append((now, credits))
+            self._forget(now)
+            need = price + sum(r.credits for r in self._reserved)
+            over = self._over(now, need, price)
+            started = over is not None and not self._limited
+            ended = over is None and self._limited
+            self._limited = over is not None
+            if over is None:
+                reservation = Reservation(price)
+                self._reserved.append(reservation)
+        if ended:
+            logger.warning("spending limit no longer reached: new scans are looked up again")
+        if over is None:
+            return reservation
+        raise self._limit_error(over, started)
+
+    def settle(self, reservation: Reservation | None, credits: float,
+               write: Callable[[float, float], None] | None = None) -> None:
+        """Replace the reservation by `credits` charged, and write them down durably:
+        by `write(at, credits)` (the paid answer's own transaction) or the ledger."""
+        now = self._clock()
+        with self._lock:
+            self._drop(reservation)
+            if credits > 0:
+                self._spent.append((now, credits))
+        if credits <= 0:
+            return
+        if write is not None:
+            try:
+                write(now, credits)
+                return
+            except StoreError as exc:
+                logger.warning("the paid answer could not be written down (%s); its spend "
+                               "is recorded alone", exc)
+        self._record(now, credits)
+
+    def release(self, reservation: Reservation | None) -> None:
+        """Nothing was charged (no request went out, or the API said so)."""
+        with self._lock:
+            self._drop(reservation)
+
+    def spent(self, credits: float) -> None:
+        self.settle(None, credits)
+
+    def reconcile(self, api_spent_today: float) -> float:
+        """Take the API's count of today's spending; return it minus this kiosk's."""
+        now = self._clock()
+        day = utc_day_start(now)
+        with self._lock:
+            own = sum(c for at, c in self._spent if at >= day)
+            self._api_today = (day, api_spent_today, now)
+            self.mismatch = round(api_spent_today - own, 6)
+            return self.mismatch
+
+    def spent_today(self) -> float:
+        """Credits spent since UTC midnight: the larger of this kiosk's count and the
+        API's at the last `reconcile` plus what this kiosk spent since."""
+        now = self._clock()
+        with self._lock:
+            return round(self._today(now), 6)
+
+    def _record(self, now: float, credits: float) -> None:
         if self._ledger is None:
             return
         try:
@@ -115,20 +208,44 @@ class SpendGuard:
         while self._spent and self._spent[0][0] <= now - DAY:
             self._spent.popleft()
 
-    def _over(self, now: float) -> tuple[str, float] | None:
+    def _drop(self, reservation: Reservation | None) -> None:
+        if reservation is not None and not reservation.settled:
+            reservation.settled = True
+            self._reserved.remove(reservation)
+
+    def _today(self, now: float) -> float:
+        day = utc_day_start(now)
+        own = sum(c for at, c in self._spent if at >= day)
+        if self._api_today is None or self._api_today[0] != day:
+            return own
+        _, api, at = self._api_today
+        return max(own, api + sum(c for t, c in self._spent if t > at))
+
+    def _over(self, now: float, need: float = 0.0, price: float = 0.0
+              ) -> tuple[str, float] | None:
+        """Why `need` more credits do not fit now, and how long until they do.
+
+        `need == 0` (the plain `check`): over once a limit is reached."""
+        def blocked(total: float, limit: float) -> bool:
+            # A price above the limit itself goes through in an empty window, alone.
+            return total >= limit if need == 0 else total + need > limit + 1e-9 and (
+                total > 0 or need > price)
+
         for limit, window, key in ((self.per_hour, HOUR, "max_credits_per_hour"),
                                    (self.per_day, DAY, "max_credits_per_day")):
             if limit <= 0:
                 continue
             inside = [(at, c) for at, c in self._spent if at > now - window]
             total = sum(c for _, c in inside)
-            if total < limit:
+            floor = self._today(now) if window == DAY else 0.0
+            if not blocked(max(total, floor), limit):
                 continue
+            what = (f"{max(total, floor):.1f} credits in the last "
+                    f"{'hour' if window == HOUR else 'day'} (api.{key} = {limit:g})")
             # The window frees enough once the oldest entries, in order, leave it.
             for at, credits in inside:
                 total -= credits
-                if total < limit:
-                    return (f"{sum(c for _, c in inside):.1f} credits in the last "
-                            f"{'hour' if window == HOUR else 'day'} (api.{key} = {limit:g})",
-                            max(1.0, at + window - now))
+                if not blocked(max(total, floor), limit):
+                    return what, max(1.0, at + window - now)
+            return what, max(1.0, utc_day_start(now) + DAY - now)
         return None

@@ -30,7 +30,7 @@ import ssl
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,9 @@ DEFAULT_DEADLINE_S = 30.0
 class Bounds:
     deadline: float  # time.monotonic()
     max_bytes: int  # of the body, on the wire and after decompression alike
+    statuses: list[int] = field(default_factory=list, compare=False)
+    """The status of each answer whose headers arrived: a body that fails after a 200's
+    headers was charged for (`kiosk.api.client`)."""
 
 
 def bounds(seconds: float, max_bytes: int = JSON_MAX_BYTES) -> dict[str, Any]:
@@ -179,6 +182,7 @@ def _bound_body(response: httpx.Response) -> None:
     limits = response.request.extensions.get(BOUNDS)
     if not isinstance(limits, Bounds):  # a request that did not pass the request hook
         limits = Bounds(time.monotonic() + DEFAULT_DEADLINE_S, JSON_MAX_BYTES)
+    limits.statuses.append(response.status_code)
     what = f"{response.request.url.path}: answer {response.status_code}"
     length = response.headers.get("Content-Length", "")
     if length.isdigit() and int(length) > limits.max_bytes:

@@ -46,6 +46,8 @@ def collect(cfg: Config) -> dict[str, Any]:
         out["pid"] = daemon.get("pid")
         out["online"] = daemon.get("online")
         out["credits_remaining"] = daemon.get("credits_remaining")
+        out["credits_spent_today"] = daemon.get("credits_spent_today")
+        out["spend_mismatch"] = daemon.get("spend_mismatch")
         out["token_expires_at"] = _iso(daemon.get("token_expires_at"))
         scanners = daemon.get("scanners") or {}
         out["scanner"] = ({s: ("connected" if ok else "disconnected") for s, ok in scanners.items()}

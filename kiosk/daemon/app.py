@@ -173,7 +173,8 @@ class Daemon:
             self.worker.start()
             stack.callback(self.worker.stop)
             self.drainer = Drainer(self.store, self.lookups.resolve,
-                                   lambda e: self.events.put(Drained(e)))
+                                   lambda e: self.events.put(Drained(e)),
+                                   chores=self.lookups.chores)
             self.drainer.start()
             stack.callback(self.drainer.stop)
             self._open_readers()

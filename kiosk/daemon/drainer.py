@@ -20,8 +20,14 @@ gets `max_failures` attempts, then is set aside (`Queue.set_aside`: a journal li
 of the queue drains. Network-wide failures (no link, 5xx, 429, 402, a refused key)
 never count against an item: they would stop any item alike.
 
+An answer that was charged for and still could not be used after the client's one
+retry (`BadAnswer`: cut short, reset mid-body, not JSON) is set aside at once: every
+further attempt would be bought again.
+
 `resolve` is the seam to the API: it looks the barcode up, caches the answer and
-returns a `Resolution`; it raises `kiosk.api.errors` exceptions.
+returns a `Resolution`; it raises `kiosk.api.errors` exceptions. `chores` (optional)
+runs on this thread at start and with the housekeeping: the lookups' money chores
+(reconciling today's spending with the API, settling answers paid before a cut).
 """
 
 from __future__ import annotations
@@ -36,11 +42,13 @@ from typing import Literal
 
 from kiosk.api.backoff import Backoff
 from kiosk.api.errors import (
+    BadAnswer,
     NotFound,
     PermanentError,
     RateLimited,
     RetryableError,
     ServerError,
+    TransportError,
 )
 from kiosk.daemon.systemd import event as journal_event
 from kiosk.errors import KioskError, StoreError
@@ -96,8 +104,10 @@ class Drainer:
         housekeeping_s: float = 300.0,
         max_failures: int = 3,
         rng: random.Random | None = None,
+        chores: Callable[[], None] | None = None,
     ) -> None:
         self._store = store
+        self._chores = chores
         self._resolve = resolve
         self._on_event = on_event
         self.pace_s = pace_s
@@ -110,6 +120,7 @@ class Drainer:
         self._not_before = 0.0  # monotonic: no attempt before this (pace or back-off)
         self._hold_until = 0.0  # monotonic: a 429's Retry-After, which wake() never cuts
         self._last_housekeeping = time.monotonic()
+        self._chores_due = chores is not None
         self._failing: str | None = None
         self._thread: threading.Thread | None = None
 
@@ -166,6 +177,10 @@ class Drainer:
         if due or self._store.cache.access_flush_due:
             self._last_housekeeping = now
             self._store.housekeeping()
+            self._chores_due |= due and self._chores is not None
+        if self._chores_due and self._chores is not None:
+            self._chores_due = False
+            self._chores()
         if now < self._not_before:
             self._wait(self._not_before - now)
             if self._retry_now.is_set():
@@ -197,8 +212,14 @@ class Drainer:
             else:
                 delay = self._backoff.next_delay()
             # A 200 that could not be read was probably paid for: the item's own failure.
-            own = isinstance(exc, ServerError) and exc.status == 200
+            # So is a request that went out twice and got no answer: it may have been.
+            own = ((isinstance(exc, ServerError) and exc.status == 200)
+                   or (isinstance(exc, TransportError) and exc.maybe_charged))
             self._failed(item, exc.reason, delay, own=own)
+            return
+        except BadAnswer as exc:
+            # Charged for, retried once, still unusable: another try buys it again.
+            self._failed(item, exc.reason, self.pace_s, own=True, at_once=True)
             return
         except NotFound:
             store.resolve_queued(barcode, None)
@@ -235,15 +256,15 @@ class Drainer:
         self._not_before = time.monotonic() + self.pace_s
         self._emit(event)
 
-    def _failed(self, item: QueuedItem, reason: str, delay: float, *, own: bool = False
-                ) -> None:
+    def _failed(self, item: QueuedItem, reason: str, delay: float, *, own: bool = False,
+                at_once: bool = False) -> None:
         self._not_before = time.monotonic() + delay
         try:
             failures = self._store.queue.record_failure(item.barcode, reason, own=own)
         except StoreError as exc:
             logger.debug("could not record the failure on %s: %s", item.barcode, exc)
             failures = item.attempts + 1 if own else 0
-        if own and failures >= self.max_failures:
+        if own and (at_once or failures >= self.max_failures):
             self._set_aside(item, reason, failures)
             return
         if self._failing != reason:

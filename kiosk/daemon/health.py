@@ -46,6 +46,8 @@ class Health:
     token_expires_at: float | None = None
     set_aside: int = 0  # queued scans passed over after failing for reasons of their own
     display: str | None = None  # why no screen shows the kiosk ("no display: …"); None: shown
+    credits_spent_today: float | None = None  # UTC day, the larger of the kiosk's and API's
+    spend_mismatch: float | None = None  # the API's spent-today minus the kiosk's, last check
 
     @property
     def scanner_ok(self) -> bool:
@@ -54,7 +56,8 @@ class Health:
     def snapshot(self, mode: str) -> StatusSnapshot:
         """What the status file keeps for `kiosk status`."""
         return StatusSnapshot(self.online, self.credits_remaining, self.token_expires_at,
-                              dict(self.scanners), self.last_error, mode)
+                              dict(self.scanners), self.last_error, mode,
+                              self.credits_spent_today, self.spend_mismatch)
 
     def status_info(self) -> StatusInfo:
         return StatusInfo(online=bool(self.online), queue_depth=self.queue_depth,
@@ -65,6 +68,9 @@ class Health:
     def refresh(self, api: ApiClient, queue: Queue) -> None:
         """Take what the API client and the queue know now, before it is shown."""
         self.credits_remaining = api.state.credits_remaining
+        if api.spend is not None:
+            self.credits_spent_today = api.spend.spent_today()
+            self.spend_mismatch = api.spend.mismatch
         self.token_expires_at = api.auth.expires_at
         self.last_error = ("API key refused: replace the key file"
                            if api.auth.credentials_refused else api.state.last_error)

@@ -129,6 +129,7 @@ class Endpoints:
             return
         bad = replace_body(str(fault.params["body"]), resp.body, fault.params)
         resp.body, resp.stream, resp.fault = bad.body, bad.stream, "hostile"
+        resp.reset = bad.reset
         resp.content_type = bad.content_type or resp.content_type
         resp.headers.update(bad.headers)
 

@@ -16,6 +16,10 @@ have charged it. Images go on a signed-URL path (`path=/image`), JSON on a produ
     wrong_types   every field of the real product of the wrong JSON type
     hostile_text  every string of the real product full of control characters, escape
                   sequences, bidi overrides, lone surrogates and emoji
+    truncated     the real body cut at `fraction` (default 0.5) under the Content-Length
+                  of the whole: the connection closes before the body is complete
+    reset         the same, then a TCP reset instead of an orderly close
+    html          a proxy's or load balancer's HTML page, answered as a 200
 
 Each generator is a pure function of its parameters and cached, so a test run makes
 each body once.
@@ -44,8 +48,9 @@ class HostileBody:
     """What replaces a body: bytes, or a stream of chunks, and extra headers."""
 
     def __init__(self, body: bytes = b"", *, stream: Iterator[bytes] | None = None,
-                 content_type: str | None = None, headers: dict[str, str] | None = None
-                 ) -> None:
+                 content_type: str | None = None, headers: dict[str, str] | None = None,
+                 reset: bool = False) -> None:
+        self.reset = reset  # end with a TCP reset after the body
         self.body = body
         self.stream = stream
         self.content_type = content_type
@@ -178,7 +183,9 @@ JSON_BODIES: dict[str, Callable[[dict[str, Any]], bytes]] = {
 IMAGE_BODIES: dict[str, Callable[[], bytes]] = {
     "png_bomb": png_bomb, "jpeg_bomb": jpeg_bomb, "huge_image": huge_png,
 }
-BODIES = (*JSON_BODIES, *IMAGE_BODIES, "gzip_bomb", "endless", "drip")
+BODIES = (*JSON_BODIES, *IMAGE_BODIES, "gzip_bomb", "endless", "drip", "truncated", "reset",
+          "html")
+_HTML = b"<html><head><title>Gateway</title></head><body><h1>OK</h1>nginx</body></html>"
 
 
 def replace_body(name: str, body: bytes, params: dict[str, Any]) -> HostileBody:
@@ -195,4 +202,10 @@ def replace_body(name: str, body: bytes, params: dict[str, Any]) -> HostileBody:
         return HostileBody(stream=endless())
     if name == "drip":
         return HostileBody(stream=drip(body, float(params.get("seconds", 1.0))))
+    if name in ("truncated", "reset"):
+        cut = body[:int(len(body) * float(params.get("fraction", 0.5)))]
+        return HostileBody(stream=iter([cut]), headers={"Content-Length": str(len(body))},
+                           reset=name == "reset")
+    if name == "html":
+        return HostileBody(_HTML, content_type="text/html")
     raise ValueError(f"unknown hostile body {name!r}; known: {', '.join(BODIES)}")

@@ -198,3 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError as exc:  # the client stopped reading: what a bound is for
                 logger.debug("client %s stopped reading a streamed body: %s",
                              self.client_address[0], exc)
+        if resp.reset:
+            self.wfile.flush()
+            self.close_connection = True
+            _reset(self.connection)

@@ -50,6 +50,7 @@ class Response:
     drop: bool = False
     fault: str | None = None
     stream: Iterator[bytes] | None = None  # a body of unknown length, sent until it ends
+    reset: bool = False  # a TCP reset after the body, not an orderly close
 
 
 def json_response(status: int, payload: Mapping[str, Any], **kw: Any) -> Response:

@@ -4,12 +4,13 @@ Two files, because they have different owners: the queue (`state_dir/kiosk.db`)
 holds scans nobody can redo, the cache (`cache_dir/cache.db` + `cache_dir/images/`)
 holds answers that can be bought again and may be wiped like any /var/cache.
 
-A queued scan is resolved in two commits, ordered so that a crash between them is
-harmless: the answer is cached first, then the scan dequeued (`resolve_queued` here for
-a "not found"; the drainer's `resolve` seam caches a found product before the drainer
-completes the item). A crash in between leaves the scan queued with its answer already
-cached; the drainer sees `cache.fetched_at` is newer than the scan and dequeues it
-without a second lookup.
+A paid answer is written first, in ONE commit of the queue's file: the answer, its
+spend and the queued scan's completion (`kiosk.store.paid`); the cache is filled from
+it afterwards, and at start for any answer a crash caught in between, so a crash never
+buys a product twice. A "not found" (free) is cached first, then dequeued
+(`resolve_queued`); a crash in between leaves the scan queued with its answer cached,
+and the drainer sees `cache.fetched_at` is newer than the scan and dequeues it without
+a second lookup.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from kiosk.product import Product
 from kiosk.store.cache import CACHE_MIGRATIONS, Cache, CacheStats
 from kiosk.store.db import Database
 from kiosk.store.errors import StoreWriteError
+from kiosk.store.paid import PaidAnswers
 from kiosk.store.queue import QUEUE_MIGRATIONS, QUEUE_SALVAGE, Queue, QueueStats
 from kiosk.store.spending import SpendLog
 
@@ -54,6 +56,7 @@ class Store:
         self.queue = queue
         self.cache = cache
         self.spending = SpendLog(queue_db)
+        self.paid = PaidAnswers(queue_db)
 
     @classmethod
     def open(

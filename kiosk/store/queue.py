@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from kiosk.store.db import Database
 from kiosk.store.errors import ScanNotSaved, StoreWriteError, WriteFailure
 from kiosk.store.keys import check_barcode
+from kiosk.store.paid import PAID_MIGRATION
 from kiosk.store.spending import SPENDING_MIGRATION, SPENDING_TOTAL_MIGRATION
 
 __all__ = ["QUEUE_MIGRATIONS", "QUEUE_SALVAGE", "Queue", "QueueStats", "QueuedItem"]
@@ -63,6 +64,7 @@ QUEUE_MIGRATIONS = (
     ),
     SPENDING_MIGRATION,
     SPENDING_TOTAL_MIGRATION,
+    PAID_MIGRATION,
 )
 
 _COLUMNS = (
@@ -194,6 +196,11 @@ class Queue:
             lambda c: c.execute("DELETE FROM queue WHERE barcode = ?", (barcode,)).rowcount
         )
         return was_held or deleted > 0
+
+    def forget_held(self, barcode: str) -> None:
+        """Drop a scan held in memory whose answer was recorded (`kiosk.store.paid`)."""
+        with self._held_lock:
+            self._held.pop(barcode, None)
 
     def record_failure(self, barcode: str, reason: str, *, own: bool = False) -> int:
         """Note a failed attempt on the item (attempts, last_error) for the staff screen.

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from kiosk.store.db import Database
 
-__all__ = ["SPENDING_MIGRATION", "SPENDING_TOTAL_MIGRATION", "SpendLog"]
+__all__ = ["SPENDING_MIGRATION", "SPENDING_TOTAL_MIGRATION", "SpendLog", "record_spend"]
 
 SPENDING_MIGRATION = (
     "CREATE TABLE spending (at REAL NOT NULL, credits REAL NOT NULL)",
@@ -31,6 +31,14 @@ SPENDING_TOTAL_MIGRATION = (
 _KEEP_S = 2 * 86400.0
 
 
+def record_spend(c: sqlite3.Connection, at: float, credits: float) -> None:
+    """The spend row and the running total, inside the caller's transaction (a paid
+    answer writes them in its own, `kiosk.store.paid`)."""
+    c.execute("INSERT INTO spending (at, credits) VALUES (?, ?)", (at, credits))
+    c.execute("DELETE FROM spending WHERE at < ?", (at - _KEEP_S,))
+    c.execute("UPDATE spending_total SET credits = credits + ?", (credits,))
+
+
 class SpendLog:
     """The `kiosk.api.spending.Ledger` of the daemon."""
 
@@ -39,12 +47,7 @@ class SpendLog:
         self._clock = clock
 
     def record(self, at: float, credits: float) -> None:
-        def txn(c: sqlite3.Connection) -> None:
-            c.execute("INSERT INTO spending (at, credits) VALUES (?, ?)", (at, credits))
-            c.execute("DELETE FROM spending WHERE at < ?", (at - _KEEP_S,))
-            c.execute("UPDATE spending_total SET credits = credits + ?", (credits,))
-
-        self._db.write(txn)
+        self._db.write(lambda c: record_spend(c, at, credits))
 
     def total(self) -> float:
         """Every credit recorded here since the queue file was made."""

@@ -33,6 +33,8 @@ class StatusSnapshot:
     scanners: dict[str, bool] = field(default_factory=dict)
     last_error: str | None = None
     mode: str = "shopper"
+    credits_spent_today: float | None = None  # since UTC midnight, as the API counts it
+    spend_mismatch: float | None = None  # the API's spent-today minus the kiosk's
 
 
 class StatusFile:

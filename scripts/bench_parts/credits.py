@@ -20,6 +20,13 @@ Method:
 - Credits are read from each sandbox's ledger. Both sandboxes get an unbounded balance
   and rate limit, so the figures measure lookups, not pacing or a 402.
 
+- window: the one window no client can close (the API has no idempotency key): from the
+  sandbox's debit (its ledger entry's time, written as the answer leaves) to the
+  kiosk's fsync of the paid answer (`store.paid.record` returning: the answer, its
+  spend and the queue's completion in one commit). `WINDOW_LOOKUPS` distinct products
+  with a front image, one at a time, over loopback TLS, with the daemon's defaults
+  (`client_for`'s spending guard on the store's ledger); p50/p95/max in ms.
+
 Exit status 1 when the kiosk spends anything but the minimum, or shows the wrong set of
 products, or normalizes a scan differently from the ground truth.
 """
@@ -29,6 +36,7 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -54,6 +62,7 @@ from kiosk.store import Store  # noqa: E402
 
 EPOCH = 1_800_000_000.0
 UNBOUNDED: dict[str, Any] = {"balance": 1e9, "rpm": 10_000_000, "rpd": 100_000_000}
+WINDOW_LOOKUPS = 50
 OUTCOMES = ("shown", "cached", "not_found", "invalid", "duplicate", "queued", "error")
 
 
@@ -158,6 +167,49 @@ def replay_naive(trace: list[TraceScan]) -> ClientRun:
     return ClientRun(credits, requests, statuses, dict(outcomes), run_shown)
 
 
+def measure_window(workdir: Path, n: int = WINDOW_LOOKUPS) -> dict[str, Any]:
+    """Milliseconds from the sandbox's debit to the kiosk's fsync of the answer."""
+    from kiosk.api.spending import SpendGuard
+    from kiosk.sandbox.endpoints import API_PREFIX
+    from kiosk.store.paid import PaidAnswer
+
+    recorded: dict[str, float] = {}
+    storage = StorageConfig(state_dir=workdir / "state", cache_dir=workdir / "cache")
+    with Sandbox(**UNBOUNDED) as sb:
+        cfg = ApiConfig(base_url=sb.base_url, client_id=sb.client_id, ca_file=sb.ca_file)
+        store = Store.from_config(storage)
+        record = store.paid.record
+
+        def timed(answer: PaidAnswer) -> None:
+            record(answer)
+            recorded[answer.barcode] = time.time()
+
+        store.paid.record = timed  # type: ignore[method-assign]
+        try:
+            with make_http_client(cfg) as http:
+                auth = TokenAuth(cfg.base_url, cfg.client_id, lambda: Secret(sb.api_key),
+                                 RefreshTokenFile(storage.state_dir))
+                api = ApiClient(http, cfg.base_url, auth, deadline_s=cfg.lookup_deadline_s,
+                                spend=SpendGuard(0, 0, store.spending))
+                lookups = Lookups(store, api)
+                codes = [b for b, p in sb.catalog.items() if p["image_meta"].get("front")][:n]
+                for code in codes:
+                    lookups.lookup(code)
+        finally:
+            store.close()
+        debited = {e.barcode: e.time for e in sb.ledger
+                   if e.credits and e.path == f"{API_PREFIX}/products/{e.barcode}"}
+    ms = sorted((recorded[b] - debited[b]) * 1000 for b in recorded if b in debited)
+    if not ms:
+        return {"lookups": 0}
+
+    def pct(q: float) -> float:
+        return round(ms[min(len(ms) - 1, int(q * len(ms)))], 1)
+
+    return {"lookups": len(ms), "p50_ms": pct(0.5), "p95_ms": pct(0.95),
+            "max_ms": round(ms[-1], 1)}
+
+
 def minimum_credits(trace: list[TraceScan], catalog: Mapping[str, Any],
                     pricing: Pricing) -> float:
     """The least any client showing every scanned product's card could spend."""
@@ -175,6 +227,8 @@ def run(n: int = 600, seed: int = 7, workdir: Path | None = None) -> dict[str, A
     with tempfile.TemporaryDirectory(prefix="bench-credits-") as tmp:
         kiosk = replay_kiosk(trace, workdir or Path(tmp))
     naive = replay_naive(trace)
+    with tempfile.TemporaryDirectory(prefix="bench-window-") as tmp:
+        window = measure_window(Path(tmp))
     minimum = minimum_credits(trace, catalog, Pricing())
     truth = {s.gtin for s in trace if s.gtin is not None and s.gtin in catalog}
     with_front = {g for g in truth if catalog[g]["image_meta"].get("front")}
@@ -189,6 +243,7 @@ def run(n: int = 600, seed: int = 7, workdir: Path | None = None) -> dict[str, A
         "credits": {"kiosk": kiosk.credits, "naive": naive.credits, "minimum": minimum,
                     "kiosk_own_accounting": kiosk.own_credits},
         "kiosk_equals_minimum": abs(kiosk.credits - minimum) < 1e-6,
+        "window": window,
         "kiosk": {
             "outcomes": kiosk.outcomes, "requests": kiosk.requests, "statuses": kiosk.statuses,
             "image_downloads": kiosk.image_downloads,
@@ -232,6 +287,11 @@ def report(fig: dict[str, Any]) -> str:
         f"kiosk == minimum: {yes}  (naive / kiosk = "
         f"{cr['naive'] / cr['kiosk'] if cr['kiosk'] else float('inf'):.1f}x)",
     ]
+    w = fig.get("window") or {}
+    if w.get("lookups"):
+        lines.append(f"window from the API's debit to the kiosk's fsync of the answer, "
+                     f"{w['lookups']} lookups: p50 {w['p50_ms']} ms, p95 {w['p95_ms']} ms, "
+                     f"max {w['max_ms']} ms")
     if not k["shown_equals_truth"]:
         lines.append(f"products not shown: {k['missing_products']}; "
                      f"shown but not scanned: {k['unexpected_products']}")

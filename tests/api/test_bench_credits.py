@@ -99,3 +99,9 @@ def test_trace_is_deterministic_and_holds_every_kind_of_read() -> None:
             assert s.gtin is None and not is_valid_gtin(s.raw)
         if s.kind == "unknown":
             assert s.gtin not in CATALOG and is_valid_gtin(s.gtin)
+
+
+def test_the_window_from_debit_to_fsync_is_measured(figures: dict[str, Any]) -> None:
+    window = figures["window"]
+    assert window["lookups"] >= 40  # every product with a front image, bought once
+    assert 0 < window["p50_ms"] <= window["p95_ms"] <= window["max_ms"]

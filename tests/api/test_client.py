@@ -23,6 +23,7 @@ from kiosk.api import (
     TransportError,
     make_http_client,
 )
+from kiosk.api.errors import BadAnswer
 from kiosk.config import ApiConfig, Secret
 from kiosk.sandbox import Sandbox
 
@@ -275,16 +276,23 @@ def test_transient_faults_are_retried_within_the_deadline(sandbox: Sandbox, clie
     assert sandbox.credits_spent(CEREAL) == pytest.approx(1.3)
 
 
-@pytest.mark.parametrize(("kind", "error"), [("status", ServerError), ("drop", TransportError),
-                                             ("garbage", ServerError)])
-def test_persistent_faults_raise_a_retryable_error(sandbox: Sandbox, client: ApiClient,
-                                                   kind: str, error: type[Exception]) -> None:
+@pytest.mark.parametrize(("kind", "error", "tries"), [
+    ("status", ServerError, 3),  # a 5xx is not charged: retried twice
+    ("drop", TransportError, 2),  # sent, no answer: maybe charged, so retried once
+    ("garbage", BadAnswer, 2),  # a 200 is charged: retried once, then never again
+])
+def test_persistent_faults_raise_an_error(sandbox: Sandbox, client: ApiClient, kind: str,
+                                          error: type[Exception], tries: int) -> None:
     client.refresh_pricing()
     params = {"status": 500} if kind == "status" else {}
     sandbox.faults.add(kind, count=10, path=f"/api/v1/products/{CEREAL}", **params)
-    with pytest.raises(error):
+    with pytest.raises(error) as raised:
         client.lookup(CEREAL)
-    assert sandbox.credits_spent() == 0
+    assert sandbox.credits_spent() == 0  # this sandbox's faults charge nothing...
+    assert sandbox.request_count(f"/products/{CEREAL}") == tries
+    assert client.spend is None or kind == "status" or client.spend.spent_within(3600) > 0
+    if kind == "drop":  # ...the kiosk cannot know: it counts what may have been charged
+        assert isinstance(raised.value, TransportError) and raised.value.maybe_charged
 
 
 def test_429_with_retry_after(sandbox: Sandbox, client: ApiClient) -> None:

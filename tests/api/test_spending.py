@@ -76,7 +76,8 @@ def test_the_running_total_outlives_the_pruned_rows_and_an_upgrade(tmp_path: Pat
     # A queue file of the release before the total: its rows are where the total starts.
     db = sqlite3.connect(state / "kiosk.db")
     db.execute("DROP TABLE spending_total")
-    db.execute(f"PRAGMA user_version={len(QUEUE_MIGRATIONS) - 1}")
+    db.execute("DROP TABLE paid")
+    db.execute(f"PRAGMA user_version={len(QUEUE_MIGRATIONS) - 2}")
     db.commit()
     db.close()
     with Store.open(state, tmp_path / "cache", clock=clock) as store:
@@ -111,3 +112,44 @@ def test_an_hour_may_not_allow_more_than_a_day() -> None:
         from_dict({"api": {"max_credits_per_hour": 500, "max_credits_per_day": 100}})
     assert "api.max_credits_per_hour: 500 is more than api.max_credits_per_day" in str(bad.value)
     from_dict({"api": {"max_credits_per_hour": 500, "max_credits_per_day": 0}})
+
+
+def test_a_reservation_counts_its_price_until_it_is_settled_or_released() -> None:
+    clock = FakeClock()
+    guard = SpendGuard(per_hour=3.0, per_day=0.0, clock=clock)
+    first, second = guard.reserve(1.3), guard.reserve(1.3)
+    with pytest.raises(SpendLimited):
+        guard.reserve(1.3)  # 3.9 would not fit: check and count are one step
+    guard.release(second)  # nothing was charged (no connection, a 4xx)
+    third = guard.reserve(1.3)
+    guard.settle(first, 1.3)
+    guard.settle(third, 1.3)
+    assert guard.spent_within(3600) == pytest.approx(2.6)
+    with pytest.raises(SpendLimited) as limited:
+        guard.reserve(1.3)
+    assert limited.value.retry_after == pytest.approx(3600)
+    clock.advance(3600)
+    guard.release(guard.reserve(1.3))
+    # A price above the limit itself still goes through alone, in an empty window.
+    tight = SpendGuard(per_hour=1.0, per_day=0.0, clock=clock)
+    tight.settle(tight.reserve(1.3), 1.3)
+    with pytest.raises(SpendLimited):
+        tight.reserve(1.3)
+
+
+def test_today_is_the_larger_of_the_kiosks_count_and_the_apis() -> None:
+    clock = FakeClock(1_800_000_000.0 - 1_800_000_000.0 % 86400 + 3600)  # 01:00 UTC
+    guard = SpendGuard(per_hour=0.0, per_day=5.0, clock=clock)
+    clock.advance(-7200)  # yesterday, 23:00 UTC: inside the sliding day, not today
+    guard.spent(1.3)
+    clock.advance(7200)
+    guard.spent(1.3)
+    assert guard.spent_today() == pytest.approx(1.3)
+    assert guard.reconcile(4.0) == pytest.approx(2.7)  # another client spent too
+    clock.advance(1)
+    guard.spent(0.3)
+    assert guard.spent_today() == pytest.approx(4.3)
+    with pytest.raises(SpendLimited):
+        guard.reserve(1.3)  # 4.3 + 1.3 > 5: the API's count holds it back
+    assert guard.reconcile(0.0) == pytest.approx(-1.6)  # the kiosk counted more
+    assert guard.spent_today() == pytest.approx(1.6)

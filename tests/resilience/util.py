@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterable
@@ -144,9 +145,11 @@ def double_charges(sandbox: Sandbox, barcodes: Iterable[str]) -> int:
 class Snapshot:
     queued: set[str]
     cached: set[str]  # a product or a remembered 404
+    paid: set[str] = field(default_factory=set)  # answers paid for and recorded
 
     def lost(self, barcodes: Iterable[str]) -> list[str]:
-        return [b for b in barcodes if b not in self.queued and b not in self.cached]
+        return [b for b in barcodes
+                if b not in self.queued and b not in self.cached and b not in self.paid]
 
 
 def snapshot(tmp: Path, barcodes: Iterable[str]) -> Snapshot:
@@ -156,9 +159,10 @@ def snapshot(tmp: Path, barcodes: Iterable[str]) -> Snapshot:
         queued = {i.barcode for i in store.queue.items()}
         cached = {b for b in barcodes
                   if isinstance(store.cache.get(b), (CacheHit, CachedMiss))}
+        paid = {b for b in barcodes if store.paid.get(b) is not None}
     finally:
         store.close()
-    return Snapshot(queued, cached)
+    return Snapshot(queued, cached, paid)
 
 
 def wait_for(pred: Callable[[], bool], timeout: float, what: str) -> None:
@@ -192,3 +196,17 @@ def settle(k: Kiosk, barcode: str, timeout: float = 20.0) -> str:
     k.wait_event(lambda e: e.get("KIOSK_EVENT") == "resolved" and e.get("BARCODE") == barcode,
                  timeout, f"{barcode} resolved")
     return "resolved"
+
+
+def paid_rows(state: Path, columns: str = "barcode, photo_done_at") -> list[tuple[object, ...]]:
+    """Committed rows of the state database's paid answers (`kiosk.store.paid`), read
+    through a connection of this process's own; [] before the table exists."""
+    if not (state / "kiosk.db").exists():
+        return []
+    conn = sqlite3.connect(state / "kiosk.db", timeout=5)
+    try:
+        return conn.execute(f"SELECT {columns} FROM paid").fetchall()
+    except sqlite3.OperationalError:  # the table is not made yet
+        return []
+    finally:
+        conn.close()

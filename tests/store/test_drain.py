@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 from store_helpers import product
 
-from kiosk.api.errors import BadRequest, NotFound, RateLimited, ServerError, TransportError
+from kiosk.api.errors import (
+    BadAnswer,
+    BadRequest,
+    NotFound,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
 from kiosk.daemon.drainer import Drainer, DrainEvent, Resolution
 from kiosk.store import CachedMiss, CacheHit, Store
 from tests.helpers import FakeClock
@@ -239,3 +246,37 @@ def test_network_failures_never_set_an_item_aside(
         RateLimited("429", retry_after=0.0, status=429, code="rate_limited")] * 3}))
     got = take(events, 10)
     assert [e.kind for e in got] == ["retry"] * 9 + ["resolved"]
+
+
+def test_a_bad_answer_is_set_aside_at_once_and_a_twice_unanswered_lookup_counts(
+    file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent],
+) -> None:
+    """Charged for, retried once by the client, still unusable: another try buys it
+    again. A request that went out twice without an answer may have been charged: it
+    counts against the item (three of those and it is set aside)."""
+    maybe = TransportError("read timed out", code="timeout")
+    maybe.maybe_charged = True
+    file_store.queue.enqueue("000413000222", "hid:0", "network")
+    file_store.queue.enqueue("017000161563", "hid:0", "network")
+    file_store.queue.enqueue("080878194964", "hid:0", "network")
+    script = Script(file_store, {
+        "000413000222": [BadAnswer("cut short twice", status=200, code="bad_answer")],
+        "017000161563": [maybe, maybe, maybe]})
+    start(script)
+    assert [(e.kind, e.barcode) for e in take(events, 5)] == [
+        ("set_aside", "000413000222"), ("retry", "017000161563"), ("retry", "017000161563"),
+        ("set_aside", "017000161563"), ("resolved", "080878194964")]
+    assert script.calls.count("000413000222") == 1
+    assert script.calls.count("017000161563") == 3
+    assert {i.barcode for i in file_store.queue.set_aside_items()} == {
+        "000413000222", "017000161563"}
+
+
+def test_the_chores_run_at_start(file_store: Store) -> None:
+    ran = threading.Event()
+    drainer = Drainer(file_store, Script(file_store), chores=ran.set, pace_s=0.0)
+    drainer.start()
+    try:
+        assert ran.wait(TIMEOUT)
+    finally:
+        assert drainer.stop(timeout=TIMEOUT)
