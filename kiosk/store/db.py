@@ -262,6 +262,11 @@ class Database:
             self._migrate(writer)
             reader = _connect(str(path))
             reader.execute("PRAGMA query_only=ON")
+        except UnicodeDecodeError as exc:  # SQLite's message quoted a garbled schema
+            for conn in (reader, writer):
+                if conn is not None:
+                    conn.close()
+            raise _QuickCheckFailed(f"the schema is garbled ({exc.reason})") from exc
         except BaseException:
             for conn in (reader, writer):
                 if conn is not None:
@@ -286,7 +291,7 @@ class Database:
                 try:
                     conn = self._connect_readonly(path.resolve().as_uri() + query)
                     break
-                except sqlite3.Error as exc:
+                except (sqlite3.Error, UnicodeDecodeError) as exc:
                     if classify(exc) == "corrupt" and self.readonly:
                         raise StoreCorrupt(
                             f"{path} is damaged ({exc}); the daemon will replace it") from exc

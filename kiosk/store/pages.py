@@ -76,7 +76,7 @@ def carve(path: Path, page_size_hint: int | None = None) -> tuple[list[Record], 
     with path.open("rb") as fh:
         head = fh.read(100)
         size = path.stat().st_size
-        header_ok = head.startswith(_MAGIC)
+        header_ok = len(head) == 100 and head.startswith(_MAGIC)
         wal_fh = wal_path.open("rb") if wal_path.exists() else None
         try:
             wal_size = _wal_page_size(wal_fh)
@@ -87,7 +87,7 @@ def carve(path: Path, page_size_hint: int | None = None) -> tuple[list[Record], 
             pages = max([size // page_size, *wal.keys()])
             f = _File(fh, size, page_size, reserved, pages, wal, wal_fh)
             first = f.page(1) or b""
-            header_ok = first.startswith(_MAGIC)
+            header_ok = len(first) >= 100 and first.startswith(_MAGIC)
             skip = _free_pages(f, first) if header_ok else set()
             records: list[Record] = []
             bad = 0

@@ -34,6 +34,7 @@ import logging
 import os
 import re
 import sqlite3
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,8 @@ CORRUPT_KEEP = 2
 CORRUPT_MAX_BYTES = 64 * 1024 * 1024
 """Older copies are removed sooner if together they pass this; the newest is always kept."""
 
+_READ_ERRORS = (sqlite3.Error, UnicodeDecodeError)
+"""What reading a damaged file raises (SQLite's message can quote undecodable schema text)."""
 _MIN_ROWID = -(1 << 63)
 _MAX_ROWID = (1 << 63) - 1
 
@@ -101,6 +104,7 @@ class SalvageReport:
     bad_pages: int = 0
     unmatched_pages: int = 0
     header_lost: bool = False
+    carve_failed: str | None = None
 
     def describe(self) -> str:
         kept = ", ".join(f"{t} {n}" for t, n in self.kept.items()) or "no table"
@@ -108,6 +112,8 @@ class SalvageReport:
         if self.not_opened is not None:
             lost.append(f"SQLite could not read it ({self.not_opened})")
         lost += [f"{n} unreadable stretch(es) of {t}" for t, n in self.unreadable.items()]
+        if self.carve_failed is not None:
+            lost.append(f"its raw pages could not be read ({self.carve_failed})")
         if self.carved and self.bad_pages:
             lost.append(f"{self.bad_pages} undecodable page(s) or row(s)")
         if self.carved and self.unmatched_pages:
@@ -117,9 +123,9 @@ class SalvageReport:
         text = f"rows kept: {kept}"
         if self.rebuilt:
             text += f" ({', '.join(self.rebuilt)} rebuilt from them)"
-        text += "; lost: " + ("; ".join(lost) if lost else "nothing found unreadable")
-        if self.carved:
-            text += "; read from its raw pages"
+        text += "; lost: " + (", ".join(lost) if lost else "nothing found unreadable")
+        if self.carved and self.carve_failed is None:
+            text += "; its raw pages were read too"
             if self.header_lost:
                 text += " (header lost: rows deleted before the damage may be back)"
         return text
@@ -142,8 +148,8 @@ def salvage_into(damaged: Path, conn: sqlite3.Connection, *,
         report.carved = True
         try:
             records, report.bad_pages, header_ok = carve(damaged, page_size_hint)
-        except OSError as exc:
-            logger.debug("raw read of %s failed: %s", damaged, exc)
+        except (OSError, ValueError, IndexError, struct.error) as exc:
+            report.carve_failed = str(exc) or type(exc).__name__
         else:
             report.header_lost = not header_ok
             by_table: dict[str, list[Record]] = {t.name: [] for t in tables}
@@ -218,14 +224,14 @@ def _read_with_sqlite(damaged: Path, tables: list[_Table], copier: _Copier,
                       report: SalvageReport) -> None:
     try:
         src = sqlite3.connect(damaged.resolve().as_uri() + "?mode=ro", uri=True)
-    except sqlite3.Error as exc:
+    except _READ_ERRORS as exc:
         report.not_opened = str(exc)
         return
     try:
         try:
             present = {r[0] for r in src.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.Error as exc:
+        except _READ_ERRORS as exc:
             report.not_opened = str(exc)
             return
         for table in tables:
@@ -233,7 +239,7 @@ def _read_with_sqlite(damaged: Path, tables: list[_Table], copier: _Copier,
                 continue
             try:
                 has = {r[1] for r in src.execute(f"PRAGMA table_info({_quote(table.name)})")}
-            except sqlite3.Error as exc:
+            except _READ_ERRORS as exc:
                 report.not_opened = str(exc)
                 return
             names = [c.name for c in table.columns if c.name in has]
@@ -247,28 +253,42 @@ def _read_with_sqlite(damaged: Path, tables: list[_Table], copier: _Copier,
 
 def _read_table(src: sqlite3.Connection, table: _Table, names: list[str],
                 copier: _Copier) -> int:
-    """Copy the table's rows in rowid order, passing unreadable stretches by; how many."""
+    """Copy the table's rows in rowid order, passing unreadable stretches by; how many.
+
+    Every pass starts above the last one, so a damaged b-tree (a loop, rowids out of
+    order) cannot keep it going: at most one pass per row plus one per bad stretch."""
     cols = ", ".join(_quote(n) for n in names)
     sql = f"SELECT rowid, {cols} FROM {_quote(table.name)} WHERE rowid >= ? ORDER BY rowid"
-    start: int | None = _MIN_ROWID
+    start = _MIN_ROWID
     skipped = 0
-    while start is not None:
+    while True:
         last: int | None = None
         try:
             for row in src.execute(sql, (start,)):
-                last = int(row[0])
-                copier.add(table, last, names, list(row[1:]))
+                rowid = int(row[0])
+                if last is not None and rowid <= last:
+                    raise sqlite3.DatabaseError(f"rowid {rowid} after {last}: b-tree out of order")
+                last = rowid
+                copier.add(table, rowid, names, list(row[1:]))
             return skipped
-        except sqlite3.Error as exc:
+        except _READ_ERRORS as exc:
             skipped += 1
-            failed = start if last is None else last + 1
+            failed = max(start, last + 1 if last is not None else start)
             logger.debug("%s: reading from rowid %d failed: %s", table.name, failed, exc)
-            start = None if failed >= _MAX_ROWID else _next_readable(src, table.name, failed)
-    return skipped
+        kind, rowid = _seek(src, table.name, failed)
+        if kind == "end":
+            return skipped
+        if kind == "row":  # the row is found but its values cannot be read: skip it alone
+            resume: int | None = rowid + 1 if rowid < _MAX_ROWID else None
+        else:
+            resume = _next_readable(src, table.name, failed)
+        if resume is None or resume <= start:
+            return skipped
+        start = resume
 
 
 def _next_readable(src: sqlite3.Connection, table: str, failed: int) -> int | None:
-    """The smallest rowid > `failed` from which a read succeeds (None: nothing more).
+    """The smallest rowid > `failed` from which a seek succeeds (None: nothing more).
 
     Gallops (failed+1, +2, +4, ...) until a seek succeeds, then bisects back, so the
     rows right after a bad page are not skipped with it. At most ~128 seeks."""
@@ -277,27 +297,27 @@ def _next_readable(src: sqlite3.Connection, table: str, failed: int) -> int | No
         probe = failed + gap
         if probe > _MAX_ROWID:
             return None
-        outcome = _seek(src, table, probe)
-        if outcome != "bad":
+        if _seek(src, table, probe)[0] != "bad":
             break
         low, gap = probe, gap * 2
     high = probe
     while high - low > 1:
         mid = (low + high) // 2
-        if _seek(src, table, mid) == "bad":
+        if _seek(src, table, mid)[0] == "bad":
             low = mid
         else:
             high = mid
-    return None if _seek(src, table, high) == "end" else high
+    return None if _seek(src, table, high)[0] == "end" else high
 
 
-def _seek(src: sqlite3.Connection, table: str, rowid: int) -> str:
+def _seek(src: sqlite3.Connection, table: str, rowid: int) -> tuple[str, int]:
+    """("row", the first rowid >= `rowid`), ("end", 0) or ("bad", 0)."""
     try:
         row = src.execute(f"SELECT rowid FROM {_quote(table)} WHERE rowid >= ? "
                           "ORDER BY rowid LIMIT 1", (rowid,)).fetchone()
-    except sqlite3.Error:
-        return "bad"
-    return "end" if row is None else "row"
+    except _READ_ERRORS:
+        return "bad", 0
+    return ("end", 0) if row is None else ("row", int(row[0]))
 
 
 def _schema(conn: sqlite3.Connection) -> tuple[list[_Table], list[_Table]]:
