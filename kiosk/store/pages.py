@@ -123,10 +123,16 @@ def _wal_page_size(wal: BinaryIO | None) -> int:
 
 
 def _wal_index(wal: BinaryIO, page_size: int) -> dict[int, int]:
-    """Newest copy of each page among the WAL's committed frames of the current salt."""
+    """Newest copy of each page among the WAL's committed frames, as SQLite sees them:
+    the current salt and an unbroken running checksum (a frame torn by a power cut, and
+    every frame after it, do not count)."""
     wal.seek(0)
     head = wal.read(32)
     if len(head) < 32 or _wal_page_size(wal) != page_size:
+        return {}
+    order = ">" if struct.unpack(">I", head[:4])[0] & 1 else "<"
+    sums = _wal_checksum(order, head[:24], (0, 0))
+    if struct.pack(">II", *sums) != head[24:32]:
         return {}
     salt = head[16:24]
     index: dict[int, int] = {}
@@ -134,8 +140,11 @@ def _wal_index(wal: BinaryIO, page_size: int) -> dict[int, int]:
     offset = 32
     while True:
         wal.seek(offset)
-        frame = wal.read(24)
-        if len(frame) < 24 or frame[8:16] != salt:
+        frame = wal.read(24 + page_size)
+        if len(frame) < 24 + page_size or frame[8:16] != salt:
+            break
+        sums = _wal_checksum(order, frame[24:], _wal_checksum(order, frame[:8], sums))
+        if struct.pack(">II", *sums) != frame[16:24]:
             break
         page, commit = struct.unpack(">II", frame[:8])
         pending[page] = offset + 24
@@ -144,6 +153,16 @@ def _wal_index(wal: BinaryIO, page_size: int) -> dict[int, int]:
             pending.clear()
         offset += 24 + page_size
     return index
+
+
+def _wal_checksum(order: str, data: bytes, sums: tuple[int, int]) -> tuple[int, int]:
+    """SQLite's WAL checksum (https://www.sqlite.org/fileformat2.html#walcksm)."""
+    s0, s1 = sums
+    words = struct.unpack(f"{order}{len(data) // 4}I", data)
+    for i in range(0, len(words), 2):
+        s0 = (s0 + words[i] + s1) & 0xFFFFFFFF
+        s1 = (s1 + words[i + 1] + s0) & 0xFFFFFFFF
+    return s0, s1
 
 
 def _guess_page_size(fh: BinaryIO, size: int, hint: int | None) -> int:
