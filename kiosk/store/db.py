@@ -10,9 +10,11 @@ Choices, and why:
   (`query_only`) that the UI thread uses while the drainer's fsync is in flight.
 - `PRAGMA quick_check` on open (milliseconds for a kiosk-sized file, see the bench),
   and the same corruption codes caught during operation: the damaged file is moved
-  aside as `<name>.corrupt-<timestamp>` for inspection, an empty one is started and
-  ONE warning is logged. Raising instead would make systemd restart the daemon into
-  the same corrupt file forever.
+  aside as `<name>.corrupt-<timestamp>` for inspection, a new one is started, every
+  row still readable in the damaged one is copied into it (`kiosk.store.salvage`), and
+  ONE warning says what was kept and lost. Raising instead would make systemd restart
+  the daemon into the same corrupt file forever. Only the newest moved-aside copies
+  are kept (`prune_copies`), so a card that keeps failing does not fill up.
 - A disk that is full or read-only is a state, not a crash: writes raise
   `StoreWriteError` (logged once when the state starts and once when it ends) and
   reads keep working from whatever could be opened.
@@ -33,6 +35,7 @@ from typing import Literal, TypeVar
 from kiosk.atomic import fsync_dir
 from kiosk.store.errors import StoreBusy, StoreCorrupt, StoreError, StoreWriteError, WriteFailure
 from kiosk.store.files import unlink_quietly
+from kiosk.store.salvage import prune_copies, salvage_into
 
 __all__ = ["BUSY_TIMEOUT_MS", "Database", "classify"]
 
@@ -103,8 +106,10 @@ class Database:
     `migrations[i]` (a list of SQL statements) takes the schema from version i to i+1,
     as recorded in `PRAGMA user_version`.
     `what` names the consequence of losing the file, for the one warning line.
-    `salvage` is (SELECT, INSERT OR IGNORE): rows still readable in a damaged file are
-    copied into its replacement, so a bad page costs the rows on it, not all of them.
+    `salvage`: rows still readable in a damaged file are copied into its replacement
+    (every table of the schema), so a bad page costs the rows on it, not all of them.
+    `repair` runs after them in the same transaction (the cache names its image files
+    again) and returns a phrase for the journal line, or None.
     Thread-safe: `read` and `write` may be called from any thread.
     """
 
@@ -116,13 +121,15 @@ class Database:
         what: str,
         readonly: bool = False,
         check_on_open: bool = True,
-        salvage: tuple[str, str] | None = None,
+        salvage: bool = True,
+        repair: Callable[[sqlite3.Connection], str | None] | None = None,
         page_size: int | None = None,
     ) -> None:
         self._page_size = page_size
         self.path = path
-        self._salvage_sql = salvage
-        self._damage: tuple[str, str, list[tuple[object, ...]]] | None = None
+        self._salvage = salvage
+        self._repair = repair
+        self._damage: tuple[str, Path] | None = None  # (reason, moved-aside copy)
         self.readonly = readonly
         self._migrations = tuple(migrations)
         self._what = what
@@ -136,6 +143,8 @@ class Database:
         self._closed = False
         with self._wlock, self._rlock:
             self._open()
+        if path is not None and not readonly:
+            prune_copies(path)  # copies left by an older release, which kept them all
 
     # --- public -------------------------------------------------------------------
 
@@ -227,11 +236,11 @@ class Database:
                 self.note_failure(classify(exc), exc)  # type: ignore[arg-type]
             break
         if self._damage is not None:
-            reason, moved_to, rows = self._damage
+            reason, moved_to = self._damage
             self._damage = None
             logger.warning("%s was damaged (%s): moved it to %s, but no new one could be "
-                           "started; %d readable row(s) stay in the moved file; %s",
-                           self.path, reason, moved_to, len(rows), self._what)
+                           "started; its readable rows stay in the moved file; %s",
+                           self.path, reason, moved_to.name, self._what)
         # Could not open for writing: serve reads from what can be read.
         self._open_readonly(self.path)
 
@@ -253,6 +262,11 @@ class Database:
             self._migrate(writer)
             reader = _connect(str(path))
             reader.execute("PRAGMA query_only=ON")
+        except UnicodeDecodeError as exc:  # SQLite's message quoted a garbled schema
+            for conn in (reader, writer):
+                if conn is not None:
+                    conn.close()
+            raise _QuickCheckFailed(f"the schema is garbled ({exc.reason})") from exc
         except BaseException:
             for conn in (reader, writer):
                 if conn is not None:
@@ -277,7 +291,7 @@ class Database:
                 try:
                     conn = self._connect_readonly(path.resolve().as_uri() + query)
                     break
-                except sqlite3.Error as exc:
+                except (sqlite3.Error, UnicodeDecodeError) as exc:
                     if classify(exc) == "corrupt" and self.readonly:
                         raise StoreCorrupt(
                             f"{path} is damaged ({exc}); the daemon will replace it") from exc
@@ -362,45 +376,30 @@ class Database:
                 self.path, reason, exc.strerror, self._what,
             )
             return False
-        self._damage = (reason, dest.name, self._salvage(dest))
+        self._damage = (reason, dest)
+        prune_copies(self.path)
         return True
 
-    def _salvage(self, damaged: Path) -> list[tuple[object, ...]]:
-        """Rows of the salvage query still readable in the moved file (best effort)."""
-        if self._salvage_sql is None:
-            return []
-        rows: list[tuple[object, ...]] = []
-        try:
-            conn = sqlite3.connect(damaged.resolve().as_uri() + "?mode=ro", uri=True)
-        except sqlite3.Error:
-            return rows
-        try:
-            for row in conn.execute(self._salvage_sql[0]):
-                rows.append(tuple(row))
-        except sqlite3.Error as exc:
-            logger.debug("salvage of %s stopped after %d rows: %s", damaged, len(rows), exc)
-        finally:
-            conn.close()
-        return rows
-
     def _restore(self, writer: sqlite3.Connection) -> None:
-        """Copy salvaged rows into the fresh file and log the one line about the damage."""
+        """Copy what the damaged file still holds into the new one; the ONE warning line."""
         assert self._damage is not None
-        reason, moved_to, rows = self._damage
+        reason, moved_to = self._damage
         self._damage = None
-        kept = 0
-        if rows and self._salvage_sql is not None:
+        summary = ""
+        if self._salvage:
             writer.execute("BEGIN IMMEDIATE")
-            for row in rows:
-                try:
-                    kept += writer.execute(self._salvage_sql[1], row).rowcount
-                except sqlite3.Error as exc:
-                    logger.debug("salvaged row %r refused: %s", row, exc)
-            writer.execute("COMMIT")
-        recovered = f"; {kept} row(s) recovered from it" if self._salvage_sql else ""
+            try:
+                report = salvage_into(moved_to, writer, page_size_hint=self._page_size)
+                repaired = self._repair(writer) if self._repair is not None else None
+                writer.execute("COMMIT")
+            except (sqlite3.Error, OSError) as exc:
+                _rollback(writer)
+                summary = f"; nothing could be copied from it ({exc})"
+            else:
+                summary = "; " + report.describe() + (f"; {repaired}" if repaired else "")
         logger.warning(
             "%s was damaged (%s): moved it to %s and started a new one%s; %s",
-            self.path, reason, moved_to, recovered, self._what,
+            self.path, reason, moved_to.name, summary, self._what,
         )
 
     def _close_connections(self) -> None:

@@ -16,6 +16,7 @@ a second lookup.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -29,7 +30,8 @@ from kiosk.store.cache import CACHE_MIGRATIONS, Cache, CacheStats
 from kiosk.store.db import Database
 from kiosk.store.errors import StoreWriteError
 from kiosk.store.paid import PaidAnswers
-from kiosk.store.queue import QUEUE_MIGRATIONS, QUEUE_SALVAGE, Queue, QueueStats
+from kiosk.store.queue import QUEUE_MIGRATIONS, Queue, QueueStats
+from kiosk.store.salvage import relink_images
 from kiosk.store.spending import SpendLog
 
 __all__ = ["Store", "StoreStats"]
@@ -82,14 +84,15 @@ class Store:
         else:
             queue_db = Database(
                 state_dir / QUEUE_FILE, migrations=QUEUE_MIGRATIONS, readonly=readonly,
-                salvage=QUEUE_SALVAGE,
                 page_size=1024,  # a scan rewrites ~2 pages: small pages, fewer bytes to flash
                 what="queued scans that could not be read from it are lost",
             )
             try:
                 cache_db = Database(
                     cache_dir / CACHE_FILE, migrations=CACHE_MIGRATIONS, readonly=readonly,
-                    what="cached products will be fetched again (costs credits)",
+                    repair=functools.partial(relink_images, directory=cache_dir / IMAGES_DIR),
+                    what="cached products that could not be read from it will be fetched "
+                         "again (costs credits)",
                 )
             except BaseException:
                 queue_db.close()

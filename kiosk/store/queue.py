@@ -33,7 +33,7 @@ from kiosk.store.keys import check_barcode
 from kiosk.store.paid import PAID_MIGRATION
 from kiosk.store.spending import SPENDING_MIGRATION, SPENDING_TOTAL_MIGRATION
 
-__all__ = ["QUEUE_MIGRATIONS", "QUEUE_SALVAGE", "Queue", "QueueStats", "QueuedItem"]
+__all__ = ["QUEUE_MIGRATIONS", "Queue", "QueueStats", "QueuedItem"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,13 +71,6 @@ _COLUMNS = (
     "barcode, sources, reason, first_scanned_at, last_scanned_at, enqueued_at, count, "
     "attempts, last_error, last_attempt_at"
 )
-
-QUEUE_SALVAGE = (
-    f"SELECT {_COLUMNS} FROM queue ORDER BY seq",
-    f"INSERT OR IGNORE INTO queue ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-)
-"""Queued scans are copied out of a damaged queue file into its replacement."""
-
 
 @dataclass(frozen=True)
 class QueuedItem:
