@@ -31,7 +31,7 @@ def test_status_is_published_soon_but_the_file_written_at_most_every_two_seconds
         tmp_path: Path) -> None:
     clock = FakeClock(100.0)
     health = Health(online=True)
-    status = StatusPublisher(health, Notifier(), StatusFile(tmp_path), clock=clock)
+    status = StatusPublisher(health, Notifier(), StatusFile(tmp_path).write, clock=clock)
     assert status.due == 0.0  # at start: at once
     status.publish("staff")
     assert status.due is None and StatusFile(tmp_path).read()["online"] is True
