@@ -69,6 +69,11 @@ class Outbox:
             wake, self._armed = not self._armed, True
             return wake
 
+    def __len__(self) -> int:
+        """Results waiting (the quiet one included)."""
+        with self._lock:
+            return len(self._records) + (self._quiet is not None)
+
     def dropped(self, kind: str, n: int = 1) -> None:
         """Count frames dropped before they became results (the worker's inbox)."""
         with self._lock:

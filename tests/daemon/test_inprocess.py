@@ -207,3 +207,66 @@ def test_the_metrics_file_counts_what_the_journal_says_and_goes_with_the_kiosk(
 
     again.run(restarted)
     assert after == [pytest.approx(spent)]
+
+
+def test_a_burst_of_results_is_one_paint_of_the_newest_and_every_scan_journalled(
+        kiosk: InProcess, sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    first, second = [b for b, p in sorted(sandbox.catalog.items())
+                     if p["image_meta"].get("front")][:2]
+    held = threading.Event()
+    release = threading.Event()
+    burst = [second, "garbage", first] * 10 + [second]  # no double reads: window 0
+
+    def hold_the_main_loop(record: ScanRecord, display: Display) -> None:
+        if record.outcome is Outcome.INVALID and record.barcode == "hold":
+            held.set()
+            assert release.wait(20)
+
+    def scenario(k: InProcess) -> None:
+        assert k.reader is not None
+        for code in (first, second):  # each drawn twice: before its photo, and with it
+            k.scan(code, Outcome.SHOWN)
+            until(lambda c=code: len(messages(caplog, f"scan {c}: looked up")) == 1)
+        k.daemon._after_show = lambda r, d: (k._after_show(r, d), hold_the_main_loop(r, d))
+        k.reader.feed("hold")  # its paint holds the main loop...
+        assert held.wait(20)
+        before = len(k.shown)
+        for code in burst:  # ...while the worker answers all of these
+            k.reader.feed(code)
+        until(lambda: len(k.daemon.outbox) == len(burst))
+        release.set()
+        until(lambda: len(messages(caplog, f"scan {second}: shown from the cache")) == 11)
+        painted.extend(r for r, _ in k.shown[before:])
+
+    painted: list[ScanRecord] = []
+    kiosk.run(scenario)
+    # One paint, of the newest result; every one of them journalled all the same.
+    assert [(r.barcode, r.outcome) for r in painted] == [(second, Outcome.CACHED)]
+    assert len(messages(caplog, f"scan {first}: shown from the cache")) == 10
+    assert len(messages(caplog, "scan garbage: invalid scan")) == 9  # the budget: 10 a window
+
+
+def test_an_orderly_stop_abandons_the_photo_and_keeps_the_paid_answer(
+        kiosk: InProcess, sandbox: Sandbox, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """SIGTERM while a photo drips in: the photo is let go at its next byte, the lookup
+    ends and caches its (paid) product, every thread ends before the store is closed."""
+    (code,) = [b for b, p in sorted(sandbox.catalog.items()) if p["image_meta"].get("front")][:1]
+    sandbox.faults.add("hostile", count=1, path="/image/", body="drip", seconds=0.05)
+
+    def scenario(k: InProcess) -> None:
+        k.scan(code, Outcome.SHOWN)  # the card's first paint: the photo is on its way
+        assert k.shown[-1][0].answer is not None and k.shown[-1][0].answer.photo_pending
+
+    kiosk.run(scenario)
+    text = caplog.text
+    assert "photo abandoned, the kiosk is stopping" in text
+    assert "stopping: every thread ended" in text and "did not end" not in text
+    assert "left open" not in text
+    from kiosk.store import Store
+
+    with Store.open(tmp_path / "state", tmp_path / "cache", readonly=True) as store:
+        hit = store.cache.get(code)
+        assert hit is not None and hit.product.barcode == code  # paid once, kept
+        assert store.queue.items() == []
+    assert sum(e.credits for e in sandbox.ledger) > 0
