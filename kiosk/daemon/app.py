@@ -191,7 +191,7 @@ class Daemon:
                 self.metrics = Metrics(started_at=self._started_at,
                                        credits_spent_at_start=self._spent_so_far())
             self.http = make_http_client(cfg.api, self._transport, keep_warm=True)
-            stack.callback(self.http.close)
+            stack.callback(self._close_http)
             self._gate.install(self.http)
             self.api = client_for(cfg, self.http, ledger=self.store.spending)
             self.api.on_link = lambda online, why: self.events.put(LinkChanged(online, why))
@@ -280,11 +280,12 @@ class Daemon:
             reader.stop(0.0)  # told, not waited for
 
     def _join_readers(self, deadline: float) -> bool:
+        """Readers touch neither the store nor the screen, so one that outlives the stop
+        (it says so itself) does not keep them open: always True."""
         for reader in self._readers:
             reader.stop(max(0.0, deadline - time.monotonic()))
-        ended = not any(getattr(r, "is_alive", lambda: False)() for r in self._readers)
         self._readers = []
-        return ended
+        return True
 
     def _stop_threads(self) -> None:
         """Tell every thread to stop at once, then wait for them all against one
@@ -302,6 +303,11 @@ class Daemon:
                          self._stop_wait_s)
         else:
             logger.info("stopping: every thread ended in %.2f s", time.monotonic() - started)
+
+    def _close_http(self) -> None:
+        if self._threads_ended:
+            self.http.close()
+        # else left open like the store: closing it would fail a paid answer still arriving
 
     def _close_store(self) -> None:
         if self._threads_ended:

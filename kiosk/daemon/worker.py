@@ -128,6 +128,8 @@ class ScanWorker:
                 self._save(item[1], item[2])
         while (scan := self._inbox.get_nowait()) is not None:
             self._save_scan(scan)
+        if not ended:
+            self._pending.put(_STOP)  # the drain above took it: a late lane still finds one
         return ended
 
     def _save_scan(self, scan: Scan) -> None:

@@ -270,3 +270,30 @@ def test_an_orderly_stop_abandons_the_photo_and_keeps_the_paid_answer(
         assert hit is not None and hit.product.barcode == code  # paid once, kept
         assert store.queue.items() == []
     assert sum(e.credits for e in sandbox.ledger) > 0
+
+
+def test_a_thread_that_outlives_the_stop_keeps_the_store_open_under_it(
+        kiosk: InProcess, sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    (slow,) = [b for b, p in sorted(sandbox.catalog.items()) if p["image_meta"].get("front")][:1]
+    held = sandbox.faults.add("latency", count=1, path=f"/products/{slow}", seconds=2.0)
+    kiosk.daemon._stop_wait_s = 0.2  # shorter than the answer takes
+
+    def scenario(k: InProcess) -> None:
+        assert k.reader is not None
+        k.reader.feed(slow)
+        until(lambda: held.count == 0)  # the API holds the lookup now
+
+    kiosk.run(scenario)
+    assert "stopping: the scan worker did not end within 0.2 s" in caplog.text
+    assert "the store is left open" in caplog.text
+    lane = [t for t in threading.enumerate() if t.name == "kiosk-lookups"]
+    assert lane and lane[0].is_alive()
+    # The lookup goes on against a store still open: its answer is cached, not lost to a
+    # closed connection.
+    lane[0].join(20)
+    assert not lane[0].is_alive()
+    hit = kiosk.daemon.store.cache.get(slow)
+    assert hit is not None and hit.product.barcode == slow
+    assert "could not be handled" not in caplog.text
+    kiosk.daemon.store.close()
+    kiosk.daemon.http.close()
