@@ -13,14 +13,14 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kiosk.sandbox import Sandbox
-from tests import journald
 from tests.e2e.harness import Kiosk, PtyScanner
+
+pytestmark = pytest.mark.usefixtures("journal_running")
 
 FRAMES_PER_S = 2000
 FLOOD_S = 30.0
@@ -31,19 +31,6 @@ JOURNAL_LINES_LIMIT = 300
 # What a reader at the wrong baud rate sends: bytes that are not text, codes too short,
 # a wrong check digit.
 GARBLED = [b"\xe0\x1c\xfe\x80\x7f", b"12345", b"017000161564", b"\x00\x00\x00"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def journal_running() -> None:
-    reason = journald.ensure_journald()
-    if reason:
-        pytest.skip(f"end-to-end daemon tests read the journal: {reason}")
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(rpm=10_000) as sb:
-        yield sb
 
 
 class Flood:

@@ -6,30 +6,17 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kiosk.sandbox import Sandbox
 from kiosk.store import Store
-from tests import journald
 from tests.e2e.harness import Kiosk, PtyScanner
 
+pytestmark = pytest.mark.usefixtures("journal_running")
+
 HELD_S = 2.5  # the API holds the product answer this long (under the read timeout, 3 s)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def journal_running() -> None:
-    reason = journald.ensure_journald()
-    if reason:
-        pytest.skip(f"end-to-end daemon tests read the journal: {reason}")
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox() as sb:
-        yield sb
 
 
 def test_sigterm_during_a_paid_lookup_keeps_the_answer_and_ends_in_time(
