@@ -15,14 +15,17 @@ Readers put scans into a bounded inbox (`kiosk.daemon.inbox`): a reader gone wil
 a few hundred scans' memory at most, and what is dropped when it is full (invalid frames
 first, then repeats) is told to `on_drop`.
 
+While a lookup is slow (running for `slow_after_s`), at most `MAX_WAITING` scans wait
+behind it in memory; later ones go to the durable queue at once (`REASON=busy`), where
+a crash cannot lose them. A quick burst (or lookups failing fast, offline) never counts
+as slow.
+
 Stopping is two steps, so that the daemon can tell every thread at once and then wait
-for all of them against one deadline: `request_stop()` (no new lookup starts; scans
-still waiting are saved to the durable queue by the lanes themselves), then
-`join(deadline)`, after which whatever a lane could not finish is saved from the calling
-thread, so a SIGTERM never loses a scan. While a lookup is slow
-(running for `slow_after_s`), at most `MAX_WAITING` scans wait behind it in memory;
-later ones go to the durable queue at once (`REASON=busy`), where a crash cannot lose
-them. A quick burst (or lookups failing fast, offline) never counts as slow.
+for all of them against one deadline: `request_stop()` (the lookup in flight may
+finish, its answer may be paid for; no new lookup starts: what waits for one is saved
+to the durable queue instead, and the fast lane answers what is left in the inbox from
+the cache), then `join(deadline)`, after which whatever a lane could not finish is
+saved from the calling thread, so a SIGTERM never loses a scan.
 """
 
 from __future__ import annotations
@@ -103,7 +106,7 @@ class ScanWorker:
         self.join(time.monotonic() + timeout)
 
     def request_stop(self) -> None:
-        """Start no new lookup; the lanes save what still waits. Returns at once."""
+        """Start no new lookup (what waits for one is saved instead). Returns at once."""
         self._stopping.set()
         self._inbox.stop()
 
@@ -136,6 +139,7 @@ class ScanWorker:
         verdict = validate(scan)
         if not isinstance(verdict, Invalid):
             self._save(verdict.gtin, scan)
+
     def _save(self, gtin: str, scan: Scan) -> None:
         try:
             self._lookups.store.queue.enqueue(gtin, scan.source, "shutdown")
