@@ -159,6 +159,7 @@ def test_an_older_lookups_late_photo_does_not_cover_a_newer_card(
     def scenario(r: Running) -> None:
         # As the worker sends them when a cached scan overtakes a lookup in flight.
         r.daemon.events.put(record(older, 1001, Outcome.SHOWN, photo_pending=True))
+        r.wait_paints(1)  # results within one frame are painted once, the newest only
         r.daemon.events.put(record(newer, 1002, Outcome.CACHED, from_cache=True))
         r.daemon.events.put(record(older, 1001, Outcome.SHOWN, credits=1.3))
         r.wait_paints(2)

@@ -1,6 +1,8 @@
 """`kiosk status`: what a running kiosk is doing, readable by an admin over SSH.
 
-What only the daemon knows comes from its status file (`kiosk.store.status`); the queue
+What only the daemon knows comes from its status file (`kiosk.store.status`: under
+systemd in /run/kiosk, else in the state directory; `StatusFile.find` looks in both and
+takes the one that names this configuration's state directory); the queue
 and cache figures are read straight from the store, read-only, so they are exact even
 while the daemon writes. Imports neither httpx nor pygame (a test checks).
 """
@@ -39,7 +41,7 @@ def collect(cfg: Config) -> dict[str, Any]:
     from kiosk.store import Store
 
     out: dict[str, Any] = dict.fromkeys(KEYS)
-    daemon = StatusFile(cfg.storage.state_dir).read()
+    daemon = StatusFile.find(cfg.storage.state_dir)
     running = daemon is not None and _alive(daemon.get("pid"))
     out["daemon"] = "running" if running else "not running"
     if daemon is not None and running:

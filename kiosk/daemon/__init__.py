@@ -1,18 +1,23 @@
 """The daemon: `kiosk run`'s threads, its main loop and what it tells people.
 
 `Daemon` starts its components in order (store, API client, display, lookups, worker,
-drainer, readers) and stops them in reverse; `run` is `kiosk run`: load the
+drainer, readers), and stops them all at once against one deadline before closing what
+they use; `run` is `kiosk run`: load the
 configuration, run the daemon, turn every way it ends into an exit status. Everything
 else here is private to the daemon:
 
 - `events`: the plain values the main loop's queue carries;
-- `worker`: the scan worker's two lanes (a cached card never waits behind a lookup);
+- `worker`: the scan worker's two lanes (a cached card never waits behind a lookup),
+  fed by `inbox` (bounded: a flooding reader's noise is dropped first);
+- `outbox`: scan results on their way to the main loop (one wake-up at a time, the
+  newest painted), with `ratelimit`'s line budget for invalid frames and double reads;
+- `shutdown`: what a stop does to the API client (nothing new sent, a photo let go);
 - `drainer`: looks queued scans up when the API answers again;
 - `lookups`: one scan's decision (cache, one API lookup, or the queue), also what
   `kiosk lookup` runs;
 - `present`: what a scan means to people (screen, journal line, staff list);
-- `health`: what the daemon knows about itself (online, queue, scanners) and how the
-  network state changes;
+- `health`: what the daemon knows about itself (online, queue, scanners), how the
+  network state changes, and the status file's writer thread;
 - `systemd`: the journal and the notify protocol;
 - `memory`: glibc's allocation threshold pinned and transparent huge pages declined,
   for a months-long process.

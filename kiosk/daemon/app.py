@@ -15,11 +15,20 @@ Threads, and why:
 - one thread per **reader** (`kiosk.scanner`).
 
 The other threads reach the main thread only through its queue, with the plain values
-of `kiosk.daemon.events`; the main loop matches on their type.
+of `kiosk.daemon.events`; the main loop matches on their type. Scan results come
+through the worker's outbox (`kiosk.daemon.outbox`) instead, with one `ScansReady` on
+the queue at a time: a reader gone wild (hundreds of frames a second) can grow neither
+queue, gets one paint per display frame at most (`FRAME_INTERVAL_S`: the newest
+result is painted, the ones it covers are journalled), and its invalid frames and
+double reads a few journal lines and a "suppressed N" summary per window.
 
 Components start in order (store, API client, display, lookups, worker, drainer,
-readers) and stop in reverse; SIGTERM/SIGINT become an orderly stop, SIGHUP a
-configuration reload.
+readers). An orderly stop (SIGTERM/SIGINT) tells every thread at once (and the API
+client to send nothing new and abandon a photo, `kiosk.daemon.shutdown`), then waits for
+them all against one deadline (`STOP_WAIT_MAX_S`): a paid answer on the wire is let
+arrive and be cached. The display, the API client and last the store are closed after
+that; the store not at all while a thread that uses it still runs. SIGHUP reloads the
+configuration.
 
 Built in-process (the tests do) it takes its seams as arguments: a reader factory (or
 none), an httpx transport (`httpx.MockTransport`) or a sandbox's URL in the
@@ -55,11 +64,13 @@ from kiosk.daemon.events import (
     Reload,
     Scanned,
     ScannerChanged,
+    ScansReady,
     Stop,
 )
-from kiosk.daemon.health import Health, StatusPublisher, status_line
+from kiosk.daemon.health import Health, StatusPublisher, StatusWriter, status_line
 from kiosk.daemon.lookups import Lookups
 from kiosk.daemon.memory import no_huge_pages, pin_mmap_threshold
+from kiosk.daemon.outbox import Batch, Outbox
 from kiosk.daemon.present import (
     ScanRecord,
     journal_fields,
@@ -67,9 +78,11 @@ from kiosk.daemon.present import (
     recent_entry,
     screen_for,
 )
+from kiosk.daemon.ratelimit import Suppressed
+from kiosk.daemon.shutdown import StopGate
 from kiosk.daemon.systemd import Notifier, event, fatal, label_entries
 from kiosk.daemon.worker import ScanWorker
-from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected
+from kiosk.display import Display, Idle, RecentScan, ScannerDisconnected, ScreenState
 from kiosk.errors import ConfigError, DisplayError, StoreError
 from kiosk.exitcodes import EX_CONFIG, EX_FAILURE, EX_OK
 from kiosk.metrics import Gauges, Metrics
@@ -82,6 +95,19 @@ __all__ = ["Daemon", "ReaderFactory", "run"]
 logger = logging.getLogger(__name__)
 
 PROBE_EVERY_S = 30.0  # while offline, or unsure, ask the free /balance this often
+FRAME_INTERVAL_S = 1 / 60  # scan results are painted at most this often (a 60 Hz panel)
+# An orderly stop waits this long at most for every thread together: a lookup in flight
+# has at most `api.lookup_deadline_s` left, and its answer is cached within a second or
+# two. systemd's TimeoutStopSec (systemd/kiosk.service) is sized from it.
+STOP_WAIT_MAX_S = 15.0
+STOP_CACHE_S = 2.0
+
+_SUPPRESSED_LABELS = {
+    "invalid": "invalid", "duplicate": "double reads",
+    "dropped_invalid": "invalid, dropped unread", "dropped_repeat": "repeats, dropped unread",
+    "dropped_valid": "VALID scans dropped unread (the reader sent faster than scans are "
+                     "handled)", "unshown": "results neither drawn nor journalled",
+}
 
 
 ReaderFactory = Callable[[ScannerConfig, list[str], OnScan, OnStatus], list[Reader]]
@@ -96,13 +122,15 @@ class Daemon:
     `signals=False` leaves the process's signal handlers alone (a daemon run off the
     main thread, or inside a test runner). `after_show` is called on the main thread
     after each paint of a scan's screen: twice for a card drawn before its photo
-    arrived (the record's answer `photo_pending` first), once otherwise. `display`
+    arrived (the record's answer `photo_pending` first), once otherwise; results that
+    arrive within one `frame_interval_s` are painted once, the newest. `display`
     builds the screen (tests pass one with a fake sysfs to play a screen coming and going).
     """
 
     def __init__(self, cfg: Config, *, readers: ReaderFactory | None = open_readers,
                  transport: httpx.BaseTransport | None = None, signals: bool = True,
                  after_show: Callable[[ScanRecord, Display], None] | None = None,
+                 frame_interval_s: float = FRAME_INTERVAL_S,
                  display: Callable[[DisplayConfig], Display] = Display) -> None:
         self.cfg = cfg
         self._make_display = display
@@ -115,7 +143,18 @@ class Daemon:
         # Queue's lock is not reentrant, so that put() waited forever on a lock its own
         # thread held: a kiosk that ignored SIGTERM until systemd's SIGKILL (seen once in
         # some hundred stops by the test suite). SimpleQueue's put() is reentrant.
+        # It has no bound; what could flood it is bounded by construction instead: scan
+        # results wait in the outbox, announced by one ScansReady at a time.
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self.outbox = Outbox()
+        self._frame_interval_s = frame_interval_s
+        self._scans_due: float | None = None  # when to take the outbox's results
+        self._painted_at = float("-inf")
+        self._gate = StopGate()
+        self._stop_wait_s = min(cfg.api.lookup_deadline_s + STOP_CACHE_S, STOP_WAIT_MAX_S)
+        # What an orderly stop tells (at once), then waits for (against one deadline).
+        self._stoppable: list[tuple[str, Callable[[], None], Callable[[float], bool]]] = []
+        self._threads_ended = True
         self.health = Health()
         self.notifier = Notifier()
         self.recent: deque[RecentScan] = deque(maxlen=8)
@@ -125,8 +164,9 @@ class Daemon:
         # (seq, when) of the card drawn before its photo arrived: the one lookup in flight.
         self._first_paint: tuple[int, float] | None = None
         self._readers: list[Reader] = []
-        self._status_file = StatusFile(cfg.storage.state_dir)
-        self.status = StatusPublisher(self.health, self.notifier, self._status_file)
+        self._status_file = StatusFile.for_daemon(cfg.storage.state_dir)
+        self._status_writer = StatusWriter(self._status_file)
+        self.status = StatusPublisher(self.health, self.notifier, self._status_writer.offer)
         self._last_probe = float("-inf")
         self._prober: threading.Thread | None = None
         # Prometheus metrics, when `metrics.textfile` names a file (set at start only).
@@ -149,18 +189,20 @@ class Daemon:
                 raise StoreError(f"{key}: {directory} cannot be used: {exc.strerror}") from exc
         with contextlib.ExitStack() as stack:
             self.store = Store.from_config(cfg.storage)
-            stack.callback(self.store.close)
+            stack.callback(self._close_store)
             if self._metrics_path is not None:
                 self.metrics = Metrics(started_at=self._started_at,
                                        credits_spent_at_start=self._spent_so_far())
             self.http = make_http_client(cfg.api, self._transport, keep_warm=True)
-            stack.callback(self.http.close)
+            stack.callback(self._close_http)
+            self._gate.install(self.http)
             self.api = client_for(cfg, self.http, ledger=self.store.spending)
             self.api.on_link = lambda online, why: self.events.put(LinkChanged(online, why))
             self.display = self._make_display(cfg.display)
             stack.callback(self.display.close)
             self.health.display = self.display.problem  # said in READY's STATUS= already
             self.display.on_problem = self._display_changed
+            stack.callback(self._stop_threads)  # before anything above is closed
             self.lookups = Lookups(
                 self.store, self.api, prepare=self.display.prepare_image,
                 display_key=f"display-{self.display.size[0]}x{self.display.size[1]}"
@@ -168,17 +210,28 @@ class Daemon:
                 observe=self._observe_lookup if self.metrics else None)
             self.keyboard = WindowKeyboard()
             self.display.on_key = self._on_key
-            self.worker = ScanWorker(self.lookups, lambda r: self.events.put(Scanned(r)),
-                                     duplicate_window_s=cfg.scanner.duplicate_window_s)
+            self.worker = ScanWorker(self.lookups, self._result,
+                                     duplicate_window_s=cfg.scanner.duplicate_window_s,
+                                     on_drop=lambda kind, _: self.outbox.dropped(kind))
             self.worker.start()
-            stack.callback(self.worker.stop)
+            self._stoppable.append(("the scan worker", self.worker.request_stop,
+                                    self.worker.join))
             self.drainer = Drainer(self.store, self.lookups.resolve,
                                    lambda e: self.events.put(Drained(e)),
                                    chores=self.lookups.chores)
             self.drainer.start()
-            stack.callback(self.drainer.stop)
+            # Drainer.stop tells and waits in one call: it is told when it is waited for,
+            # first of all, before any other wait.
+            self._stoppable.insert(0, ("the drainer", lambda: None, lambda deadline:
+                                       self.drainer.stop(max(0.0, deadline - time.monotonic()))))
+            self._status_writer.start()
+            self._stoppable.append(("the status writer", self._status_writer.request_stop,
+                                    self._status_writer.join))
+            if self._status_file.path.parent != cfg.storage.state_dir:
+                StatusFile(cfg.storage.state_dir).remove()  # left there by an older kiosk
             self._open_readers()
-            stack.callback(self._close_readers)
+            self._stoppable.insert(1, ("the scanner readers", self._tell_readers,
+                                       self._join_readers))
             if self._signals:
                 self._install_signals()
             self.health.refresh(self.api, self.store.queue)
@@ -190,7 +243,8 @@ class Daemon:
             self._loop()
             self.notifier.stopping()
             logger.info("stopping: finishing the current lookup, saving waiting scans")
-        self._status_file.remove()
+        if self._threads_ended:
+            self._status_file.remove()
         if self._metrics_path is not None:
             Metrics.remove(self._metrics_path)
         logger.info("stopped")
@@ -227,6 +281,48 @@ class Daemon:
             reader.stop()
         self._readers = []
 
+    def _tell_readers(self) -> None:
+        for reader in self._readers:
+            reader.stop(0.0)  # told, not waited for
+
+    def _join_readers(self, deadline: float) -> bool:
+        """Readers touch neither the store nor the screen, so one that outlives the stop
+        (it says so itself) does not keep them open: always True."""
+        for reader in self._readers:
+            reader.stop(max(0.0, deadline - time.monotonic()))
+        self._readers = []
+        return True
+
+    def _stop_threads(self) -> None:
+        """Tell every thread to stop at once, then wait for them all against one
+        deadline: the slowest (a paid lookup finishing) sets the pace, not the sum."""
+        started = time.monotonic()
+        deadline = started + self._stop_wait_s
+        self._gate.close()  # nothing new goes out; a photo being read is let go
+        for _, tell, _ in self._stoppable:
+            tell()
+        still = [name for name, _, join in self._stoppable if not join(deadline)]
+        self._stoppable = []
+        if still:
+            self._threads_ended = False
+            logger.error("stopping: %s did not end within %.1f s", " and ".join(still),
+                         self._stop_wait_s)
+        else:
+            logger.info("stopping: every thread ended in %.2f s", time.monotonic() - started)
+
+    def _close_http(self) -> None:
+        if self._threads_ended:
+            self.http.close()
+        # else left open like the store: closing it would fail a paid answer still arriving
+
+    def _close_store(self) -> None:
+        if self._threads_ended:
+            self.store.close()
+            return
+        # Closing it under a running thread would turn a write in progress into an error
+        # (or worse); the process ends now anyway, and SQLite's journal covers the rest.
+        logger.error("the store is left open: a thread that uses it is still running")
+
     def _install_signals(self) -> None:
         def stop(signum: int, frame: FrameType | None) -> None:
             self.stop()
@@ -249,7 +345,7 @@ class Daemon:
             now = time.monotonic()
             self.notifier.watchdog(now)
             waits = [now + pump_every, deadline, self.notifier.next_ping(), self.status.due,
-                     self._metrics_due,
+                     self._metrics_due, self._scans_due, self.outbox.summary_due,
                      self._last_probe + PROBE_EVERY_S if self.health.online is not True else None]
             timeout = max(0.0, min(w for w in waits if w is not None) - now)
             try:
@@ -259,6 +355,11 @@ class Daemon:
             except queue.Empty:
                 pass
             now = time.monotonic()
+            if self._scans_due is not None and now >= self._scans_due:
+                self._scans_due = None
+                self._show_batch(self.outbox.take())
+            if (due := self.outbox.summary_due) is not None and now >= due:
+                self._say_suppressed(self.outbox.summary())
             deadline = self.display.tick(now)  # reads window events (the keyboard) too
             for scan in self.keyboard.poll(now):
                 self.worker.submit(scan)
@@ -273,8 +374,10 @@ class Daemon:
 
     def _handle(self, event: Event) -> None:
         match event:
-            case Scanned(record):
-                self._scanned(record)
+            case ScansReady():
+                self._scans_ready()
+            case Scanned(record):  # put by hand (a test): through the outbox all the same
+                self._result(record)
             case Drained(drained):
                 self._drained(drained)
             case ScannerChanged():
@@ -286,33 +389,77 @@ class Daemon:
             case Stop():
                 self._stop.set()
 
-    def _scanned(self, record: ScanRecord) -> None:
+    # --- scan results: coalesced, painted at most once a frame ------------------------------
+
+    def _result(self, record: ScanRecord) -> None:
+        """A scan worker's result (from its threads): into the outbox, and the main loop
+        woken only if it was not already."""
+        if self.outbox.put(record):
+            self.events.put(ScansReady())
+
+    def _scans_ready(self) -> None:
+        if self._scans_due is None:
+            self._scans_due = max(time.monotonic(), self._painted_at + self._frame_interval_s)
+
+    def _show_batch(self, batch: Batch) -> None:
+        """Paint the newest of the results that came since the last paint, once, then
+        journal each (in the order they came) with when it was drawn, if it was."""
+        credits = self.api.state.credits_remaining
+        shown = [(r, screen_for(r, credits)) for r in batch.records]
+        drawn_before = self._drawn_seq
+        top: tuple[ScanRecord, ScreenState] | None = None
+        for record, state in [*shown, *([(batch.quiet, screen_for(batch.quiet, credits))]
+                                        if batch.quiet is not None else [])]:
+            if state is None or (record.seq and record.seq < drawn_before):
+                continue  # nothing to show, or a later scan is already on screen
+            if top is None or not record.seq or record.seq >= top[0].seq:
+                top = (record, state)
+        if any(r.answer is not None and not r.answer.from_cache for r in batch.records):
+            self.health.refresh(self.api, self.store.queue)  # an API answer, or a queued scan
+            self.status.schedule()
+        if self.display.mode == "staff":
+            self._list_recent(shown, top[0] if top else None)
+        painted_at = None
+        if top is not None:
+            record, state = top
+            self._drawn_seq = max(self._drawn_seq, record.seq)
+            self.display.set_status(self.health.status_info(), list(self.recent))
+            self.display.show(state)
+            painted_at = self._painted_at = time.monotonic()
+            if self._after_show is not None:
+                self._after_show(record, self.display)
+        for record, state in shown:
+            drawn = top is not None and record is top[0]
+            covered = state is not None and 0 < record.seq < drawn_before
+            self._scanned(record, covered, painted_at if drawn else None)
+
+    def _list_recent(self, shown: list[tuple[ScanRecord, ScreenState | None]],
+                     top: ScanRecord | None) -> None:
+        """The staff list: each scan once, when first drawn (a card before its photo) or
+        when its result came (everything else)."""
+        first = self._first_paint
+        for record, state in shown:
+            answer = record.answer
+            early = answer is not None and answer.photo_pending
+            redraw = first is not None and record.seq != 0 and first[0] == record.seq
+            if state is None or redraw or (early and record is not top):
+                continue
+            entry = recent_entry(record.outcome, record.barcode,
+                                 answer.product if answer else None)
+            if entry is not None:
+                self.recent.appendleft(entry)
+
+    def _scanned(self, record: ScanRecord, covered: bool, painted_at: float | None) -> None:
+        """One result's journal entry and metrics (`covered`: a later scan was on screen
+        already; `painted_at`: when it was drawn, None if it was not)."""
         answer = record.answer
         early = answer is not None and answer.photo_pending
         if not early and answer is not None and answer.outcome is Outcome.QUEUED:
             self.drainer.wake()
-        state = screen_for(record, self.api.state.credits_remaining)
-        if state is not None and record.seq and record.seq < self._drawn_seq:
-            # A later scan is already on screen: keep it (an older lookup's late photo too).
-            if not early:
-                logger.info("card for %s not drawn: a later scan is on screen", record.barcode)
-            state = None
+        if covered and not early:
+            logger.info("card for %s not drawn: a later scan is on screen", record.barcode)
         first = self._first_paint
         redraw = first is not None and record.seq != 0 and first[0] == record.seq
-        painted_at = None
-        if state is not None:
-            self._drawn_seq = max(self._drawn_seq, record.seq)
-            if self.display.mode == "staff" and not redraw:  # listed once, when first drawn
-                entry = recent_entry(record.outcome, record.barcode,
-                                     answer.product if answer else None)
-                if entry is not None:
-                    self.recent.appendleft(entry)
-            self.health.refresh(self.api, self.store.queue)
-            self.display.set_status(self.health.status_info(), list(self.recent))
-            self.display.show(state)
-            painted_at = time.monotonic()
-            if self._after_show is not None:
-                self._after_show(record, self.display)
         if early:  # the journal entry waits for the complete card
             self._first_paint = (record.seq, painted_at) if painted_at is not None else None
             return
@@ -328,7 +475,24 @@ class Daemon:
         event(logger, level, journal_message(record),
               **journal_fields(record, _ms_since(record.t_last, painted_at),
                                _ms_since(record.t_last, first_at)))
-        self.status.schedule()
+
+    def _say_suppressed(self, said: Suppressed | None) -> None:
+        """The one line a window of noise costs, with each kind counted as a field."""
+        if said is None:
+            return
+        noise = said.counts.get("invalid", 0) + said.counts.get("duplicate", 0)
+        noise += said.counts.get("dropped_invalid", 0) + said.counts.get("dropped_repeat", 0)
+        parts = ", ".join(f"{n} {_SUPPRESSED_LABELS.get(k, k)}"
+                          for k, n in sorted(said.counts.items()))
+        event(logger, logging.WARNING,
+              f"suppressed {noise} invalid/duplicate frames in the last {said.seconds:.0f} s "
+              f"({parts}); a reader at the wrong baud rate, or held over a code?",
+              kiosk_event="suppressed", seconds=round(said.seconds, 1),
+              **{k: n for k, n in said.counts.items()})
+        if self.metrics is not None:  # every scan counted, journalled one by one or not
+            for kind in ("invalid", "duplicate"):
+                for _ in range(said.counts.get(kind, 0)):
+                    self.metrics.record_scan(Outcome(kind))
 
     def _drained(self, ev: DrainEvent) -> None:
         if ev.kind == "resolved":

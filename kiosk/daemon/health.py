@@ -6,13 +6,15 @@ the kiosk. Online and offline are what the API client saw on the wire
 transition a change is, so the main loop logs it once and wakes the drainer only when
 the network really came back. `StatusPublisher` tells systemd and the status file.
 
-All of it belongs to the main thread; other threads reach it through the main loop's
-events.
+All of it belongs to the main thread (other threads reach it through the main loop's
+events), except the status file's writes: `StatusWriter` makes them on a thread of its
+own, so a slow disk can never hold up painting or the watchdog.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +27,8 @@ from kiosk.errors import StoreError
 from kiosk.store import Queue, StatusFile
 from kiosk.store.status import StatusSnapshot
 
-__all__ = ["STATUS_WRITE_EVERY_S", "Health", "StatusPublisher", "Transition", "status_line"]
+__all__ = ["STATUS_WRITE_EVERY_S", "Health", "StatusPublisher", "StatusWriter", "Transition",
+           "status_line"]
 
 logger = logging.getLogger(__name__)
 
@@ -117,15 +120,67 @@ def status_line(h: Health) -> str:
     return " · ".join(parts)
 
 
+class StatusWriter:
+    """Writes the newest snapshot to the status file on a thread of its own.
+
+    `offer` only swaps one reference and notifies: the main thread never waits for the
+    disk. Snapshots offered while a write is under way are coalesced; the newest wins.
+    """
+
+    def __init__(self, status_file: StatusFile) -> None:
+        self.file = status_file
+        self._next: StatusSnapshot | None = None
+        self._stopping = False
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="kiosk-status", daemon=True)
+        self._thread.start()
+
+    def offer(self, snap: StatusSnapshot) -> None:
+        with self._wake:
+            self._next = snap
+            self._wake.notify()
+
+    def request_stop(self) -> None:
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+
+    def join(self, deadline: float) -> bool:
+        """Wait for the thread until `deadline` (monotonic); True when it ended."""
+        if self._thread is None:
+            return True
+        self._thread.join(max(0.0, deadline - time.monotonic()))
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                self._wake.wait_for(lambda: self._next is not None or self._stopping)
+                if self._stopping:
+                    return  # the file goes with the daemon
+                snap, self._next = self._next, None
+            assert snap is not None
+            try:
+                self.file.write(snap)
+            except OSError as exc:
+                logger.debug("status file not written: %s", exc)
+
+
 class StatusPublisher:
     """Tells systemd (STATUS=) and the status file (`kiosk status`) what `Health` says:
-    soon after a change, but the file at most every STATUS_WRITE_EVERY_S."""
+    soon after a change, but the file at most every STATUS_WRITE_EVERY_S. `write` takes
+    the snapshot: a `StatusWriter`'s `offer` in the daemon, a `StatusFile`'s `write` in
+    a test."""
 
-    def __init__(self, health: Health, notifier: Notifier, status_file: StatusFile,
+    def __init__(self, health: Health, notifier: Notifier,
+                 write: Callable[[StatusSnapshot], object],
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._health = health
         self._notifier = notifier
-        self._file = status_file
+        self._write = write
         self._clock = clock
         self.due: float | None = 0.0  # when to publish next (None: nothing to say)
         self._written = float("-inf")
@@ -141,6 +196,6 @@ class StatusPublisher:
         self._written = self._clock()
         self._notifier.status(status_line(self._health))
         try:
-            self._file.write(self._health.snapshot(mode))
+            self._write(self._health.snapshot(mode))
         except OSError as exc:
             logger.debug("status file not written: %s", exc)

@@ -11,11 +11,21 @@ answer `photo_pending`, so the card is drawn while the photo downloads) and the 
 one. Every record carries a sequence number in scan order, so the screen can keep a
 newer card when an older, slower lookup (or its late photo) finishes after it.
 
-On stop the lookup in flight is given a few seconds to finish; scans still waiting are
-saved to the durable queue, so a SIGTERM never loses a scan. While a lookup is slow
-(running for `slow_after_s`), at most `MAX_WAITING` scans wait behind it in memory;
-later ones go to the durable queue at once (`REASON=busy`), where a crash cannot lose
-them. A quick burst (or lookups failing fast, offline) never counts as slow.
+Readers put scans into a bounded inbox (`kiosk.daemon.inbox`): a reader gone wild costs
+a few hundred scans' memory at most, and what is dropped when it is full (invalid frames
+first, then repeats) is told to `on_drop`.
+
+While a lookup is slow (running for `slow_after_s`), at most `MAX_WAITING` scans wait
+behind it in memory; later ones go to the durable queue at once (`REASON=busy`), where
+a crash cannot lose them. A quick burst (or lookups failing fast, offline) never counts
+as slow.
+
+Stopping is two steps, so that the daemon can tell every thread at once and then wait
+for all of them against one deadline: `request_stop()` (the lookup in flight may
+finish, its answer may be paid for; no new lookup starts: what waits for one is saved
+to the durable queue instead, and the fast lane answers what is left in the inbox from
+the cache), then `join(deadline)`, after which whatever a lane could not finish is
+saved from the calling thread, so a SIGTERM never loses a scan.
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from kiosk.daemon.inbox import CAPACITY, ScanInbox
 from kiosk.daemon.lookups import Lookups, ScanAnswer
 from kiosk.daemon.present import ScanRecord
 from kiosk.errors import StoreError
@@ -51,12 +62,15 @@ class ScanWorker:
         *,
         duplicate_window_s: float = 1.5,
         slow_after_s: float = 1.0,
+        on_drop: Callable[[str, Scan], None] | None = None,
+        inbox_capacity: int = CAPACITY,
     ) -> None:
         self._lookups = lookups
         self._on_record = on_record
         self._dupes = DuplicateWindow(duplicate_window_s)
         self._seq = itertools.count(1)
-        self._inbox: queue.Queue[object] = queue.Queue()
+        self._inbox = ScanInbox(inbox_capacity, on_drop or _log_drop)
+        self._stopping = threading.Event()
         self._pending: queue.Queue[object] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._current: _Pending | None = None
@@ -73,6 +87,10 @@ class ScanWorker:
     def submit(self, scan: Scan) -> None:
         self._inbox.put(scan)
 
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
     # --- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> None:
@@ -83,15 +101,26 @@ class ScanWorker:
             self._threads.append(thread)
 
     def stop(self, timeout: float = 3.0) -> None:
-        """Finish the lookup in flight (or queue it), then save every scan still waiting."""
-        self._inbox.put(_STOP)
-        deadline = time.monotonic() + timeout
+        """Both steps at once: `request_stop()`, then `join()` within `timeout`."""
+        self.request_stop()
+        self.join(time.monotonic() + timeout)
+
+    def request_stop(self) -> None:
+        """Start no new lookup (what waits for one is saved instead). Returns at once."""
+        self._stopping.set()
+        self._inbox.stop()
+
+    def join(self, deadline: float) -> bool:
+        """Wait for both lanes until `deadline` (monotonic), then save to the durable
+        queue every scan they did not get to, the lookup still in flight included
+        (`stopping during the lookup of …`). True when both lanes ended."""
         fast, lookups = self._threads or (None, None)
         if fast is not None:
             fast.join(max(0.0, deadline - time.monotonic()))
-        self._pending.put(_STOP)
+        self._pending.put(_STOP)  # after the fast lane's last put, if it ended
         if lookups is not None:
             lookups.join(max(0.0, deadline - time.monotonic()))
+        ended = not any(t.is_alive() for t in self._threads)
         with self._lock:
             current = self._current if lookups is not None and lookups.is_alive() else None
         if current is not None:
@@ -100,11 +129,16 @@ class ScanWorker:
         for item in _drain(self._pending):
             if isinstance(item, tuple):
                 self._save(item[1], item[2])
-        for item in _drain(self._inbox):
-            if isinstance(item, Scan):
-                verdict = validate(item)
-                if not isinstance(verdict, Invalid):
-                    self._save(verdict.gtin, item)
+        while (scan := self._inbox.get_nowait()) is not None:
+            self._save_scan(scan)
+        if not ended:
+            self._pending.put(_STOP)  # the drain above took it: a late lane still finds one
+        return ended
+
+    def _save_scan(self, scan: Scan) -> None:
+        verdict = validate(scan)
+        if not isinstance(verdict, Invalid):
+            self._save(verdict.gtin, scan)
 
     def _save(self, gtin: str, scan: Scan) -> None:
         try:
@@ -115,12 +149,8 @@ class ScanWorker:
     # --- the lanes ------------------------------------------------------------------------
 
     def _fast_lane(self) -> None:
-        while True:
-            item = self._inbox.get()
-            if item is _STOP:
-                return
-            assert isinstance(item, Scan)
-            self._guarded(item, functools.partial(self.triage, item))
+        while (scan := self._inbox.get()) is not None:  # the rest, after a stop too
+            self._guarded(scan, functools.partial(self.triage, scan))
 
     def _lookup_lane(self) -> None:
         while True:
@@ -128,6 +158,9 @@ class ScanWorker:
             if item is _STOP:
                 return
             assert isinstance(item, tuple)
+            if self._stopping.is_set():  # a lookup started now could outlast the stop
+                self._save(item[1], item[2])
+                continue
             self._guarded(item[2], functools.partial(self.look_up, item))
 
     def _guarded(self, scan: Scan, work: Callable[[], ScanRecord | None]) -> None:
@@ -195,6 +228,12 @@ class ScanWorker:
             with self._lock:
                 self._current, self._started = None, None
         return None if sent else record(answer)
+
+
+def _log_drop(kind: str, scan: Scan) -> None:
+    level = logging.WARNING if kind == "valid" else logging.DEBUG
+    logger.log(level, "scan %s from %s dropped: the inbox is full (%s)", printable(scan.raw),
+               scan.source, kind)
 
 
 def _drain(q: queue.Queue[object]) -> list[object]:

@@ -67,8 +67,10 @@ class ReaderThread:
         self._thread.start()
 
     def stop(self, timeout: float = 2.0) -> None:
+        """Tell the thread to stop and wait up to `timeout`; `stop(0)` only tells it (the
+        daemon tells every thread first, then waits for them all)."""
         self._stop_event.set()
-        if self._thread is not None:
+        if self._thread is not None and timeout > 0:
             self._thread.join(timeout)
             if self._thread.is_alive():
                 logger.warning("reader %s did not stop within %.1f s", self._source, timeout)

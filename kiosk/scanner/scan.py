@@ -57,7 +57,7 @@ class Reader(Protocol):
     `start()` returns at once; the reader then calls `on_scan` for every scan and
     `on_status` on every connected/disconnected transition, from its own thread. A reader
     never dies on bad input or a vanished device: it reports, waits and reopens.
-    `stop()` returns within about `timeout` seconds.
+    `stop()` returns within about `timeout` seconds; `stop(0)` only tells it to stop.
     """
 
     @property

@@ -58,6 +58,7 @@ class NotifySocket:
         self.sock.bind(str(path))
         self.sock.settimeout(0.2)
         self.messages: list[str] = []
+        self.received: list[tuple[float, str]] = []  # (time.monotonic(), datagram)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
@@ -70,7 +71,12 @@ class NotifySocket:
                 continue
             except OSError:
                 return
+            self.received.append((time.monotonic(), data.decode()))
             self.messages.append(data.decode())
+
+    def times_of(self, line: str) -> list[float]:
+        """When each datagram holding `line` (e.g. "WATCHDOG=1") arrived."""
+        return [at for at, msg in list(self.received) if line in msg.splitlines()]
 
     def lines(self) -> list[str]:
         return [line for msg in list(self.messages) for line in msg.splitlines()]
@@ -177,6 +183,15 @@ cache_dir = "{self.tmp / 'cache'}"
     def pid(self) -> int:
         assert self.proc is not None
         return self.proc.pid
+
+    def rss_kib(self) -> int:
+        """The daemon's resident set now (VmRSS, KiB); 0 once it is gone."""
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return 0
+        line = next((ln for ln in status.splitlines() if ln.startswith("VmRSS:")), "")
+        return int(line.split()[1]) if line else 0
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

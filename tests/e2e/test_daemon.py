@@ -14,24 +14,12 @@ from pathlib import Path
 import pytest
 
 from kiosk.sandbox import Sandbox
-from tests import journald
 from tests.e2e.harness import ROOT, Kiosk, PtyScanner
+
+pytestmark = pytest.mark.usefixtures("journal_running")
 
 CEREAL, FISH, SNACK = "017000161563", "000413000222", "080878194964"
 UNKNOWN = "012345678905"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def journal_running() -> None:
-    reason = journald.ensure_journald()
-    if reason:
-        pytest.skip(f"end-to-end daemon tests read the journal: {reason}")
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox() as sb:
-        yield sb
 
 
 @pytest.fixture

@@ -233,6 +233,15 @@ class TestSerialContract:
         assert [s.raw for s in col.wait_scans(1)] == ["017000161563"]
         assert calls == ["111", "017000161563"]
 
+    def test_stop_0_tells_the_reader_and_a_later_stop_waits_for_it(
+            self, port: PortFixture, caplog: pytest.LogCaptureFixture) -> None:
+        """How the daemon stops every thread together: tell each, then wait for each."""
+        r = port.reader(Collector())
+        r.stop(0)  # told: returns at once, no "did not stop" warning
+        assert "did not stop" not in caplog.text
+        r.stop(timeout=5)
+        assert not r.is_alive()
+
 
 # --- unplug and replug (pty only: loop:// cannot vanish) ---------------------------------
 

@@ -1,0 +1,25 @@
+"""What the end-to-end tests share: a journald to read the daemon back from, the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from kiosk.sandbox import Sandbox
+from tests import journald
+
+
+@pytest.fixture(scope="module")
+def journal_running() -> None:
+    """Skip (a failure under CI=true) where no journald can answer: the daemon's tests
+    read what it did back from the journal. Modules use it with `usefixtures`."""
+    reason = journald.ensure_journald()
+    if reason:
+        pytest.skip(f"end-to-end daemon tests read the journal: {reason}")
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as sb:
+        yield sb
