@@ -205,8 +205,7 @@ class Daemon:
             stack.callback(self._stop_threads)  # before anything above is closed
             self.lookups = Lookups(
                 self.store, self.api, prepare=self.display.prepare_image,
-                display_key=f"display-{self.display.size[0]}x{self.display.size[1]}"
-                            f"-{self.display.mode}",
+                display_key=self._display_key,
                 observe=self._observe_lookup if self.metrics else None)
             self.keyboard = WindowKeyboard()
             self.display.on_key = self._on_key
@@ -266,6 +265,12 @@ class Daemon:
             return self.store.queue.stats().depth
         except StoreError:
             return -1
+
+    def _display_key(self) -> str:
+        """The screen-sized image copies' name: the size the display lays out for now
+        (read from the lookup threads; a tuple swapped whole when a screen opens)."""
+        width, height = self.display.size
+        return f"display-{width}x{height}-{self.display.mode}"
 
     def _open_readers(self) -> None:
         if self._reader_factory is None:

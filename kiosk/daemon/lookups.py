@@ -74,15 +74,18 @@ class Lookups:
         api: ApiClient | None,
         *,
         prepare: Prepare | None = None,
-        display_key: str = "display",
+        display_key: str | Callable[[], str] = "display",
         observe: Callable[[float, float], None] | None = None,
     ) -> None:
         """`observe(seconds, credits)` is told of every API lookup that got an answer
-        (the metrics' lookup histogram and credits spent), from the thread that asked."""
+        (the metrics' lookup histogram and credits spent), from the thread that asked.
+        `display_key` names the screen-sized image copies: a callable when the screen can
+        change size (a kiosk started with no screen lays out for `display.size` until a
+        TV of another size is switched on), so that copies are kept per size."""
         self.store = store
         self.api = api
         self._prepare = prepare
-        self._display_key = display_key
+        self._display_key = display_key if callable(display_key) else lambda: display_key
         self._observe = observe
         self._claims: dict[str, tuple[threading.Lock, int]] = {}
         self._claims_lock = threading.Lock()
@@ -314,7 +317,7 @@ class Lookups:
         if self._prepare is None:
             return hit.image
         try:
-            ready = self.store.cache.get_display_image(hit.barcode, self._display_key)
+            ready = self.store.cache.get_display_image(hit.barcode, self._display_key())
         except StoreError:
             ready = None
         if ready is not None:
@@ -325,7 +328,7 @@ class Lookups:
         ready = self._prepare(original)
         if ready is not None:
             try:
-                self.store.cache.put_display_image(hit.barcode, self._display_key, ready)
+                self.store.cache.put_display_image(hit.barcode, self._display_key(), ready)
             except StoreError as exc:
                 logger.debug("display image of %s not cached: %s", hit.barcode, exc)
         return ready
@@ -334,12 +337,12 @@ class Lookups:
         if image is None or self._prepare is None:
             return None
         ready = self._prepare(image)
-        return {self._display_key: ready} if ready is not None else None
+        return {self._display_key(): ready} if ready is not None else None
 
     def _shown_image(self, result: LookupResult, display: dict[str, bytes] | None
                      ) -> bytes | None:
         if display:
-            return display[self._display_key]
+            return next(iter(display.values()))  # the one copy, made for the screen of now
         return result.image if self._prepare is None else None
 
     def _cache_result(self, result: LookupResult, display: dict[str, bytes] | None) -> None:
