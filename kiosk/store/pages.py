@@ -166,32 +166,48 @@ def _wal_checksum(order: str, data: bytes, sums: tuple[int, int]) -> tuple[int, 
 
 
 def _guess_page_size(fh: BinaryIO, size: int, hint: int | None) -> int:
-    """The smallest page size at which nearly as many page starts look like b-tree pages
-    as at the best one (a multiple of the true size scores as well, a fraction worse)."""
-    scores: dict[int, float] = {}
+    """The page size at which the most page starts hold a well-formed b-tree page
+    (`hint`, else 4096, when none does).
+
+    A count, not a share: a multiple of the true size looks at every other page only
+    (and its share over a few looks can be one lucky look out of one); at a fraction,
+    the true pages' content reaches past the candidate's end and the starts in between
+    are mid-page bytes. A tie goes to the smaller size. Empty pages (an empty table, its
+    index) count as much as full ones: a file may hold several.
+    """
+    best, found = 0, 0
     for candidate in _PAGE_SIZES:
-        count = size // candidate
-        if count < 2:
-            continue
         good = 0
-        for n in range(2, count + 1):  # page 1 starts with the (damaged) file header
+        for n in range(2, size // candidate + 1):  # page 1 starts with the damaged header
             fh.seek((n - 1) * candidate)
-            if _looks_like_btree(fh.read(12), candidate):
-                good += 1
-        scores[candidate] = good / (count - 1)
-    if not scores or max(scores.values()) == 0:
-        return hint or 4096
-    best = max(scores.values())
-    return min(s for s, v in scores.items() if v >= 0.9 * best)
+            good += _is_btree_page(fh, candidate)
+        if good > found:
+            best, found = candidate, good
+    return best or hint or 4096
 
 
-def _looks_like_btree(head: bytes, page_size: int) -> bool:
-    if len(head) < 8 or head[0] not in _BTREE_TYPES:
+def _is_btree_page(fh: BinaryIO, page_size: int) -> bool:
+    """Whether the page starting at `fh`'s position is laid out as SQLite lays out a
+    b-tree page of `page_size` bytes: header, cell pointers, and content area inside it.
+    The reserved bytes at the end are not known here (at most 255)."""
+    head = fh.read(12)
+    if len(head) < 12 or head[0] not in _BTREE_TYPES:
         return False
-    cells, content = struct.unpack(">HH", head[3:7])
-    end: int = content or 65536
+    free, cells, content, fragmented = struct.unpack(">HHHB", head[1:8])
+    start: int = content or 65536
     header = 8 if head[0] in (10, 13) else 12
-    return bool(0 < cells <= page_size // 4 and header + 2 * cells <= end <= page_size)
+    if fragmented > 60 or not header + 2 * cells <= start <= page_size:
+        return False
+    if free and not start <= free <= page_size - 4:
+        return False
+    if cells == 0:  # emptied or never filled: SQLite puts the content start at the end
+        return free == 0 and start >= page_size - 255
+    if cells > page_size // 4:
+        return False
+    pointers = (head + fh.read(max(0, header + 2 * cells - 12)))[header:header + 2 * cells]
+    if len(pointers) < 2 * cells:
+        return False
+    return all(start <= at < page_size for (at,) in struct.iter_unpack(">H", pointers))
 
 
 def _free_pages(f: _File, first: bytes) -> set[int]:

@@ -12,6 +12,7 @@ import logging
 import os
 import random
 import shutil
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from store_helpers import product
 
 from kiosk.store import CacheHit, Store, StoreCorrupt
 from kiosk.store.pages import Record, carve
+from kiosk.store.paid import PaidAnswer
 from kiosk.store.salvage import prune_copies
 
 QUEUED = 200
@@ -103,6 +105,10 @@ def _is_spend(r: Record) -> bool:
 
 def _is_queue(r: Record) -> bool:
     return len(r.values) == 13
+
+
+def _is_paid(r: Record) -> bool:
+    return len(r.values) == 9 and isinstance(r.values[0], str)
 
 
 def _is_image(r: Record) -> bool:
@@ -302,3 +308,75 @@ def test_scattered_bit_rot_never_stops_the_store(copy: tuple[Path, Facts]) -> No
     assert len(spend) <= SPENT and stats.queue.depth + stats.queue.set_aside <= QUEUED
     assert stats.cache.products <= PRODUCTS
     assert spend and stats.queue.depth, "something survives 200 flipped bits"
+
+
+def _paid_state(root: Path, paid: int) -> None:
+    """A state file as a kiosk that pays for answers leaves it: queued scans, paid answers
+    (some settled) with their spends, and scans queued then paid (their rows deleted)."""
+    with Store.open(root / "state", root / "cache") as s:
+        for i in range(QUEUED):
+            s.queue.enqueue(_code(i), "hid:0", "network")
+        for i in range(QUEUED - 20, QUEUED - 20 + paid):  # the last queued get paid, then new
+            s.paid.record(PaidAnswer(
+                barcode=_code(i), product=product(_code(i)),
+                front_url=f"https://example.invalid/front/{i}" if i % 3 else None,
+                url_expires_at=2_000_000.0 + i, request_id=f"req-{i}",
+                credits=1.3, paid_at=1_000_000.0 + i))
+            if i % 2:
+                s.paid.mark(_code(i), cached=True, photo_done=i % 4 == 1)
+
+
+def _state_rows(db: Path) -> dict[str, set[tuple[object, ...]]]:
+    conn = sqlite3.connect(db)
+    try:
+        return {t: set(conn.execute(f"SELECT rowid, * FROM {t}"))
+                for t in ("queue", "spending", "spending_total", "paid")}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(("paid", "lost_pages"), [(0, 4), (30, 1), (30, 4)],
+                         ids=["nothing-paid-4-pages", "paid-1-page", "paid-4-pages"])
+def test_a_garbage_start_of_a_state_file_with_paid_answers_keeps_the_rest(
+        tmp_path: Path, paid: int, lost_pages: int, caplog: pytest.LogCaptureFixture) -> None:
+    """The state file with its paid table (a TEXT key: an index b-tree beside it; two
+    empty pages while nothing is paid) after its first pages turned to garbage: the raw
+    reader finds the 1 KiB pages without header or hint and puts every row after the
+    damage back in its table, the paid answers included. (The empty pages once made a
+    16 KiB guess win, and not one row came back.)"""
+    _paid_state(tmp_path, paid)
+    db = tmp_path / "state" / "kiosk.db"
+    before = _state_rows(db)
+    assert len(before["queue"]) == QUEUED - min(paid, 20) and len(before["paid"]) == paid
+    records, bad, header_ok = carve(db, QUEUE_PAGE)
+    assert bad == 0 and header_ok
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA freelist_count").fetchone() == (0,)  # no old rows to return
+    finally:
+        conn.close()
+    shapes = {"queue": _is_queue, "spending": _is_spend, "paid": _is_paid,
+              "spending_total": lambda r: len(r.values) == 2 and r.values[0] is None}
+    expected = {t: {row for row in rows if any(
+        r.rowid == row[0] and r.page > lost_pages for r in records if shapes[t](r))}
+        for t, rows in before.items()}
+    assert expected["paid"] == before["paid"]  # the damage spares them: all must come back
+    assert len(expected["queue"]) >= QUEUED * 3 // 4
+    assert len(expected["spending"]) >= paid * 5 // 6
+    with db.open("r+b") as fh:
+        fh.write(_NOISE[:lost_pages * QUEUE_PAGE])
+    found, _bad, header_ok = carve(db)  # no hint: the page size is found from the pages
+    assert not header_ok
+    assert {r for r in records if r.page > lost_pages} <= set(found)
+    caplog.set_level(logging.WARNING, logger="kiosk.store")
+    with _open(tmp_path) as s:
+        answer = s.paid.get(_code(QUEUED - 19))
+        if paid:
+            assert answer and (answer.request_id, answer.cached) == (f"req-{QUEUED - 19}", True)
+        else:
+            assert answer is None
+        assert s.integrity_check()["queue"] == ["ok"]
+    assert _state_rows(db) == expected
+    (line,) = _damage_lines(caplog, "kiosk.db")
+    assert f"queue {len(expected['queue'])}, spending {len(expected['spending'])}" in line
+    assert f"paid {paid}" in line and "header lost" in line
