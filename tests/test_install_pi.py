@@ -724,8 +724,9 @@ def test_in_a_chroot_the_steps_take_a_desktop_image_and_undo_restores_the_consol
     assert logind.read_text().endswith("[Login]\nNAutoVTs=0\nReserveVT=0\n")
     watchdog = root / "etc/systemd/system.conf.d/kiosk-watchdog.conf"
     assert watchdog.read_text().endswith("[Manager]\nRuntimeWatchdogSec=15\n")
-    # The DRM core at boot: the unit's DeviceAllow=char-drm is resolved when it starts.
-    assert (root / "etc/modules-load.d/kiosk-drm.conf").read_text().endswith("\ndrm\n")
+    # The drivers at boot: the unit's DeviceAllow=char-… are resolved when it starts.
+    assert (root / "etc/modules-load.d/kiosk.conf").read_text().endswith(
+        "\ndrm\nusbserial\ncdc_acm\n")
     assert cmdline.read_text() == (
         "console=serial0,115200 console=tty3 root=PARTUUID=e8af6eb2-02 rootfstype=ext4 "
         "fsck.repair=yes rootwait quiet init=/usr/lib/raspberrypi-sys-mods/firstboot "

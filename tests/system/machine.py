@@ -36,7 +36,9 @@ __all__ = ["Machine"]
 
 KEYBOARD_ID = "scanner-kbd"
 SERIAL_ID = "scanner-serial"
-KEY_PACE_S = 0.02
+# Between two key events: QEMU's USB keyboard queues 16 events, and a guest starved by a
+# loaded host (two machines on two cores) can poll it late; 0.02 s lost keys mid-code.
+KEY_PACE_S = 0.05
 # The two scanners, as -device / device_add take them. A fixed USB serial number, as a
 # real reader has, so its /dev/…/by-id link is the same after a replug (QEMU's default
 # serial number names the port, and a replugged device gets the next port).

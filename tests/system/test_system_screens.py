@@ -151,7 +151,8 @@ def test_the_screen_unplugged_and_back_without_a_restart(bench: Bench) -> None:
     bench.mark_journal()
     bench.sh(f"echo off > {status}")
     bench.wait(lambda: display_lines(bench, GONE), 120, "the kiosk to see it gone")
-    assert "no display" in bench.unit("StatusText")["StatusText"]
+    bench.wait(lambda: "no display" in bench.unit("StatusText")["StatusText"], 60,
+               "STATUS= to say so")
     code = products(bench.sandbox, 4)[3]
     scan_hid(bench, code)
     bench.wait_scan(code, "shown", "cached")
