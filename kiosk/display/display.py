@@ -51,6 +51,7 @@ __all__ = ["ANIMATION_FPS", "Display"]
 logger = logging.getLogger(__name__)
 
 ANIMATION_FPS = 3.0
+ANIMATION_REST = 4.0  # a frame's cost times this, at least, until the next one
 # Without a desktop, SDL reads every /dev/input keyboard itself: its key events are the
 # scanners the kiosk's own readers already read (or any keyboard plugged in), not the
 # typing into a window that the window keyboard stands for.
@@ -205,8 +206,14 @@ class Display:
         deadlines: list[float] = []
         if self._pulsing and self._power == "on" and self._presenter.window is not None:
             if self._next_frame is None or now >= self._next_frame:
+                started = time.perf_counter()
                 self._animate(now)
-                self._next_frame = now + 1 / ANIMATION_FPS
+                # A screen drawn in software (no GPU: Mesa's softpipe in the system test's
+                # guest) can take longer for one frame than the interval: then the arrow
+                # rests three times as long as it took, so that it never holds the main
+                # thread (and the GIL the readers and the drainer need) more than a quarter.
+                cost = time.perf_counter() - started
+                self._next_frame = now + max(1 / ANIMATION_FPS, ANIMATION_REST * cost)
             deadlines.append(self._next_frame)
         if isinstance(self._state, Idle):
             for after in (cfg.dim_after_s, cfg.blank_after_s):

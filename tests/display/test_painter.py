@@ -145,6 +145,20 @@ def test_idle_animates_at_a_few_frames_per_second_then_dims_and_blanks(
     assert pixel(5, 5) == PALETTE.bg
 
 
+def test_an_arrow_frame_slower_than_the_interval_rests_three_times_its_cost(
+    display: Display, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A screen drawn in software can take longer for one frame than the 1/3 s between
+    frames: the arrow then holds at most a quarter of the main thread, never all of it."""
+    import kiosk.display.display as module
+
+    display.show(Idle("Shop"), now=5000.0)
+    display.tick(5000.0)  # the first frame, at the usual pace
+    readings = iter([10.0, 11.0])  # perf_counter around the next frame: it takes 1 s
+    monkeypatch.setattr(module.time, "perf_counter", lambda: next(readings))
+    assert display.tick(5000.5) == pytest.approx(5000.5 + module.ANIMATION_REST * 1.0)
+
+
 def test_persistent_screens_have_no_timeout(display: Display) -> None:
     display.show(ScannerDisconnected(None), now=4000.0)
     assert display.tick(4100.0) is None
