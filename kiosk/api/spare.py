@@ -39,7 +39,11 @@ import httpcore
 
 from kiosk.api.backoff import Backoff
 
-__all__ = ["SpareConnection"]
+__all__ = ["SPARE", "SpareConnection"]
+
+SPARE = "kiosk.spare"
+"""`get_extra_info(SPARE)` is True on a spare handed to the pool (opened before it was
+needed: as idle as a pooled connection)."""
 
 logger = logging.getLogger(__name__)
 
@@ -264,4 +268,4 @@ class _Opened(httpcore.NetworkStream):
         self._tls.close()
 
     def get_extra_info(self, info: str) -> Any:
-        return self._tls.get_extra_info(info)
+        return True if info == SPARE else self._tls.get_extra_info(info)

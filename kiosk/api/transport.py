@@ -39,7 +39,7 @@ import httpx
 
 from kiosk import __version__
 from kiosk.api.errors import AnswerRefused, TransportError
-from kiosk.api.spare import SpareConnection
+from kiosk.api.spare import SPARE, SpareConnection
 from kiosk.config import ApiConfig, mask_url, url_problem
 from kiosk.errors import ConfigError
 
@@ -53,13 +53,17 @@ JSON_MAX_BYTES = 1024 * 1024
 DEFAULT_DEADLINE_S = 30.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Bounds:
     deadline: float  # time.monotonic()
     max_bytes: int  # of the body, on the wire and after decompression alike
-    statuses: list[int] = field(default_factory=list, compare=False)
+    statuses: list[int] = field(default_factory=list)
     """The status of each answer whose headers arrived: a body that fails after a 200's
     headers was charged for (`kiosk.api.client`)."""
+    fresh: bool = False
+    """Whether the last request went out on a connection opened for it (not an idle one
+    from the pool or the spare): a server cannot have closed it as idle, so a close
+    without an answer there may hide a charge (`kiosk.api.client`)."""
 
 
 def bounds(seconds: float, max_bytes: int = JSON_MAX_BYTES) -> dict[str, Any]:
@@ -174,8 +178,26 @@ def _timed(default: httpx.Timeout) -> Callable[[httpx.Request], None]:
         wanted = request.extensions.get("timeout") or default.as_dict()
         request.extensions["timeout"] = {
             k: left if v is None else min(float(v), left) for k, v in wanted.items()}
+        request.extensions["trace"] = _connection_watch(limits)
 
     return before_sending
+
+
+def _connection_watch(limits: Bounds) -> Callable[[str, dict[str, Any]], None]:
+    """httpcore's trace hook: note on `limits` whether the request goes out on a new
+    connection. A spare (`kiosk.api.spare`) is new to the pool but was opened earlier:
+    idle, like a pooled one."""
+    opened = False
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        nonlocal opened
+        if event == "connection.connect_tcp.complete":
+            stream = info.get("return_value")
+            opened = not (stream is not None and stream.get_extra_info(SPARE))
+        elif event == "http11.send_request_headers.started":
+            limits.fresh, opened = opened, False
+
+    return trace
 
 
 def _bound_body(response: httpx.Response) -> None:

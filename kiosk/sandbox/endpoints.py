@@ -98,6 +98,8 @@ class Endpoints:
             time.sleep(float(latency.params["seconds"]))
         if plan.take("drop", req.path) is not None:
             return Response(0, drop=True, fault="drop")
+        if plan.take("close", req.path) is not None:
+            return Response(0, drop=True, fault="close")
         status = plan.take("status", req.path)
         if status is not None:
             code = int(status.params["status"])

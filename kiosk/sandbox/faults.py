@@ -10,6 +10,8 @@ Kinds and their parameter (the CLI spec's first `key=value`):
     status=CODE             answer CODE (5xx) with a server_error body; json=0: an HTML page;
                             code=TEXT: that error code instead of server_error
     drop                    close the connection without answering (a reset)
+    close                   close the connection in order (FIN) without answering: what
+                            a server or relay that will not answer does
     garbage                 200 whose body is not JSON (content_type=... to change its type)
     rate_limit=SECONDS      429 rate_limited with Retry-After: SECONDS (default 30)
     bind_ip=IP              the next signed URLs issued are bound to IP (default 10.9.9.9);
@@ -38,6 +40,7 @@ KINDS: dict[str, tuple[str | None, Any]] = {
     "latency": ("seconds", 0.5),
     "status": ("status", 503),
     "drop": (None, None),
+    "close": (None, None),
     "garbage": (None, None),
     "rate_limit": ("retry_after", 30),
     "bind_ip": ("ip", "10.9.9.9"),

@@ -265,7 +265,7 @@ def test_one_refresh_for_many_concurrent_callers(sandbox: Sandbox, client: ApiCl
 # --- faults ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["status", "drop", "garbage"])
+@pytest.mark.parametrize("kind", ["status", "drop", "close", "garbage"])
 def test_transient_faults_are_retried_within_the_deadline(sandbox: Sandbox, client: ApiClient,
                                                           kind: str) -> None:
     client.refresh_pricing()
@@ -278,7 +278,10 @@ def test_transient_faults_are_retried_within_the_deadline(sandbox: Sandbox, clie
 
 @pytest.mark.parametrize(("kind", "error", "tries"), [
     ("status", ServerError, 3),  # a 5xx is not charged: retried twice
-    ("drop", TransportError, 2),  # sent, no answer: maybe charged, so retried once
+    # no answer: free on the idle connection (its server may have let it go), then
+    # maybe charged on a new one, so retried once
+    ("drop", TransportError, 3),
+    ("close", TransportError, 3),
     ("garbage", BadAnswer, 2),  # a 200 is charged: retried once, then never again
 ])
 def test_persistent_faults_raise_an_error(sandbox: Sandbox, client: ApiClient, kind: str,
@@ -290,9 +293,9 @@ def test_persistent_faults_raise_an_error(sandbox: Sandbox, client: ApiClient, k
         client.lookup(CEREAL)
     assert sandbox.credits_spent() == 0  # this sandbox's faults charge nothing...
     assert sandbox.request_count(f"/products/{CEREAL}") == tries
-    assert client.spend is None or kind == "status" or client.spend.spent_within(3600) > 0
-    if kind == "drop":  # ...the kiosk cannot know: it counts what may have been charged
-        assert isinstance(raised.value, TransportError) and raised.value.maybe_charged
+    if kind in ("drop", "close"):  # ...after a reset the kiosk cannot know: it counts
+        assert isinstance(raised.value, TransportError)  # what may have been charged
+        assert raised.value.maybe_charged
 
 
 def test_429_with_retry_after(sandbox: Sandbox, client: ApiClient) -> None:

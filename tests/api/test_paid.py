@@ -115,6 +115,32 @@ def test_a_charged_answer_that_breaks_twice_is_not_bought_a_third_time(
     assert kit.recorded() == pytest.approx(sandbox.credits_spent()) == pytest.approx(5.2)
 
 
+@pytest.mark.parametrize("fault", ["close", "drop"])
+def test_an_idle_connection_lost_under_a_request_costs_nothing(
+        sandbox: Sandbox, kit: Kit, fault: str) -> None:
+    """On the connection /pricing left idle in the pool, a close or a reset before any
+    answer (over TLS the two look alike: EOF) is how a server lets an idle connection
+    go as a request is written: sent again on a new connection, nothing counted."""
+    sandbox.faults.add(fault, count=1, path=f"/products/{CEREAL}")
+    answer = kit.lookups.lookup(CEREAL)
+    assert answer.outcome is Outcome.SHOWN
+    assert product_gets(sandbox, CEREAL) == 2
+    assert kit.recorded() == pytest.approx(sandbox.credits_spent()) == pytest.approx(1.3)
+
+
+@pytest.mark.parametrize("fault", ["close", "drop"])
+def test_a_new_connection_lost_under_a_request_is_counted(
+        sandbox: Sandbox, kit: Kit, fault: str) -> None:
+    """Opened for the request, a connection the server ends without answering may have
+    been read and charged: counted, and tried once more only."""
+    sandbox.faults.add(fault, count=10, path=f"/products/{CEREAL}")
+    answer = kit.lookups.lookup(CEREAL)
+    assert answer.outcome is not Outcome.SHOWN
+    assert product_gets(sandbox, CEREAL) == 3  # the idle connection's, then two new ones
+    assert sandbox.credits_spent() == 0  # neither fault charges here...
+    assert kit.recorded() == pytest.approx(2.6)  # ...a real server may have
+
+
 def test_the_answer_is_on_disk_before_the_photo_is_asked_for(sandbox: Sandbox,
                                                              kit: Kit) -> None:
     kit.store.queue.enqueue(CEREAL, "serial:0", "network")
