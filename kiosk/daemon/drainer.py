@@ -133,8 +133,10 @@ class Drainer:
         self._thread.start()
 
     def wake(self, *, retry_now: bool = False) -> None:
-        """Look at the queue now. `retry_now`: also cut a back-off (the network is back)."""
+        """Look at the queue now. `retry_now`: also cut a back-off (the network is back),
+        and do the chores first (a check of today's spending missed while offline)."""
         if retry_now:
+            self._chores_due = self._chores is not None
             self._retry_now.set()
         self._wake.set()
 

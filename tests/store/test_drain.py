@@ -280,3 +280,22 @@ def test_the_chores_run_at_start(file_store: Store) -> None:
         assert ran.wait(TIMEOUT)
     finally:
         assert drainer.stop(timeout=TIMEOUT)
+
+
+def test_the_chores_run_again_when_the_network_is_back(file_store: Store) -> None:
+    """A check of today's spending missed at start (offline) is not left for the next
+    housekeeping, minutes later: it runs when the API answers again."""
+    runs = [threading.Event(), threading.Event()]
+    count = iter(runs)
+
+    def chores() -> None:
+        next(count).set()
+
+    drainer = Drainer(file_store, Script(file_store), chores=chores, pace_s=0.0)
+    drainer.start()
+    try:
+        assert runs[0].wait(TIMEOUT)
+        drainer.wake(retry_now=True)
+        assert runs[1].wait(TIMEOUT)
+    finally:
+        assert drainer.stop(timeout=TIMEOUT)
