@@ -167,15 +167,18 @@ def replay_naive(trace: list[TraceScan]) -> ClientRun:
     return ClientRun(credits, requests, statuses, dict(outcomes), run_shown)
 
 
-def measure_window(workdir: Path, n: int = WINDOW_LOOKUPS) -> dict[str, Any]:
-    """Milliseconds from the sandbox's debit to the kiosk's fsync of the answer."""
+def measure_window(workdir: Path, n: int = WINDOW_LOOKUPS, tls: bool = True) -> dict[str, Any]:
+    """Milliseconds from the sandbox's debit to the kiosk's fsync of the answer.
+
+    `tls=False` where the sandbox cannot make its certificates (a kiosk's own Python,
+    without `kiosk[sandbox]`: the system test runs this in the guest)."""
     from kiosk.api.spending import SpendGuard
     from kiosk.sandbox.endpoints import API_PREFIX
     from kiosk.store.paid import PaidAnswer
 
     recorded: dict[str, float] = {}
     storage = StorageConfig(state_dir=workdir / "state", cache_dir=workdir / "cache")
-    with Sandbox(**UNBOUNDED) as sb:
+    with Sandbox(**UNBOUNDED, tls=tls) as sb:
         cfg = ApiConfig(base_url=sb.base_url, client_id=sb.client_id, ca_file=sb.ca_file)
         store = Store.from_config(storage)
         record = store.paid.record
