@@ -151,7 +151,7 @@ class Store:
         return StoreStats(queue=self.queue.stats(), cache=self.cache.stats())
 
     def integrity_check(self) -> dict[str, list[str]]:
-        """`PRAGMA integrity_check` of both files (slow; for tests and `kiosk status -v`)."""
+        """`PRAGMA integrity_check` of both files (slow; for tests and tools)."""
         return {
             "queue": self._queue_db.integrity_check(),
             "cache": self._cache_db.integrity_check(),
