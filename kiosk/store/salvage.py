@@ -386,7 +386,7 @@ def _quote(name: str) -> str:
 # --- the cache's image files ------------------------------------------------------------
 
 _IMAGE_FILE = re.compile(r"([0-9A-Za-z]{1,64})\.([0-9A-Za-z][0-9A-Za-z_.-]{0,63})\.[0-9a-f]{8}")
-"""`Cache._write_file`'s names: `<barcode>.<key>.<8 hex>` (temp files start with a dot)."""
+"""`ImageFiles.write`'s names: `<barcode>.<key>.<8 hex>` (temp files start with a dot)."""
 
 
 def relink_images(conn: sqlite3.Connection, directory: Path) -> str | None:
