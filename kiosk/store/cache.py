@@ -37,7 +37,8 @@ from kiosk.store._cache_files import ImageFiles, ImageRef
 from kiosk.store._cache_held import Held, HeldProducts
 from kiosk.store._cache_index import CACHE_MIGRATIONS
 from kiosk.store._cache_lru import AccessTimes, evict, flush_access
-from kiosk.store.db import Database, classify
+from kiosk.store._sqlite import classify
+from kiosk.store.db import Database
 from kiosk.store.errors import CacheWriteError, StoreCorrupt, StoreWriteError, WriteFailure
 from kiosk.store.files import checksum, read_verified, remove_all
 from kiosk.store.keys import check_barcode, check_image_key
