@@ -33,11 +33,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from kiosk.store._damaged import move_aside
+from kiosk.store._damaged import move_aside, prune_copies
 from kiosk.store._migrate import migrate
 from kiosk.store._sqlite import DESCRIBE, Failure, QuickCheckFailed, classify, connect, rollback
 from kiosk.store.errors import StoreBusy, StoreCorrupt, StoreError, StoreWriteError, WriteFailure
-from kiosk.store.salvage import prune_copies, salvage_into
+from kiosk.store.salvage import salvage_into
 
 __all__ = ["Database"]
 

@@ -21,9 +21,9 @@ import pytest
 from store_helpers import product
 
 from kiosk.store import CacheHit, Store, StoreCorrupt
+from kiosk.store._damaged import prune_copies
 from kiosk.store.pages import Record, carve
 from kiosk.store.paid import PaidAnswer
-from kiosk.store.salvage import prune_copies
 
 QUEUED = 200
 SPENT = 400
