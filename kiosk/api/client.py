@@ -24,9 +24,9 @@ caller queues what fails with a `RetryableError`. Requests are paced from the AP
 rate-limit headers. `account` reads the free `/account` so the guard can reconcile
 its count with the API's (`credits_spent_today`).
 
-This module holds the endpoints; the sending, the online state and the credit tracking
-under them are `kiosk.api._requests`, and what a failure means (which error, charged or
-not) is `kiosk.api._failures`.
+This module holds the endpoints; the photo's download is `kiosk.api._photo`, the
+sending, the online state and the credit tracking under them `kiosk.api._requests`,
+and what a failure means (which error, charged or not) `kiosk.api._failures`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ import dataclasses
 import logging
 import math
 import time
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +42,8 @@ from typing import Any
 import httpx
 
 from kiosk import config as config_mod
-from kiosk.api._failures import charged_kind, code_or_status, short, transport_error
-from kiosk.api._requests import Requests
+from kiosk.api._failures import charged_kind, short
+from kiosk.api._photo import Photos
 from kiosk.api.auth import TokenAuth
 from kiosk.api.backoff import Backoff
 from kiosk.api.errors import (
@@ -60,9 +59,8 @@ from kiosk.api.pricing import Pricing
 from kiosk.api.responses import request_id
 from kiosk.api.spending import Ledger, Reservation, SpendGuard
 from kiosk.api.tokens import RefreshTokenFile
-from kiosk.config import Config, url_problem
+from kiosk.config import Config
 from kiosk.errors import StoreError
-from kiosk.imagecheck import MAX_IMAGE_BYTES, image_problem
 from kiosk.product import Product
 
 __all__ = ["ApiClient", "LookupResult", "client_for"]
@@ -107,9 +105,9 @@ def client_for(cfg: Config, http: httpx.Client, ledger: Ledger | None = None) ->
                      low_balance=cfg.api.low_balance_warning, spend=guard)
 
 
-class ApiClient(Requests):
+class ApiClient(Photos):
     """The endpoints: `lookup` (`buy` then `photo`), `account`, `reconcile`,
-    `refresh_pricing`, `balance`; the sending underneath is `Requests`'.
+    `refresh_pricing`, `balance`; `photo` is `Photos`', the sending underneath `Requests`'.
 
     Thread-safe: the daemon's scan worker and queue drainer share one instance.
     """
@@ -260,17 +258,6 @@ class ApiClient(Requests):
                             request_id(response, body), "pending" if url else "none",
                             front_url=url)
 
-    def photo(self, barcode: str, url: str | None, expires_at: float | None,
-              *, deadline: float | None = None) -> tuple[bytes | None, str, float]:
-        """The front image of a product already paid for: from its signed URL while it
-        is valid (free), else through `/products/{b}/image` (the redirect's price, less
-        than a lookup's, counted and written down at once). Never fails: (image or None,
-        note, credits spent on a redirect)."""
-        if deadline is None:
-            deadline = self._clock() + self._deadline_s
-        valid = url is not None and (expires_at is None or time.time() < expires_at)
-        return self._download_front(barcode, url if valid else None, deadline)
-
     def account(self) -> dict[str, Any]:
         """The free `/account`: `usage.credits_spent_today` is the API's count (UTC day)."""
         response, body = self._send("GET", "/account",
@@ -333,65 +320,3 @@ class ApiClient(Requests):
             raise ServerError("/balance: no credit_balance in the answer", status=200,
                               code="bad_json")
         return float(value)
-
-    # --- the image ---------------------------------------------------------------------
-
-    def _download_front(
-        self, barcode: str, url: str | None, deadline: float
-    ) -> tuple[bytes | None, str, float]:
-        """(image, note, extra credits). A failed image never fails the lookup.
-
-        `url` None: the saved URL has expired; a fresh one is asked for at once."""
-        extra = 0.0
-        try:
-            response = None if url is None else self._get_signed(barcode, url, deadline)
-            if response is None or response.status_code in (403, 410):
-                if response is not None:
-                    logger.info("signed image URL for %s answered %d (%s); asking for a "
-                                "fresh one", barcode, response.status_code,
-                                code_or_status(response))
-                fresh, _ = self._send("GET", f"/products/{barcode}/image",
-                                      params={"variant": "front"}, deadline=deadline,
-                                      expect=302)
-                extra += self.state.pricing.image_redirect_rate
-                self._spent(self.state.pricing.image_redirect_rate)
-                location = fresh.headers.get("Location")
-                if not location:
-                    return None, "redirect without Location", extra
-                try:
-                    target = urllib.parse.urljoin(str(fresh.url), location)
-                except ValueError:
-                    return None, "redirect to an unreadable Location", extra
-                response = self._get_signed(barcode, target, deadline)
-            if response.status_code != 200:
-                return None, f"image download answered {response.status_code}", extra
-        except ApiError as exc:
-            logger.warning("front image of %s not downloaded: %s", barcode, short(exc))
-            return None, short(exc), extra
-        data = response.content
-        problem = image_problem(data)
-        if problem is not None:
-            # Refused before anything decodes it; the product is cached without a photo,
-            # so this is logged once and the image never bought again for this lookup.
-            logger.warning("front image of %s refused: %s; card without photo", barcode,
-                           problem)
-            return None, f"image refused: {problem}", extra
-        return data, "ok", extra
-
-    def _get_signed(self, barcode: str, url: str, deadline: float) -> httpx.Response:
-        # Signed URLs carry their own authority: no bearer token (auth is given per API
-        # call, never to the client), no rate-limit slot. Only over https, so a photo
-        # cannot be swapped on the way; plain http only to a loopback sandbox.
-        problem = url_problem(url)
-        if problem is not None:
-            raise TransportError(f"image URL for {barcode}: {problem}; not downloaded",
-                                 code="insecure_image_url")
-        try:
-            return self._http.get(url, extensions=self._bounds(deadline, MAX_IMAGE_BYTES))
-        except httpx.TimeoutException as exc:
-            raise TransportError(f"image download timed out ({type(exc).__name__})") from None
-        except httpx.InvalidURL:
-            raise TransportError(f"image URL for {barcode} cannot be used; not downloaded",
-                                 code="bad_image_url") from None
-        except httpx.HTTPError as exc:
-            raise self._failed(transport_error(exc, "image download")) from None
