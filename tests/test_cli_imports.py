@@ -74,6 +74,13 @@ def test_check_config_key_loads_only_the_api_that_reads_the_key(config: Path) ->
     assert [m for m in loaded if not m.startswith(("kiosk.api", "httpx"))] == []
 
 
+def test_config_set_loads_neither_httpx_nor_pygame(config: Path) -> None:
+    code, loaded = loaded_by(["config", "set", "--config", str(config), "display.rotation", "90"])
+    assert code == 0
+    assert loaded == []
+    assert "rotation = 90" in config.read_text()
+
+
 def test_a_bad_config_is_reported_without_them_too(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[display]\nmode = 'kiosk'\n")

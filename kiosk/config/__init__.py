@@ -7,11 +7,14 @@
 - `_rules`: the checks of one value or between fields that a type cannot say;
 - `_urls`: the URL policy (https://, plain http:// on loopback only; passwords masked);
 - `_load`: the file read, converted, then checked, raising one `ConfigError` with every
-  problem, so an admin fixes a file in one round instead of one error per restart.
+  problem, so an admin fixes a file in one round instead of one error per restart;
+- `_edit`: keys set in a file's text, the rest kept, the result validated as a whole
+  (`kiosk config set`).
 
 The API key is not part of the file nor of this package: `kiosk.api` reads it.
 """
 
+from kiosk.config._edit import set_keys, value_of_arg
 from kiosk.config._load import from_dict, load, read_document, resolve_client_id
 from kiosk.config._schema import (
     DEFAULT_PATH,
@@ -40,5 +43,7 @@ __all__ = [
     "mask_url",
     "read_document",
     "resolve_client_id",
+    "set_keys",
     "url_problem",
+    "value_of_arg",
 ]

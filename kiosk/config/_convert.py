@@ -159,11 +159,14 @@ def field_type(schema: type, dotted: str, source: str) -> Any:
     the file.
     """
     section, dot, key = dotted.partition(".")
+    if not (section and dot and key):
+        raise ConfigError([f"{source}: {dotted!r}: name a key as section.key, e.g. "
+                           "display.rotation"])
     sections = {f.name: f for f in dataclasses.fields(schema) if not f.metadata.get("internal")}
     if section not in sections:
         raise ConfigError([unknown_key(source, section, sections)])
     cls = typing.get_type_hints(schema)[section]
     keys = {f.name for f in dataclasses.fields(cls)}
-    if not dot or key not in keys:
-        raise ConfigError([unknown_key(source, dotted, keys, leaf=key or dotted)])
+    if key not in keys:
+        raise ConfigError([unknown_key(source, dotted, keys, leaf=key)])
     return typing.get_type_hints(cls)[key]
