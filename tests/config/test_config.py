@@ -346,7 +346,7 @@ def test_check_config_key_is_found_but_never_printed(tmp_path: Path) -> None:
 def test_help_for_every_subcommand() -> None:
     proc = run_kiosk("--help")
     assert proc.returncode == 0
-    for name in ("sandbox", "check-config", "run", "demo", "status", "lookup"):
+    for name in ("sandbox", "check-config", "config", "run", "demo", "status", "lookup"):
         assert name in proc.stdout
         sub = run_kiosk(name, "--help")
         assert sub.returncode == 0, sub.stderr
