@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from kiosk.atomic import write_atomic
 from kiosk.config import read_document, set_keys, value_of_arg
@@ -37,8 +38,7 @@ def config_set(path: Path, pairs: Sequence[str], *, stdout: bool = False) -> int
         if target.exists() and not target.is_file():  # a pipe would block, /dev/null go
             raise ConfigError([f"{path}: not a regular file"])
         text, _ = read_document(target)
-        changes = [(key, value_of_arg(key, value, str(path)))
-                   for key, value in zip(pairs[::2], pairs[1::2], strict=True)]
+        changes = _values(path, pairs)
         edited = set_keys(text, changes, path=path)
     except ConfigError as exc:
         for problem in exc.problems:
@@ -58,6 +58,19 @@ def config_set(path: Path, pairs: Sequence[str], *, stdout: bool = False) -> int
     for key, _ in changes:
         print(f"{path}: set {key}")
     return EX_OK
+
+
+def _values(path: Path, pairs: Sequence[str]) -> list[tuple[str, Any]]:
+    """(KEY, value) for each pair; ConfigError naming every unknown key at once."""
+    changes, problems = [], []
+    for key, arg in zip(pairs[::2], pairs[1::2], strict=True):
+        try:
+            changes.append((key, value_of_arg(key, arg, str(path))))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    return changes
 
 
 def _replace(path: Path, text: str) -> None:

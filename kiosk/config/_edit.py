@@ -32,6 +32,7 @@ __all__ = ["set_keys", "value_of_arg"]
 # The documented example marks the values that are only examples; once a value is set,
 # that mark no longer holds (any other comment describes the key and stays).
 _EXAMPLE_MARK = "# example"
+_MISSING = object()
 _HEADER = re.compile(r"\s*\[\s*([A-Za-z0-9_-]+)\s*\]\s*(#.*)?")
 
 
@@ -79,6 +80,9 @@ def set_keys(text: str, changes: Sequence[tuple[str, Any]], *, path: Path) -> st
     from_dict(expected, source=source, base_dir=path.parent, path=path)
     for dotted, value in changes:
         section, _, key = dotted.partition(".")
+        old = before.get(section, {}).get(key, _MISSING)
+        if type(old) is type(value) and old == value:
+            continue  # the line stays as it is written (`rotation=0`, `2.50`)
         text = _set_line(text, section, key, _render(value))
     try:
         after = tomllib.loads(text)

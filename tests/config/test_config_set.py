@@ -108,6 +108,14 @@ def test_a_bad_key_or_value_is_refused_in_one_line_and_nothing_is_written(
     assert example.read_bytes() == EXAMPLE.read_bytes()
 
 
+def test_every_unknown_key_is_named_at_once(
+        example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert kiosk_set(example, "display.rotaton", "90", "fleet.stor", "x", "fleet.lane", "3") == 78
+    err = capsys.readouterr().err
+    assert "display.rotaton: unknown key" in err and "fleet.stor: unknown key" in err
+    assert example.read_bytes() == EXAMPLE.read_bytes()
+
+
 def test_fields_that_depend_on_each_other_are_set_together(example: Path) -> None:
     assert kiosk_set(example, "scanner.kind", "serial", "scanner.device",
                      "/dev/serial/by-id/usb-scanner") == 0
@@ -145,11 +153,15 @@ def test_the_mode_stays_and_a_link_is_followed(tmp_path: Path, example: Path) ->
 
 
 def test_a_value_already_set_leaves_the_file_alone(
-        example: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    before = example.stat()
-    assert kiosk_set(example, "display.rotation", "0") == 0
-    assert capsys.readouterr().out == f"{example}: up to date\n"
-    assert example.stat().st_mtime_ns == before.st_mtime_ns
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text("[display]\nrotation=0\ncard_seconds = 20.00\n")
+    before = path.stat()
+    assert kiosk_set(path, "display.rotation", "0", "display.card_seconds", "20.0") == 0
+    assert capsys.readouterr().out == f"{path}: up to date\n"
+    assert path.stat().st_mtime_ns == before.st_mtime_ns
+    assert kiosk_set(path, "display.card_seconds", "20") == 0  # an integer now: rewritten
+    assert path.read_text() == "[display]\nrotation=0\ncard_seconds = 20\n"
 
 
 def test_stdout_prints_the_edited_file_and_writes_nothing(
