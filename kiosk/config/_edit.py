@@ -121,18 +121,22 @@ def _set_line(text: str, section: str, key: str, literal: str) -> str:
     end = next((i for i in headers if i > start), len(lines))
     key_line = re.compile(rf"(\s*){re.escape(key)}\s*=")
     last = start  # the last line of the section's last key, or its header
-    for i in range(start + 1, end):
-        match = key_line.match(lines[i])
+    i = start + 1
+    while i < end:
         extent = _extent(lines, i, end)
-        if match and extent is not None:
+        if extent is None:  # a comment or a blank line
+            i += 1
+            continue
+        match = key_line.match(lines[i])
+        if match:
             new = match.group(1) + f"{key} = {literal}"
             if extent == i:  # a value over several lines loses the comments inside it
                 new += _comment(lines[i], len(new))
             ending = "\r\n" if lines[extent].endswith("\r\n") else "\n"
             lines[i : extent + 1] = [new + ending]
             return "".join(lines)
-        if extent is not None:
-            last = extent
+        last = extent
+        i = extent + 1  # past a value over several lines, whatever its lines look like
     if not lines[last].endswith("\n"):
         lines[last] += "\n"
     lines.insert(last + 1, f"{key} = {literal}\n")

@@ -141,6 +141,14 @@ def test_a_value_over_several_lines_is_replaced_whole(tmp_path: Path) -> None:
     assert path.read_text() == '[scanner]\ndevice = "auto"\nbaudrate = 9600\n'
 
 
+def test_a_line_inside_a_value_is_not_taken_for_a_key(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text('[display]\nstore_name = """Welcome\nrotation = 5\n"""\n')
+    assert kiosk_set(path, "display.rotation", "90") == 0
+    assert path.read_text() == (
+        '[display]\nstore_name = """Welcome\nrotation = 5\n"""\nrotation = 90\n')
+
+
 def test_the_mode_stays_and_a_link_is_followed(tmp_path: Path, example: Path) -> None:
     example.chmod(0o640)
     link = tmp_path / "link.toml"
