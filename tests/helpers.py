@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth
+from kiosk.api import ApiClient, RefreshTokenFile, Secret, TokenAuth
 from kiosk.api.transport import bounded_hooks
-from kiosk.config import Secret
 
 if TYPE_CHECKING:  # only the type: the API tests need not load the daemon (and pygame)
     from kiosk.daemon import Daemon

@@ -1,5 +1,6 @@
-"""What each command loads: `kiosk status` and `kiosk check-config` run on an admin's
-SSH session, also where the daemon cannot, so they load neither httpx nor pygame; the
+"""What each command loads: `kiosk status`, `kiosk check-config` and `kiosk config set` run
+on an admin's SSH session, also where the daemon cannot, so they load neither httpx nor
+pygame (`check-config --key` only the API package, whose code reads the key); the
 parser loads no command's implementation; the store knows nothing of the API."""
 
 from __future__ import annotations
@@ -58,11 +59,26 @@ def test_status_loads_neither_httpx_nor_pygame(config: Path) -> None:
     assert loaded == []
 
 
-@pytest.mark.parametrize("extra", [[], ["--key"]])
-def test_check_config_loads_neither_httpx_nor_pygame(config: Path, extra: list[str]) -> None:
-    code, loaded = loaded_by(["check-config", "--config", str(config), *extra])
-    assert code in (0, 78)
+def test_check_config_loads_neither_httpx_nor_pygame(config: Path) -> None:
+    code, loaded = loaded_by(["check-config", "--config", str(config)])
+    assert code == 0
     assert loaded == []
+
+
+def test_check_config_key_loads_only_the_api_that_reads_the_key(config: Path) -> None:
+    """The key is the API client's (kiosk.api reads it), so --key loads that package, and
+    the httpx it imports, but still no screen, daemon or sandbox."""
+    code, loaded = loaded_by(["check-config", "--config", str(config), "--key"])
+    assert code in (0, 78)
+    assert "kiosk.api" in loaded
+    assert [m for m in loaded if not m.startswith(("kiosk.api", "httpx"))] == []
+
+
+def test_config_set_loads_neither_httpx_nor_pygame(config: Path) -> None:
+    code, loaded = loaded_by(["config", "set", "--config", str(config), "display.rotation", "90"])
+    assert code == 0
+    assert loaded == []
+    assert "rotation = 90" in config.read_text()
 
 
 def test_a_bad_config_is_reported_without_them_too(tmp_path: Path) -> None:

@@ -342,6 +342,20 @@ def test_dry_run_keeps_an_existing_config(tmp_path: Path) -> None:
     assert config.read_text() == '[display]\nmode = "staff"\n'
 
 
+def test_keys_are_not_set_in_a_config_that_would_be_invalid(tmp_path: Path) -> None:
+    """--store goes through `kiosk config set`, which validates the whole file: a bad
+    line elsewhere stops the install before the file is touched, with the line named."""
+    config = tmp_path / "etc/kiosk/kiosk.toml"
+    config.parent.mkdir(parents=True)
+    text = '[display]\nmode = "kiosk"\n\n[fleet]\nstore = ""\n'
+    config.write_text(text)
+    res = _install("--dry-run", "--prefix", tmp_path, "--store", "berlin-mitte")
+    assert res.returncode == 78
+    assert f"error: {config}: display.mode: 'kiosk' is not one of" in res.stderr
+    assert f"{config}: not changed: it would not be valid" in res.stderr
+    assert config.read_text() == text
+
+
 @pytest.mark.parametrize(
     ("args", "status", "message"),
     [
@@ -806,8 +820,10 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     installed = (etc / "kiosk.toml").read_text().splitlines()
     example = EXAMPLE_CONFIG.read_text().splitlines()
     changed = [(a, b) for a, b in zip(example, installed, strict=True) if a != b]
-    assert [b for _, b in changed] == ['client_id = "rd_client_test_1"',
-                                       'textfile = "/run/kiosk/metrics.prom"']
+    # Set by `kiosk config set`: the example's mark goes, a comment on the key stays.
+    assert [b for _, b in changed] == [
+        'client_id = "rd_client_test_1"',
+        'textfile = "/run/kiosk/metrics.prom" # e.g. "/run/kiosk/metrics.prom"; must end in .prom']
     assert changed[0][0].startswith("client_id = ")
     assert changed[1][0].startswith('textfile = ""')
     metrics_link = root / "var/lib/prometheus/node-exporter/kiosk.prom"

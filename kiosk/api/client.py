@@ -42,6 +42,7 @@ from typing import Any
 import httpx
 
 from kiosk import config as config_mod
+from kiosk.api._credentials import resolve_api_key
 from kiosk.api._failures import charged_kind, short
 from kiosk.api._photo import Photos
 from kiosk.api.auth import TokenAuth
@@ -98,7 +99,7 @@ def client_for(cfg: Config, http: httpx.Client, ledger: Ledger | None = None) ->
     keeps the spending guard's count across restarts (the store's `spending`).
     """
     client_id = config_mod.resolve_client_id(cfg)
-    auth = TokenAuth(cfg.api.base_url, client_id, lambda: config_mod.resolve_api_key(cfg),
+    auth = TokenAuth(cfg.api.base_url, client_id, lambda: resolve_api_key(cfg),
                      RefreshTokenFile(cfg.storage.state_dir))
     guard = SpendGuard(cfg.api.max_credits_per_hour, cfg.api.max_credits_per_day, ledger)
     return ApiClient(http, cfg.api.base_url, auth, deadline_s=cfg.api.lookup_deadline_s,

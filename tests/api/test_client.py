@@ -18,13 +18,14 @@ from kiosk.api import (
     NotFound,
     RateLimited,
     RefreshTokenFile,
+    Secret,
     ServerError,
     TokenAuth,
     TransportError,
     make_http_client,
 )
 from kiosk.api.errors import BadAnswer
-from kiosk.config import ApiConfig, Secret
+from kiosk.config import ApiConfig
 from kiosk.sandbox import Sandbox
 
 CLIENT_ID = "rd_client_test"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth, make_http_client
-from kiosk.config import ApiConfig, Secret
+from kiosk.api import ApiClient, RefreshTokenFile, Secret, TokenAuth, make_http_client
+from kiosk.config import ApiConfig
 from kiosk.daemon.lookups import Lookups, ScanAnswer
 from kiosk.sandbox import Sandbox
 from kiosk.store import Store

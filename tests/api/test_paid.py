@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth, make_http_client
+from kiosk.api import ApiClient, RefreshTokenFile, Secret, TokenAuth, make_http_client
 from kiosk.api.errors import BadAnswer
 from kiosk.api.spending import SpendGuard
-from kiosk.config import ApiConfig, Secret
+from kiosk.config import ApiConfig
 from kiosk.daemon.lookups import Lookups, ScanAnswer
 from kiosk.outcome import Outcome
 from kiosk.sandbox import Sandbox

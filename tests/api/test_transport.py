@@ -16,13 +16,14 @@ from kiosk.api import (
     ApiClient,
     ProxyRefused,
     RefreshTokenFile,
+    Secret,
     TokenAuth,
     UntrustedCertificate,
     describe_route,
     make_http_client,
     trust_context,
 )
-from kiosk.config import ApiConfig, Secret
+from kiosk.config import ApiConfig
 from kiosk.daemon.lookups import Lookups
 from kiosk.errors import ConfigError
 from kiosk.sandbox import Sandbox
