@@ -90,8 +90,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"kiosk demo: --size must look like 1024x600, not {args.size!r}")
         return EX_USAGE
-    from kiosk.daemon import Daemon
-    from kiosk.daemon.systemd import setup_logging
+    from kiosk.daemon import Daemon, setup_logging
     from kiosk.sandbox import Sandbox
     from kiosk.sandbox.latency import LatencyRelay
 

@@ -14,7 +14,7 @@ from typing import Any
 from kiosk import config as config_mod
 from kiosk.api import client_for, make_http_client
 from kiosk.config import Config
-from kiosk.daemon.lookups import Lookups, ScanAnswer
+from kiosk.daemon import Lookups, ScanAnswer
 from kiosk.errors import ConfigError, StoreError
 from kiosk.exitcodes import EX_CONFIG, EX_DATAERR, EX_FAILURE, EX_OK
 from kiosk.outcome import SHOWS_PRODUCT, Outcome
