@@ -157,7 +157,7 @@ def _scripted(cfg: Config, sandbox: Any, out: Path) -> int:
     step: dict[str, Any] = {"n": 0, "name": "idle"}
 
     def after_show(record: Any, display: Any) -> None:
-        if record.answer is not None and record.answer.photo_pending:
+        if record.photo_pending:
             return  # the story goes on once the card is complete
         step["n"] += 1
         path = out / f"{step['n']:02d}-{step['name']}.png"

@@ -4,7 +4,8 @@
 drainer, readers), and stops them all at once against one deadline before closing what
 they use; `run` is `kiosk run`: load the
 configuration, run the daemon, turn every way it ends into an exit status. `Lookups`
-is one scan's decision, also what `kiosk lookup` runs; `setup_logging` sends the log to
+is one scan's decision, also what `kiosk lookup` runs, and `ScanResult` what a scan came
+to (from the lookup to the screen, the journal and the metrics); `setup_logging` sends the log to
 the journal (every command that logs uses it). Everything else here is private to the
 daemon:
 
@@ -38,9 +39,10 @@ readers); nothing below imports from here.
 from kiosk.daemon._daemon import Daemon
 from kiosk.daemon._results import AfterShow
 from kiosk.daemon._run import run
+from kiosk.daemon._scan import ScanResult
 from kiosk.daemon._threads import ReaderFactory
-from kiosk.daemon.lookups import Lookups, ScanAnswer
+from kiosk.daemon.lookups import Lookups
 from kiosk.daemon.systemd import setup_logging
 
-__all__ = ["AfterShow", "Daemon", "Lookups", "ReaderFactory", "ScanAnswer", "run",
+__all__ = ["AfterShow", "Daemon", "Lookups", "ReaderFactory", "ScanResult", "run",
            "setup_logging"]

@@ -56,6 +56,7 @@ from kiosk.daemon._metrics import MetricsFile
 from kiosk.daemon._paint import PaintOrder
 from kiosk.daemon._reload import display_now, load_again, restart_only
 from kiosk.daemon._results import AfterShow, Results
+from kiosk.daemon._scan import ScanResult
 from kiosk.daemon._threads import ReaderFactory, Readers, Stoppables, install_signals
 from kiosk.daemon.drainer import Drainer
 from kiosk.daemon.events import (
@@ -63,7 +64,6 @@ from kiosk.daemon.events import (
     Event,
     LinkChanged,
     Reload,
-    Scanned,
     ScannerChanged,
     ScansReady,
     Stop,
@@ -71,7 +71,6 @@ from kiosk.daemon.events import (
 from kiosk.daemon.health import Health, StatusPublisher, StatusWriter, status_line
 from kiosk.daemon.lookups import Lookups
 from kiosk.daemon.outbox import Outbox
-from kiosk.daemon.present import ScanRecord
 from kiosk.daemon.shutdown import StopGate
 from kiosk.daemon.systemd import Notifier, label_entries
 from kiosk.daemon.worker import ScanWorker
@@ -102,7 +101,7 @@ class Daemon:
     `signals=False` leaves the process's signal handlers alone (a daemon run off the
     main thread, or inside a test runner). `after_show` is called on the main thread
     after each paint of a scan's screen: twice for a card drawn before its photo
-    arrived (the record's answer `photo_pending` first), once otherwise; results that
+    arrived (the result `photo_pending` first), once otherwise; results that
     arrive within one `frame_interval_s` are painted once, the newest. `display`
     builds the screen (tests pass one with a fake sysfs to play a screen coming and going).
     """
@@ -180,7 +179,7 @@ class Daemon:
                 observe=self._metrics.observe_lookup if metrics else None)
             self.keyboard = WindowKeyboard()
             self.display.on_key = self._on_key
-            self.worker = ScanWorker(self.lookups, self._result,
+            self.worker = ScanWorker(self.lookups, self.post,
                                      duplicate_window_s=cfg.scanner.duplicate_window_s,
                                      on_drop=lambda kind, _: self.outbox.dropped(kind))
             self.worker.start()
@@ -310,8 +309,6 @@ class Daemon:
         match event:
             case ScansReady():
                 self._scans_ready()
-            case Scanned(record):  # put by hand (a test): through the outbox all the same
-                self._result(record)
             case Drained(drained):
                 self.results.drained(drained)
             case ScannerChanged():
@@ -325,19 +322,19 @@ class Daemon:
 
     # --- scan results: coalesced, painted at most once a frame ------------------------------
 
-    def _result(self, record: ScanRecord) -> None:
-        """A scan worker's result (from its threads): into the outbox, and the main loop
-        woken only if it was not already."""
-        if self.outbox.put(record):
+    def post(self, result: ScanResult) -> None:
+        """A scan's result, from any thread (the scan worker's lanes; a test): into the
+        outbox, and the main loop woken only if it was not already."""
+        if self.outbox.put(result):
             self.events.put(ScansReady())
 
     def _scans_ready(self) -> None:
         if self._scans_due is None:
             self._scans_due = max(time.monotonic(), self._painted_at + self._frame_interval_s)
 
-    def _shown(self, record: ScanRecord, display: Display) -> None:
+    def _shown(self, result: ScanResult, display: Display) -> None:
         if self._after_show is not None:  # read now: a test may swap it while running
-            self._after_show(record, display)
+            self._after_show(result, display)
 
     # --- callbacks from other threads, and what they change -----------------------------------
 

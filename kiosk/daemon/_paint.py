@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from kiosk.daemon._scan import ScanResult
 from kiosk.daemon.outbox import Batch
-from kiosk.daemon.present import ScanRecord, recent_entry, screen_for
+from kiosk.daemon.present import recent_entry, screen_for
 from kiosk.display.screens import RecentScan, ScreenState
-from kiosk.outcome import Outcome
 
 __all__ = ["RECENT_MAX", "PaintOrder", "Plan"]
 
@@ -30,14 +30,14 @@ class Plan:
     """A batch's results with their screens (in the order they came), and the one to
     paint (`top`; None: nothing new to show)."""
 
-    shown: list[tuple[ScanRecord, ScreenState | None]]
-    top: tuple[ScanRecord, ScreenState] | None
+    shown: list[tuple[ScanResult, ScreenState | None]]
+    top: tuple[ScanResult, ScreenState] | None
     drawn_before: int  # the newest scan on screen before this batch
 
-    def drawn(self, record: ScanRecord) -> bool:
+    def drawn(self, record: ScanResult) -> bool:
         return self.top is not None and record is self.top[0]
 
-    def covered(self, record: ScanRecord, state: ScreenState | None) -> bool:
+    def covered(self, record: ScanResult, state: ScreenState | None) -> bool:
         """A later scan was on screen already: this one's screen is not drawn."""
         return state is not None and 0 < record.seq < self.drawn_before
 
@@ -58,7 +58,7 @@ class PaintOrder:
         quiet = ([(batch.quiet, screen_for(batch.quiet, credits_remaining))]
                  if batch.quiet is not None else [])
         drawn_before = self._drawn_seq
-        top: tuple[ScanRecord, ScreenState] | None = None
+        top: tuple[ScanResult, ScreenState] | None = None
         for record, state in [*shown, *quiet]:
             if state is None or (record.seq and record.seq < drawn_before):
                 continue  # nothing to show, or a later scan is already on screen
@@ -70,7 +70,7 @@ class PaintOrder:
             self._drawn_seq = max(self._drawn_seq, top[0].seq)
         return Plan(shown, top, drawn_before)
 
-    def settle(self, record: ScanRecord, painted_at: float | None) -> Paints | None:
+    def settle(self, record: ScanResult, painted_at: float | None) -> Paints | None:
         """When `record` was drawn and when its scan was first drawn; None for a card
         drawn before its photo: its journal entry waits for the complete card."""
         first = self._first_paint
@@ -84,24 +84,22 @@ class PaintOrder:
             first_at, self._first_paint = first[1], None
         return Paints(painted_at, first_at)
 
-    def list_resolved(self, outcome: Outcome, barcode: str) -> None:
+    def list_resolved(self, result: ScanResult) -> None:
         """A queued scan the drainer resolved, on the staff list."""
-        entry = recent_entry(outcome, barcode, resolved=True)
+        entry = recent_entry(result, resolved=True)
         if entry is not None:
             self.recent.appendleft(entry)
 
-    def _list_recent(self, shown: list[tuple[ScanRecord, ScreenState | None]],
-                     top: ScanRecord | None) -> None:
+    def _list_recent(self, shown: list[tuple[ScanResult, ScreenState | None]],
+                     top: ScanResult | None) -> None:
         """The staff list: each scan once, when first drawn (a card before its photo) or
         when its result came (everything else)."""
         first = self._first_paint
         for record, state in shown:
-            answer = record.answer
             redraw = first is not None and record.seq != 0 and first[0] == record.seq
             if state is None or redraw or (_early(record) and record is not top):
                 continue
-            entry = recent_entry(record.outcome, record.barcode,
-                                 answer.product if answer else None)
+            entry = recent_entry(record)
             if entry is not None:
                 self.recent.appendleft(entry)
 
@@ -115,6 +113,6 @@ class Paints:
     first_at: float | None
 
 
-def _early(record: ScanRecord) -> bool:
+def _early(record: ScanResult) -> bool:
     """The product data without its photo: the complete card follows."""
-    return record.answer is not None and record.answer.photo_pending
+    return record.photo_pending

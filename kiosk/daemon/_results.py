@@ -14,9 +14,10 @@ from collections.abc import Callable
 
 from kiosk.daemon._board import StatusBoard
 from kiosk.daemon._paint import PaintOrder, Paints
+from kiosk.daemon._scan import ScanResult
 from kiosk.daemon.drainer import DrainEvent
 from kiosk.daemon.outbox import Batch
-from kiosk.daemon.present import ScanRecord, journal_fields, journal_message
+from kiosk.daemon.present import journal_fields, journal_message
 from kiosk.daemon.ratelimit import Suppressed
 from kiosk.daemon.systemd import event
 from kiosk.display import Display
@@ -27,7 +28,7 @@ __all__ = ["AfterShow", "Results"]
 
 logger = logging.getLogger(__name__)
 
-AfterShow = Callable[[ScanRecord, Display], None]
+AfterShow = Callable[[ScanResult, Display], None]
 
 _SUPPRESSED_LABELS = {
     "invalid": "invalid", "duplicate": "double reads",
@@ -57,7 +58,7 @@ class Results:
         journal each (in the order they came) with when it was drawn, if it was. When it
         painted (monotonic), or None."""
         plan = self._order.plan(batch, self._credits(), staff=self._display.mode == "staff")
-        if any(r.answer is not None and not r.answer.from_cache for r in batch.records):
+        if any(r.news for r in batch.records):
             self._board.changed()  # an API answer, or a queued scan
         painted_at = None
         if plan.top is not None:
@@ -71,12 +72,11 @@ class Results:
                           painted_at if plan.drawn(record) else None)
         return painted_at
 
-    def _scanned(self, record: ScanRecord, covered: bool, painted_at: float | None) -> None:
+    def _scanned(self, record: ScanResult, covered: bool, painted_at: float | None) -> None:
         """One result's journal entry and metrics (`covered`: a later scan was on screen
         already; `painted_at`: when it was drawn, None if it was not)."""
-        answer = record.answer
-        early = answer is not None and answer.photo_pending
-        if not early and answer is not None and answer.outcome is Outcome.QUEUED:
+        early = record.photo_pending
+        if not early and record.outcome is Outcome.QUEUED:
             self._wake_drainer()
         if covered and not early:
             logger.info("card for %s not drawn: a later scan is on screen", record.barcode)
@@ -94,12 +94,13 @@ class Results:
     def drained(self, ev: DrainEvent) -> None:
         """The drainer tried a queued scan: the journal and the staff list say what came
         of it, the status bar the queue's new depth."""
-        if ev.kind == "resolved":
-            event(logger, logging.INFO, f"queued scan {ev.barcode} resolved ({ev.outcome})",
-                  kiosk_event="resolved", barcode=ev.barcode, outcome=ev.outcome,
-                  credits=ev.credits)
-            if ev.outcome is not None and self._display.mode == "staff":
-                self._order.list_resolved(ev.outcome, ev.barcode)
+        if ev.result is not None:  # resolved
+            result = ev.result
+            event(logger, logging.INFO, f"queued scan {result.barcode} resolved ({result.outcome})",
+                  kiosk_event="resolved", barcode=result.barcode, outcome=result.outcome,
+                  credits=result.credits)
+            if self._display.mode == "staff":
+                self._order.list_resolved(result)
         self._board.changed(bar=True)
 
     def suppressed(self, said: Suppressed | None) -> None:
