@@ -2,12 +2,13 @@
 
 `Daemon` starts its components in order (store, API client, display, lookups, worker,
 drainer, readers), and stops them all at once against one deadline before closing what
-they use; `run` is `kiosk run`: load the
-configuration, run the daemon, turn every way it ends into an exit status. `Lookups`
-is one scan's decision, also what `kiosk lookup` runs, and `ScanResult` what a scan came
-to (from the lookup to the screen, the journal and the metrics); `setup_logging` sends the log to
-the journal (every command that logs uses it). Everything else here is private to the
-daemon:
+they use; `run` is `kiosk run`: load the configuration, run the daemon, turn every way
+it ends into an exit status. `Lookups` is one scan's decision, also what `kiosk lookup`
+runs; `ScanResult` (`_scan`) what a scan came to, the one value from the lookup to the
+screen, the journal and the metrics; `setup_logging` sends the log to the journal
+(every command that logs uses it). Everything else here is private to the daemon
+(the modules without a leading underscore predate the rule; nothing outside the
+package imports them but the tests and the benches):
 
 - `_daemon`: the `Daemon`, its start-up, its main loop and its orderly stop, with
   `_threads` (stopping every thread against one deadline; the readers; the signals),
