@@ -22,10 +22,7 @@ import pygame
 import pytest
 
 from kiosk.config import ApiConfig, Config, DisplayConfig, ScannerConfig, StorageConfig
-from kiosk.daemon import Daemon
-from kiosk.daemon.events import Scanned
-from kiosk.daemon.lookups import ScanAnswer
-from kiosk.daemon.present import ScanRecord
+from kiosk.daemon import Daemon, ScanResult
 from kiosk.display import Card, Display
 from kiosk.display.layout import card_image_box
 from kiosk.display.theme import PALETTE
@@ -69,13 +66,13 @@ class Running:
         self._painted = threading.Condition()
         self.daemon = Daemon(cfg, readers=None, after_show=self._after_show)
 
-    def _after_show(self, record: ScanRecord, display: Display) -> None:
+    def _after_show(self, record: ScanResult, display: Display) -> None:
         box = card_image_box(display.size, display.mode)
         surface = pygame.display.get_surface()
         centre = surface.get_at((box.x + box.w // 2, box.y + box.h // 2))
         shot = surface.copy()
         shot.fill((0, 0, 0), box.as_tuple())
-        pending = record.answer is not None and record.answer.photo_pending
+        pending = record.photo_pending
         with self._painted:
             self.paints.append(Paint(record.barcode, pending, (centre.r, centre.g, centre.b),
                                      pygame.image.tobytes(shot, "RGB")))
@@ -152,16 +149,16 @@ def test_an_older_lookups_late_photo_does_not_cover_a_newer_card(
     product = {code: Product.from_api(public_record(sandbox.catalog[code]), barcode=code)
                for code in (older, newer)}
 
-    def record(code: str, seq: int, outcome: Outcome, **answer: Any) -> Scanned:
-        return Scanned(ScanRecord(outcome, code, "test", time.monotonic(), seq=seq,
-                                   answer=ScanAnswer(outcome, code, product[code], **answer)))
+    def record(code: str, seq: int, outcome: Outcome, **answer: Any) -> ScanResult:
+        return ScanResult(outcome, code, product[code], source="test", t_last=time.monotonic(),
+                          seq=seq, **answer)
 
     def scenario(r: Running) -> None:
         # As the worker sends them when a cached scan overtakes a lookup in flight.
-        r.daemon.events.put(record(older, 1001, Outcome.SHOWN, photo_pending=True))
+        r.daemon.post(record(older, 1001, Outcome.SHOWN, photo_pending=True))
         r.wait_paints(1)  # results within one frame are painted once, the newest only
-        r.daemon.events.put(record(newer, 1002, Outcome.CACHED, from_cache=True))
-        r.daemon.events.put(record(older, 1001, Outcome.SHOWN, credits=1.3))
+        r.daemon.post(record(newer, 1002, Outcome.CACHED, from_cache=True))
+        r.daemon.post(record(older, 1001, Outcome.SHOWN, credits=1.3))
         r.wait_paints(2)
         deadline = time.monotonic() + 20
         while len(scan_entries(caplog)) < 2:  # the late photo is logged, not painted

@@ -53,8 +53,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from kiosk.daemon import run
-    from kiosk.daemon.systemd import setup_logging
+    from kiosk.daemon import run, setup_logging
 
     setup_logging()
     return run(args.config)

@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.api import ApiClient, RefreshTokenFile, Secret, TokenAuth, make_http_client
 from kiosk.config import ApiConfig
-from kiosk.daemon.lookups import Lookups, ScanAnswer
+from kiosk.daemon import Lookups, ScanResult
 from kiosk.sandbox import Sandbox
 from kiosk.store import Store
 from tests.helpers import FakeClock
@@ -73,7 +73,7 @@ def test_the_answer_is_handed_over_first_the_cache_written_after(
         sandbox: Sandbox, lookups: Lookups) -> None:
     seen: list[tuple[str, bool, object]] = []
 
-    def note(answer: ScanAnswer) -> None:
+    def note(answer: ScanResult) -> None:
         seen.append((answer.outcome, answer.photo_pending, lookups.store.cache.get(CEREAL)))
 
     final = lookups.lookup(CEREAL, on_data=note, on_shown=note)

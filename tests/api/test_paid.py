@@ -16,7 +16,7 @@ from kiosk.api import ApiClient, RefreshTokenFile, Secret, TokenAuth, make_http_
 from kiosk.api.errors import BadAnswer
 from kiosk.api.spending import SpendGuard
 from kiosk.config import ApiConfig
-from kiosk.daemon.lookups import Lookups, ScanAnswer
+from kiosk.daemon import Lookups, ScanResult
 from kiosk.outcome import Outcome
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.endpoints import API_PREFIX
@@ -147,7 +147,7 @@ def test_the_answer_is_on_disk_before_the_photo_is_asked_for(sandbox: Sandbox,
     seen: list[list[tuple[object, ...]]] = []
     state = kit.tmp / "state"
 
-    def early(answer: ScanAnswer) -> None:
+    def early(answer: ScanResult) -> None:
         assert answer.photo_pending and not sandbox.image_downloads()
         seen.append(on_disk(state, "SELECT barcode, request_id, front_url IS NOT NULL, "
                                    "photo_done_at IS NULL FROM paid"))

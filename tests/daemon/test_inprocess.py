@@ -22,8 +22,7 @@ from kiosk.config import (
     ScannerConfig,
     StorageConfig,
 )
-from kiosk.daemon import Daemon
-from kiosk.daemon.present import ScanRecord
+from kiosk.daemon import Daemon, ScanResult
 from kiosk.display import Display
 from kiosk.outcome import Outcome
 from kiosk.sandbox import Sandbox
@@ -50,7 +49,7 @@ class InProcess:
             metrics=MetricsConfig(textfile=str(metrics_file or ""), interval_s=1),
         )
         self.reader: FakeReader | None = None
-        self.shown: list[tuple[ScanRecord, bool | None]] = []  # with health.online then
+        self.shown: list[tuple[ScanResult, bool | None]] = []  # with health.online then
         self._changed = threading.Condition()
         self.daemon = Daemon(cfg, readers=self._readers, signals=False,
                              after_show=self._after_show, **daemon_kw)
@@ -60,7 +59,7 @@ class InProcess:
         self.reader = FakeReader(on_scan, on_status, source="fake:0")
         return [self.reader]
 
-    def _after_show(self, record: ScanRecord, display: Display) -> None:
+    def _after_show(self, record: ScanResult, display: Display) -> None:
         with self._changed:
             self.shown.append((record, self.daemon.health.online))
             self._changed.notify_all()
@@ -213,7 +212,7 @@ def test_a_burst_of_results_is_one_paint_of_the_newest_and_every_scan_journalled
     release = threading.Event()
     burst = [second, "garbage", first] * 10 + [second]  # no double reads: window 0
 
-    def hold_the_main_loop(record: ScanRecord, display: Display) -> None:
+    def hold_the_main_loop(record: ScanResult, display: Display) -> None:
         if record.outcome is Outcome.INVALID and record.barcode == "hold":
             held.set()
             assert release.wait(20)
@@ -234,7 +233,7 @@ def test_a_burst_of_results_is_one_paint_of_the_newest_and_every_scan_journalled
         until(lambda: len(messages(caplog, f"scan {second}: shown from the cache")) == 11)
         painted.extend(r for r, _ in k.shown[before:])
 
-    painted: list[ScanRecord] = []
+    painted: list[ScanResult] = []
     kiosk.run(scenario)
     # One paint, of the newest result; every one of them journalled all the same.
     assert [(r.barcode, r.outcome) for r in painted] == [(second, Outcome.CACHED)]
@@ -252,7 +251,7 @@ def test_an_orderly_stop_abandons_the_photo_and_keeps_the_paid_answer(
 
     def scenario(k: InProcess) -> None:
         k.scan(code, Outcome.SHOWN)  # the card's first paint: the photo is on its way
-        assert k.shown[-1][0].answer is not None and k.shown[-1][0].answer.photo_pending
+        assert k.shown[-1][0].photo_pending
 
     kiosk.run(scenario)
     text = caplog.text

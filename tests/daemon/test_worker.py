@@ -12,8 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kiosk.daemon.lookups import Lookups
-from kiosk.daemon.present import ScanRecord
+from kiosk.daemon import Lookups, ScanResult
 from kiosk.daemon.worker import ScanWorker
 from kiosk.outcome import Outcome
 from kiosk.product import Product
@@ -64,14 +63,14 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def worker_for(store: Store, api: HeldApi, tmp_path: Path,
-               records: queue.Queue[ScanRecord]) -> ScanWorker:
+               records: queue.Queue[ScanResult]) -> ScanWorker:
     client = mock_api(api, tmp_path, timeout_s=30.0, deadline_s=30.0, retries=0)
     return ScanWorker(Lookups(store, client), records.put, duplicate_window_s=0)
 
 
 def test_a_cached_card_overtakes_a_slow_lookup_and_keeps_its_scan_order(
         store: Store, api: HeldApi, tmp_path: Path) -> None:
-    records: queue.Queue[ScanRecord] = queue.Queue()
+    records: queue.Queue[ScanResult] = queue.Queue()
     worker = worker_for(store, api, tmp_path, records)
     worker.start()
     try:
@@ -93,7 +92,7 @@ def test_a_cached_card_overtakes_a_slow_lookup_and_keeps_its_scan_order(
 
 def test_stop_saves_the_lookup_in_flight_and_every_scan_waiting(
         store: Store, api: HeldApi, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    records: queue.Queue[ScanRecord] = queue.Queue()
+    records: queue.Queue[ScanResult] = queue.Queue()
     worker = worker_for(store, api, tmp_path, records)
     worker.start()
     worker.submit(Scan(SLOW, "serial:0", 1.0))

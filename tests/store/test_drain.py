@@ -18,7 +18,9 @@ from kiosk.api.errors import (
     ServerError,
     TransportError,
 )
-from kiosk.daemon.drainer import Drainer, DrainEvent, Resolution
+from kiosk.daemon import ScanResult
+from kiosk.daemon.drainer import Drainer, DrainEvent
+from kiosk.outcome import Outcome
 from kiosk.store import CachedMiss, CacheHit, Store
 from tests.helpers import FakeClock
 
@@ -33,13 +35,13 @@ class Script:
         self.failures = failures or {}
         self.calls: list[str] = []
 
-    def __call__(self, barcode: str) -> Resolution:
+    def __call__(self, barcode: str) -> ScanResult:
         self.calls.append(barcode)
         pending = self.failures.get(barcode, [])
         if pending:
             raise pending.pop(0)
         self.store.cache.put(barcode, product(barcode), b"jpeg", credits=1.3)
-        return Resolution(barcode, credits=1.3)
+        return ScanResult(Outcome.FOUND, barcode, credits=1.3)
 
 
 @pytest.fixture
@@ -52,7 +54,7 @@ def start(file_store: Store, events: queue.Queue[DrainEvent]
           ) -> Iterator[Callable[..., Drainer]]:
     drainers: list[Drainer] = []
 
-    def make(resolve: Callable[[str], Resolution], **kw: float) -> Drainer:
+    def make(resolve: Callable[[str], ScanResult], **kw: float) -> Drainer:
         opts = {"pace_s": 0.0, "backoff_base_s": 0.001, "backoff_cap_s": 0.01, **kw}
         d = Drainer(file_store, resolve, events.put, **opts)  # type: ignore[arg-type]
         drainers.append(d)
@@ -62,6 +64,12 @@ def start(file_store: Store, events: queue.Queue[DrainEvent]
     yield make
     for d in drainers:
         assert d.stop(timeout=TIMEOUT)
+
+
+def resolved(event: DrainEvent) -> tuple[Outcome, float]:
+    """What a resolved scan came to: its outcome and the credits it cost."""
+    assert event.kind == "resolved" and event.result is not None, event
+    return event.result.outcome, event.result.credits
 
 
 def take(events: queue.Queue[DrainEvent], n: int) -> list[DrainEvent]:
@@ -77,7 +85,7 @@ def test_drains_in_order_and_reports_credits(
     start(script)
     got = take(events, 3)
     assert script.calls == ["000413000222", "017000161563", "04963406"]  # deduped, FIFO
-    assert [(e.kind, e.outcome, e.credits) for e in got] == [("resolved", "found", 1.3)] * 3
+    assert [resolved(e) for e in got] == [("found", 1.3)] * 3
     assert [e.remaining for e in got] == [2, 1, 0]
     assert file_store.queue.stats().depth == 0
     assert isinstance(file_store.cache.get("04963406"), CacheHit)
@@ -134,7 +142,7 @@ def test_not_found_is_cached_as_a_miss_and_bad_request_dropped(
         "099999999993": [NotFound("no such barcode", status=404, code="barcode_not_found")],
         "000000000017": [BadRequest("malformed", status=400, code="bad_request")]}))
     missed, dropped = take(events, 2)
-    assert (missed.kind, missed.outcome) == ("resolved", "not_found")
+    assert resolved(missed) == ("not_found", 0.0)
     assert (dropped.kind, dropped.reason) == ("dropped", "bad_request")
     assert isinstance(file_store.cache.get("099999999993"), CachedMiss)
     assert file_store.queue.stats().depth == 0
@@ -157,7 +165,7 @@ def test_answer_already_cached_costs_no_second_lookup(
         got = take(events, 2)
         assert drainer.stop(timeout=TIMEOUT)
     assert script.calls == ["017000161563"]  # the older cache entry does not count
-    assert [(e.barcode, e.outcome, e.credits) for e in got] == [
+    assert [(e.barcode, *resolved(e)) for e in got] == [
         ("017000161563", "found", 1.3), ("000413000222", "cached", 0.0)]
 
 
