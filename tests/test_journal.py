@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.daemon.systemd import event, journal_answers, setup_logging
-from tests import journald
+from tests.support import journald
 
 ROOT = Path(__file__).resolve().parent.parent
 

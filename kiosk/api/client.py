@@ -46,7 +46,6 @@ from kiosk.api._credentials import resolve_api_key
 from kiosk.api._failures import charged_kind, short
 from kiosk.api._photo import Photos
 from kiosk.api.auth import TokenAuth
-from kiosk.api.backoff import Backoff
 from kiosk.api.errors import (
     AnswerRefused,
     ApiError,
@@ -60,6 +59,7 @@ from kiosk.api.pricing import Pricing
 from kiosk.api.responses import request_id
 from kiosk.api.spending import Ledger, Reservation, SpendGuard
 from kiosk.api.tokens import RefreshTokenFile
+from kiosk.backoff import Backoff
 from kiosk.config import Config
 from kiosk.errors import StoreError
 from kiosk.product import Product

@@ -41,7 +41,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from kiosk.api.backoff import Backoff
 from kiosk.api.errors import (
     BadAnswer,
     NotFound,
@@ -51,6 +50,7 @@ from kiosk.api.errors import (
     ServerError,
     TransportError,
 )
+from kiosk.backoff import Backoff
 from kiosk.daemon._scan import ScanResult
 from kiosk.daemon.systemd import event as journal_event
 from kiosk.errors import KioskError, StoreError

@@ -16,8 +16,8 @@ import pytest
 
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.endpoints import API_PREFIX
-from tests.e2e.harness import ROOT, Kiosk
 from tests.resilience.util import paid_rows
+from tests.support.harness import ROOT, Kiosk
 
 CEREAL = "017000161563"
 

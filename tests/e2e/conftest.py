@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from kiosk.sandbox import Sandbox
-from tests import journald
+from tests.support import journald
 
 
 @pytest.fixture(scope="module")

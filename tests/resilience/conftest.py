@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from kiosk.sandbox import Sandbox
-from tests import journald
 from tests.resilience.util import FIGURES, Figures, Fleet
+from tests.support import journald
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -2,7 +2,8 @@
 
 Full jitter (a uniform wait between 0 and the exponential cap) spreads the retries of
 many kiosks in a store that lost Wi-Fi together, so they do not all hit the API in
-the same second when it returns.
+the same second when it returns. A foundation, not part of `kiosk.api`: the API client, its
+token refresher and the queue's drainer (`kiosk.daemon`) all wait by these rules.
 
 Waits the API asks for (`Retry-After`, `X-RateLimit-Reset`) are clamped to
 `MAX_WAIT_S`: the contract's limit is per minute, so a sane value is at most that,
