@@ -217,8 +217,8 @@ def test_dry_run_needs_no_root() -> None:
     with tempfile.TemporaryDirectory(prefix="kiosk-install-pi-") as tmp:
         copy = Path(tmp)
         copy.chmod(0o755)
-        for part in ("scripts/install-pi", "scripts/install-pi-boot", "pyproject.toml", "config",
-                     "systemd"):
+        for part in ("scripts/install-pi", "scripts/install-pi-boot", "scripts/lib",
+                     "pyproject.toml", "config", "systemd"):
             source, target = ROOT / part, copy / part
             target.parent.mkdir(parents=True, exist_ok=True)
             if source.is_dir():
