@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.chroot import mounts_under
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "install-pi"
 RULES = ROOT / "systemd" / "99-barcode-scanner.rules"
@@ -709,10 +711,16 @@ def _steps_in_chroot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[
     if not units.exists():
         units.mkdir()
         (units / "lightdm.service").write_text(LIGHTDM)
-    return subprocess.run(
+    before = mounts_under(Path("/sys"))
+    res = subprocess.run(
         ["unshare", "--mount", "--propagation", "unchanged", "sh", "-c", _CHROOT, "sh",
          str(tmp_path / "root"), str(units), str(ROOT), _STEPS, "bash", *args],
         capture_output=True, text=True, timeout=60, check=False)
+    # Its mounts lived in its own namespace: none is left where it mounted (/sys) or in the
+    # tree, which pytest deletes afterwards.
+    assert mounts_under(Path("/sys")) == before
+    assert mounts_under(tmp_path) == []
+    return res
 
 
 @needs_chroot

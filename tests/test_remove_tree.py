@@ -19,6 +19,7 @@ import pytest
 
 from tests.support import chroot
 from tests.support.chroot import mounts_under, remove_tree
+from tests.system import image
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_root = pytest.mark.skipif(
@@ -147,3 +148,31 @@ def test_mount_points_are_read_unescaped_deepest_first(
              f"{escaped}/proc", escaped])))
     monkeypatch.setattr(chroot, "MOUNTINFO", mountinfo)
     assert mounts_under(tree) == [tree / "dev/pts", tree / "dev", tree / "proc", tree]
+
+
+def _minimal_root(root: Path) -> None:
+    """A root holding only the shell (dash) and what it loads: enough for a chroot."""
+    shell = Path("/bin/sh").resolve()
+    ldd = subprocess.run(["ldd", str(shell)], capture_output=True, text=True, check=True).stdout
+    libs = {word for word in ldd.split() if word.startswith("/")}
+    copies: list[tuple[Path, str]] = [(shell, "bin/sh"), *((Path(lib), lib[1:]) for lib in libs)]
+    for source, target in copies:
+        (root / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, root / target)
+    for d in ("proc", "sys", "dev"):
+        (root / d).mkdir()
+
+
+@needs_root
+def test_the_guest_builders_chroot_leaves_no_mount_behind(tmp_path: Path) -> None:
+    """tests/system/image.py binds the machine's /proc, /sys and /dev into its root only
+    inside the chroot's own mount namespace: they are there for the command, and the
+    machine's mount table never has them, so deleting the root cannot reach them."""
+    root = tmp_path / "root"
+    _minimal_root(root)
+    res = image._chroot(root, ["/bin/sh", "-c", "test -c /dev/null && test -r /proc/self/stat "
+                                                "&& test -d /sys/kernel && echo inside"])
+    assert res.stdout == "inside\n"
+    assert mounts_under(tmp_path) == []
+    remove_tree(root)
+    assert not root.exists()
