@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from store_helpers import product
 
 from kiosk.product import Product
 from kiosk.store import CachedMiss, CacheHit, Store
 from tests.helpers import FakeClock
+from tests.store.store_helpers import product
 
 DAY = 86400.0
 

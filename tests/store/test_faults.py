@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import remount
-from store_helpers import product
 
 from kiosk.store import CacheHit, CacheWriteError, ScanNotSaved, Store, StoreCorrupt
 from tests.helpers import FakeClock
+from tests.store.store_helpers import product, remount
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from store_helpers import product
 
 from kiosk.api.errors import (
     BadAnswer,
@@ -23,6 +22,7 @@ from kiosk.daemon.drainer import Drainer, DrainEvent
 from kiosk.outcome import Outcome
 from kiosk.store import CachedMiss, CacheHit, Store
 from tests.helpers import FakeClock
+from tests.store.store_helpers import product
 
 TIMEOUT = 10.0  # safety net only
 
