@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from kiosk.api import ApiClient, RefreshTokenFile, Secret, TokenAuth
+from kiosk.api import ApiClient, RefreshTokenFile, Secret, TokenAuth, make_http_client
 from kiosk.api.transport import bounded_hooks
+from kiosk.config import ApiConfig
 
 if TYPE_CHECKING:  # only the type: the API tests need not load the daemon (and pygame)
     from kiosk.daemon import Daemon
+    from kiosk.sandbox import Sandbox
 
-__all__ = ["MOCK_BASE", "FakeClock", "free_port", "mock_api", "mock_http", "run_daemon"]
+__all__ = ["MOCK_BASE", "FakeClock", "free_port", "mock_api", "mock_http", "run_daemon",
+           "sandbox_api", "sandbox_http", "wait_for", "with_photo"]
 
 MOCK_BASE = "https://api.test/api/v1"
 
@@ -48,6 +52,25 @@ def mock_api(handler: Callable[[httpx.Request], httpx.Response], tmp_path: Path,
     return ApiClient(mock_http(handler, timeout_s), MOCK_BASE, auth, **kw)
 
 
+def sandbox_http(sandbox: Sandbox, **kw: Any) -> httpx.Client:
+    """The kiosk's own HTTP client (TLS, limits, hooks), trusting the sandbox's CA;
+    `kw`: more `ApiConfig` fields."""
+    return make_http_client(ApiConfig(base_url=sandbox.base_url, ca_file=sandbox.ca_file, **kw))
+
+
+def sandbox_api(sandbox: Sandbox, http: httpx.Client, state_dir: Path, **kw: Any) -> ApiClient:
+    """The real `ApiClient` (and token flow, its refresh token in `state_dir`) on `http`,
+    with the sandbox's own client id and key; `kw`: deadline, retries, spend guard ..."""
+    auth = TokenAuth(sandbox.base_url, sandbox.client_id, lambda: Secret(sandbox.api_key),
+                     RefreshTokenFile(state_dir))
+    return ApiClient(http, sandbox.base_url, auth, **kw)
+
+
+def with_photo(sandbox: Sandbox) -> list[str]:
+    """The sandbox catalog's barcodes that have a front photo, in order."""
+    return [b for b, p in sorted(sandbox.catalog.items()) if p["image_meta"].get("front")]
+
+
 def run_daemon(daemon: Daemon, scenario: Callable[[], None]) -> int:
     """Run `daemon` in-process on this thread (pygame wants the main one) until
     `scenario`, on a thread of its own once the daemon is ready, is done; re-raise the
@@ -70,6 +93,18 @@ def run_daemon(daemon: Daemon, scenario: Callable[[], None]) -> int:
     if failure:
         raise failure[0]
     return status
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 20.0,
+             what: str = "the condition") -> None:
+    """Poll `condition` until it holds, for state that signals no event (a sandbox
+    counter, a file another thread writes, a log line); fail naming `what` after
+    `timeout` seconds, a safety net the test's result never depends on."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
 
 
 def free_port() -> int:

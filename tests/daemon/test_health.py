@@ -3,7 +3,6 @@ when the status is published."""
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from kiosk.daemon.health import STATUS_WRITE_EVERY_S, Health, StatusPublisher, StatusWriter
 from kiosk.daemon.systemd import Notifier
 from kiosk.store import StatusFile, StatusSnapshot
-from tests.helpers import FakeClock
+from tests.helpers import FakeClock, wait_for
 
 
 @pytest.mark.parametrize(("seen", "transitions"), [
@@ -100,13 +99,8 @@ def test_the_status_writer_writes_the_newest_snapshot_off_the_callers_thread(
     try:
         writer.offer(snapshot(online=False))
         writer.offer(snapshot(online=True))
-        for _ in range(500):  # written by its thread: wait for the newest to be there
-            data = file.read()
-            if data is not None and data["online"] is True:
-                break
-            threading.Event().wait(0.01)
-        else:
-            raise AssertionError(file.read())
+        # Written by its thread: wait for the newest to be there.
+        wait_for(lambda: (file.read() or {}).get("online") is True, what="the newest snapshot")
     finally:
         writer.request_stop()
         assert writer.join(time.monotonic() + 10)

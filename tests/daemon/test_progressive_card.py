@@ -31,7 +31,7 @@ from kiosk.product import Product
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.catalog import public_record
 from kiosk.scanner import Scan
-from tests.helpers import run_daemon
+from tests.helpers import run_daemon, with_photo
 
 SIZE = (800, 480)
 HOLD_S = 0.5  # the sandbox answers the photo's download this much later
@@ -92,12 +92,6 @@ class Running:
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(rpm=10_000) as sb:
-        yield sb
-
-
-@pytest.fixture
 def running(tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch,
             caplog: pytest.LogCaptureFixture) -> Iterator[Running]:
     for name in ("NOTIFY_SOCKET", "WATCHDOG_USEC"):
@@ -113,13 +107,9 @@ def scan_entries(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
     return [vars(r) for r in caplog.records if getattr(r, "KIOSK_EVENT", None) == "scan"]
 
 
-def with_photo(sandbox: Sandbox, n: int) -> list[str]:
-    return [b for b, p in sorted(sandbox.catalog.items()) if p["image_meta"].get("front")][:n]
-
-
 def test_card_first_with_an_empty_photo_panel_then_the_photo_and_nothing_else_moves(
         running: Running, sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
-    (code,) = with_photo(sandbox, 1)
+    (code,) = with_photo(sandbox)[:1]
     sandbox.faults.add("latency", path="/image/", seconds=HOLD_S)
 
     def scenario(r: Running) -> None:
@@ -145,7 +135,7 @@ def test_card_first_with_an_empty_photo_panel_then_the_photo_and_nothing_else_mo
 
 def test_an_older_lookups_late_photo_does_not_cover_a_newer_card(
         running: Running, sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
-    older, newer = with_photo(sandbox, 2)
+    older, newer = with_photo(sandbox)[:2]
     product = {code: Product.from_api(public_record(sandbox.catalog[code]), barcode=code)
                for code in (older, newer)}
 
