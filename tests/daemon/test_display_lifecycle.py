@@ -5,7 +5,6 @@ rewrites, as an unplugged cable or a TV switched on leaves it."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from kiosk.display import Display, NotFound
 from kiosk.outcome import Outcome
 from kiosk.sandbox import Sandbox
 from tests.barcodes import UNKNOWN
-from tests.daemon.test_inprocess import InProcess, messages
+from tests.daemon.inprocess import InProcess, messages
 from tests.display.fakes import FakeDrm, FakeOpener, frame_of
 from tests.helpers import wait_for
 
@@ -25,14 +24,11 @@ GONE = "no display: HDMI-A-1 disconnected"
 
 
 @pytest.fixture
-def kiosk(tmp_path: Path, sandbox: Sandbox, drm: FakeDrm, opener: FakeOpener,
-          monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> InProcess:
-    for name in ("NOTIFY_SOCKET", "WATCHDOG_USEC"):
-        monkeypatch.delenv(name, raising=False)
+def kiosk(daemon_env: None, tmp_path: Path, sandbox: Sandbox, drm: FakeDrm,
+          opener: FakeOpener, monkeypatch: pytest.MonkeyPatch) -> InProcess:
     # Seconds in production; the scenario need not wait that long for each change.
     monkeypatch.setattr("kiosk.display.presenter.POLL_S", 0.05)
     monkeypatch.setattr("kiosk.display.presenter.RETRY_S", 0.3)
-    caplog.set_level(logging.INFO, logger="kiosk")
 
     def display(config: DisplayConfig) -> Display:
         return Display(config, drm_root=drm.root, kms=True, opener=opener)
