@@ -1,5 +1,6 @@
 """Test-wide set-up: no test may open a real window or sound device; and the fixtures
-more than one test directory uses: the sandbox API, a settable clock, a store on disk."""
+more than one test directory uses: the sandbox API, a settable clock, a store on disk,
+the fonts' measure."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from tests.helpers import FakeClock
 
 if TYPE_CHECKING:  # loaded by the fixtures that need them: `kiosk status` tests stay light
+    from kiosk.display.text import FontMeasure
     from kiosk.sandbox import Sandbox
     from kiosk.store import Store
 
@@ -64,3 +66,11 @@ def file_store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
     s = Store.open(tmp_path / "state", tmp_path / "cache", clock=clock)
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def measure() -> FontMeasure:
+    """The display's text measure (fonts loaded once), for layouts without a screen."""
+    from kiosk.display.text import FontMeasure
+
+    return FontMeasure()
