@@ -19,10 +19,13 @@ if TYPE_CHECKING:  # only the type: the API tests need not load the daemon (and 
     from kiosk.daemon import Daemon
     from kiosk.sandbox import Sandbox
 
-__all__ = ["MOCK_BASE", "FakeClock", "free_port", "mock_api", "mock_http", "run_daemon",
-           "sandbox_api", "sandbox_http", "wait_for", "with_photo"]
+__all__ = ["EXAMPLE_CONFIG", "MOCK_BASE", "REPO", "FakeClock", "free_port", "mock_api",
+           "mock_http", "run_daemon", "sandbox_api", "sandbox_http", "wait_for", "with_photo",
+           "write_config"]
 
 MOCK_BASE = "https://api.test/api/v1"
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE_CONFIG = REPO / "config" / "kiosk.toml"  # the example every key is documented in
 
 
 class FakeClock:
@@ -36,6 +39,13 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    """`text` as tmp_path/kiosk.toml, for a test of how a configuration file is read."""
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def mock_http(handler: Callable[[httpx.Request], httpx.Response], timeout_s: float = 3.0

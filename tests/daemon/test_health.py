@@ -77,20 +77,6 @@ def test_kiosk_status_takes_only_the_file_of_its_own_state_directory(tmp_path: P
     assert found is not None and found["online"] is True
 
 
-def test_kiosk_status_reads_a_running_daemons_status_from_the_runtime_directory(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kiosk.cli.status import collect
-    from kiosk.config import Config, StorageConfig
-
-    run = tmp_path / "run"
-    monkeypatch.setenv("RUNTIME_DIRECTORY", str(run))
-    cfg = Config(storage=StorageConfig(state_dir=tmp_path / "state", cache_dir=tmp_path / "c"))
-    StatusFile.for_daemon(cfg.storage.state_dir).write(snapshot())  # this process: alive
-    status = collect(cfg)
-    assert status["daemon"] == "running" and status["credits_remaining"] == 412.4
-    assert status["scanner"] == {"serial:/dev/ttyACM0": "connected"}
-
-
 def test_the_status_writer_writes_the_newest_snapshot_off_the_callers_thread(
         tmp_path: Path) -> None:
     file = StatusFile(tmp_path)
