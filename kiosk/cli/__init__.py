@@ -4,7 +4,7 @@ One small module per command (`check_config`, `config_set`, `status`, `lookup`, 
 `sandbox`), each importing only what it needs, and each imported only when its command
 runs (the demo's and the sandbox's argument definitions import nothing heavy). So
 `kiosk --help`, `kiosk status`, `kiosk check-config` and `kiosk config set` stay fast and
-never load httpx, pygame, evdev or the sandbox (tests/test_cli_imports.py checks
+never load httpx, pygame, evdev or the sandbox (tests/cli/test_cli_imports.py checks
 `sys.modules`).
 
 Exit codes are `kiosk.exitcodes`: 0 success, 78 (EX_CONFIG) for a bad configuration

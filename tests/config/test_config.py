@@ -2,58 +2,47 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kiosk import config
 from kiosk.errors import ConfigError
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "config" / "kiosk.toml"
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "kiosk.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.helpers import EXAMPLE_CONFIG, write_config
 
 
 def problems_of(tmp_path: Path, text: str) -> list[str]:
     with pytest.raises(ConfigError) as info:
-        config.load(write(tmp_path, text))
+        config.load(write_config(tmp_path, text))
     return info.value.problems
 
 
 def test_example_is_valid_and_documents_every_key() -> None:
-    cfg = config.load(EXAMPLE)
+    cfg = config.load(EXAMPLE_CONFIG)
     assert cfg.display.size == [800, 480]
     assert cfg.scanner.kind == "hid"
-    text = EXAMPLE.read_text()
+    text = EXAMPLE_CONFIG.read_text()
     for section in ("api", "scanner", "display", "storage", "metrics"):
         for name in getattr(cfg, section).__dataclass_fields__:
             assert f"{name} =" in text, f"{section}.{name} is not documented in the example"
 
 
 def test_defaults_when_file_is_empty(tmp_path: Path) -> None:
-    cfg = config.load(write(tmp_path, ""))
+    cfg = config.load(write_config(tmp_path, ""))
     assert cfg.api.base_url.startswith("https://")
     assert cfg.storage.state_dir == Path("/var/lib/kiosk")
     assert cfg.scanner_devices == ["auto"]
 
 
 def test_relative_paths_are_relative_to_the_file(tmp_path: Path) -> None:
-    cfg = config.load(write(tmp_path, '[storage]\nstate_dir = "state"\n'))
+    cfg = config.load(write_config(tmp_path, '[storage]\nstate_dir = "state"\n'))
     assert cfg.storage.state_dir == tmp_path / "state"
 
 
 def test_several_devices(tmp_path: Path) -> None:
     text = '[scanner]\ndevice = ["/dev/input/event3", "/dev/input/event4"]\n'
-    cfg = config.load(write(tmp_path, text))
+    cfg = config.load(write_config(tmp_path, text))
     assert cfg.scanner_devices == ["/dev/input/event3", "/dev/input/event4"]
 
 
@@ -110,8 +99,8 @@ def test_every_problem_is_collected(tmp_path: Path) -> None:
 
 
 def test_metrics_are_off_unless_a_textfile_is_named(tmp_path: Path) -> None:
-    assert config.load(write(tmp_path, "")).metrics.path is None
-    cfg = config.load(write(tmp_path, "[metrics]\ntextfile = '/run/kiosk/metrics.prom'\n"))
+    assert config.load(write_config(tmp_path, "")).metrics.path is None
+    cfg = config.load(write_config(tmp_path, "[metrics]\ntextfile = '/run/kiosk/metrics.prom'\n"))
     assert cfg.metrics.path == Path("/run/kiosk/metrics.prom")
     assert cfg.metrics.interval_s == 5.0
 
@@ -238,7 +227,7 @@ def test_a_file_reports_what_each_of_its_bad_lines_reports_alone(tmp_path: Path)
 
 def test_loopback_http_is_allowed(tmp_path: Path) -> None:
     for host in ("127.0.0.1", "localhost", "[::1]", "127.0.0.2"):
-        cfg = config.load(write(tmp_path, f"[api]\nbase_url = 'http://{host}:8700/api/v1'\n"))
+        cfg = config.load(write_config(tmp_path, f"[api]\nbase_url = 'http://{host}:8700/api/v1'\n"))
         assert cfg.api.base_url.startswith("http://")
 
 
@@ -251,109 +240,20 @@ def test_missing_and_unreadable_files(tmp_path: Path) -> None:
         config.load(bad)
 
 
-KEY = "sk_test_0123456789abcdef"
-
-
 def test_client_id_from_environment(tmp_path: Path) -> None:
-    cfg = config.load(write(tmp_path, ""))
+    cfg = config.load(write_config(tmp_path, ""))
     assert config.resolve_client_id(cfg, {"RD_CLIENT_ID": "rd_client_x"}) == "rd_client_x"
     with pytest.raises(ConfigError, match=r"api\.client_id"):
         config.resolve_client_id(cfg, {})
 
 
-# --- kiosk check-config as a process ------------------------------------------------
-
-
-def run_kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", *args], capture_output=True, text=True,
-        env=full_env, cwd=ROOT, timeout=60, check=False,
-    )
-
-
-def test_check_config_accepts_the_example() -> None:
-    proc = run_kiosk("check-config", "--config", str(EXAMPLE))
-    assert proc.returncode == 0, proc.stderr
-    assert "OK" in proc.stdout
-
-
-@pytest.mark.parametrize(
-    ("text", "key"),
-    [
-        ("[api\n", "malformed TOML"),
-        ("[display]\nmode = 'kiosk'\n", "display.mode"),
-        ("[scanner]\nbaudrate = 'x'\n", "scanner.baudrate"),
-        ("[storage]\ncahce_dir = '/tmp'\n", "did you mean 'cache_dir'"),
-        ("[api]\nbase_url = 'http://10.0.0.5/api/v1'\n", "api.base_url"),
-    ],
-)
-def test_check_config_refuses_bad_files_with_78(tmp_path: Path, text: str, key: str) -> None:
-    proc = run_kiosk("check-config", "--config", str(write(tmp_path, text)))
-    assert proc.returncode == 78
-    assert key in proc.stderr
-    assert "Traceback" not in proc.stderr
-
-
-def test_a_bad_proxy_and_a_missing_ca_file_are_reported_without_the_password(
-        tmp_path: Path) -> None:
-    text = ('[api]\nproxy = "ftp://kiosk:hunter2-secret@proxy.lan:3128"\n'
-            'ca_file = "store-ca.pem"\n')
-    proc = run_kiosk("check-config", "--config", str(write(tmp_path, text)))
-    assert proc.returncode == 78
-    assert "api.proxy: 'ftp://kiosk:****@proxy.lan:3128' is not an http:// or https://" in (
-        proc.stderr)
-    assert f"api.ca_file: {tmp_path / 'store-ca.pem'}: no such file" in proc.stderr
-    assert "hunter2" not in proc.stdout + proc.stderr
-
-
 def test_a_good_proxy_with_credentials_passes(tmp_path: Path) -> None:
-    cfg = config.load(write(tmp_path, '[api]\nproxy = "http://kiosk:pw@proxy.lan:3128"\n'))
+    cfg = config.load(write_config(tmp_path, '[api]\nproxy = "http://kiosk:pw@proxy.lan:3128"\n'))
     assert cfg.api.proxy == "http://kiosk:pw@proxy.lan:3128"
     assert config.mask_url(cfg.api.proxy) == "http://kiosk:****@proxy.lan:3128"
 
 
-def with_key_file(tmp_path: Path, mode: int) -> tuple[Path, Path]:
-    """A key file of `mode` and a configuration naming it."""
-    key_file = tmp_path / "api_key"
-    key_file.write_text(KEY)
-    key_file.chmod(mode)
-    path = write(tmp_path, f"[api]\nclient_id = 'rd_client_t'\napi_key_file = '{key_file}'\n")
-    return key_file, path
-
-
-def test_a_key_file_every_user_can_read_is_refused(tmp_path: Path) -> None:
-    key_file, path = with_key_file(tmp_path, 0o644)
-    proc = run_kiosk("check-config", "--key", "--config", str(path))
-    assert proc.returncode == 78
-    assert f"{key_file}: readable by every user (mode 0644)" in proc.stderr
-    assert f"chmod 600 {key_file}" in proc.stderr and KEY not in proc.stdout + proc.stderr
-    key_file.chmod(0o640)  # group-readable (root:kiosk) is a legitimate set-up
-    assert run_kiosk("check-config", "--key", "--config", str(path)).returncode == 0
-
-
-def test_check_config_key_is_found_but_never_printed(tmp_path: Path) -> None:
-    key_file, path = with_key_file(tmp_path, 0o600)
-    proc = run_kiosk("check-config", "--key", "--config", str(path))
-    assert proc.returncode == 0, proc.stderr
-    assert KEY not in proc.stdout + proc.stderr
-    key_file.unlink()
-    proc = run_kiosk("check-config", "--key", "--config", str(path), env={"RD_API_KEY": ""})
-    assert proc.returncode == 78
-    assert "no API key found" in proc.stderr
-
-
-def test_help_for_every_subcommand() -> None:
-    proc = run_kiosk("--help")
-    assert proc.returncode == 0
-    for name in ("sandbox", "check-config", "config", "run", "demo", "status", "lookup"):
-        assert name in proc.stdout
-        sub = run_kiosk(name, "--help")
-        assert sub.returncode == 0, sub.stderr
-        assert "usage: kiosk " + name in sub.stdout
-
-
 def test_fleet_labels_become_journal_fields_when_set(tmp_path: Path) -> None:
-    cfg = config.load(write(tmp_path, "[fleet]\nstore = 'Berlin Mitte'\nlane = ''\n"))
+    cfg = config.load(write_config(tmp_path, "[fleet]\nstore = 'Berlin Mitte'\nlane = ''\n"))
     assert cfg.fleet.journal_fields() == {"KIOSK_STORE": "Berlin Mitte"}
     assert config.Config().fleet.journal_fields() == {}

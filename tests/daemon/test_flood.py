@@ -13,9 +13,10 @@ from kiosk.daemon.outbox import Outbox
 from kiosk.daemon.ratelimit import LineBudget
 from kiosk.outcome import Outcome
 from kiosk.scanner import Scan
+from tests.barcodes import CEREAL, FISH, SNACK
 from tests.helpers import FakeClock
 
-A, B, C = "017000161563", "000413000222", "080878194964"
+A, B, C = CEREAL, FISH, SNACK
 
 
 # --- the line budget --------------------------------------------------------------------

@@ -11,8 +11,9 @@ from kiosk.daemon.present import journal_fields, screen_for
 from kiosk.display import Card, Error, Invalid
 from kiosk.outcome import Outcome
 from kiosk.product import Product
+from tests.barcodes import CEREAL, FISH
 
-OLDER, NEWER = "000413000222", "017000161563"
+OLDER, NEWER = FISH, CEREAL
 
 
 def result(code: str, seq: int, outcome: Outcome = Outcome.SHOWN, **kw: object) -> ScanResult:

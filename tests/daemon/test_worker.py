@@ -18,9 +18,10 @@ from kiosk.outcome import Outcome
 from kiosk.product import Product
 from kiosk.scanner import Scan
 from kiosk.store import Store
+from tests.barcodes import CEREAL, FISH, SNACK, UNKNOWN
 from tests.helpers import mock_api
 
-SLOW, CACHED, LATER, LAST = "017000161563", "000413000222", "080878194964", "012345678905"
+SLOW, CACHED, LATER, LAST = CEREAL, FISH, SNACK, UNKNOWN
 TOKENS = {"access_token": "at", "refresh_token": "rt", "token_type": "Bearer",
           "expires_in": 3600}
 PRICING = {"per_scope_rate": 0.3, "per_image_rate": 1.0, "head_rate": 0.05,

@@ -9,11 +9,8 @@ LATENCY_MS. The photo is held back by the sandbox's latency fault on /image/.
 
 from __future__ import annotations
 
-import logging
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +18,8 @@ from typing import Any
 import pygame
 import pytest
 
-from kiosk.config import ApiConfig, Config, DisplayConfig, ScannerConfig, StorageConfig
-from kiosk.daemon import Daemon, ScanResult
+from kiosk.config import DisplayConfig, ScannerConfig
+from kiosk.daemon import ScanResult
 from kiosk.display import Card, Display
 from kiosk.display.layout import card_image_box
 from kiosk.display.theme import PALETTE
@@ -31,7 +28,8 @@ from kiosk.product import Product
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.catalog import public_record
 from kiosk.scanner import Scan
-from tests.helpers import run_daemon
+from tests.daemon.inprocess import InProcess
+from tests.helpers import wait_for, with_photo
 
 SIZE = (800, 480)
 HOLD_S = 0.5  # the sandbox answers the photo's download this much later
@@ -47,26 +45,17 @@ class Paint:
     outside_photo: bytes  # the window with the photo box blanked
 
 
-class Running:
-    """The daemon on this (the main) thread; the scenario runs on another."""
+class Running(InProcess):
+    """The daemon on this (the main) thread, on the shopper screen; each paint kept."""
 
     def __init__(self, tmp: Path, sandbox: Sandbox) -> None:
-        key = tmp / "api_key"
-        key.write_text(sandbox.api_key)
-        key.chmod(0o600)
-        cfg = Config(
-            api=ApiConfig(base_url=sandbox.base_url, client_id=sandbox.client_id,
-                          api_key_file=key, ca_file=sandbox.ca_file),
-            scanner=ScannerConfig(),
-            display=DisplayConfig(mode="shopper", fullscreen=False, size=list(SIZE),
-                                  card_seconds=60.0),
-            storage=StorageConfig(state_dir=tmp / "state", cache_dir=tmp / "cache"),
-        )
+        super().__init__(tmp, sandbox, scanner_cfg=ScannerConfig(), display_cfg=DisplayConfig(
+            mode="shopper", fullscreen=False, size=list(SIZE), card_seconds=60.0))
         self.paints: list[Paint] = []
         self._painted = threading.Condition()
-        self.daemon = Daemon(cfg, readers=None, after_show=self._after_show)
+        self.on_show = self._keep_paint
 
-    def _after_show(self, record: ScanResult, display: Display) -> None:
+    def _keep_paint(self, record: ScanResult, display: Display) -> None:
         box = card_image_box(display.size, display.mode)
         surface = pygame.display.get_surface()
         centre = surface.get_at((box.x + box.w // 2, box.y + box.h // 2))
@@ -78,11 +67,8 @@ class Running:
                                      pygame.image.tobytes(shot, "RGB")))
             self._painted.notify_all()
 
-    def run(self, scenario: Callable[[Running], None]) -> None:
-        """Run the daemon until `scenario` (on its own thread) is done; re-raise its failure."""
-        run_daemon(self.daemon, lambda: scenario(self))
-
-    def scan(self, barcode: str, source: str = "test") -> None:
+    def submit(self, barcode: str, source: str = "test") -> None:
+        """A scan from `source`, handed to the worker as a reader would."""
         self.daemon.worker.submit(Scan(barcode, source, time.monotonic()))
 
     def wait_paints(self, n: int, timeout: float = 20.0) -> list[Paint]:
@@ -92,40 +78,23 @@ class Running:
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(rpm=10_000) as sb:
-        yield sb
-
-
-@pytest.fixture
-def running(tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch,
-            caplog: pytest.LogCaptureFixture) -> Iterator[Running]:
-    for name in ("NOTIFY_SOCKET", "WATCHDOG_USEC"):
-        monkeypatch.delenv(name, raising=False)
-    caplog.set_level(logging.INFO, logger="kiosk")
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
-    yield Running(tmp_path, sandbox)
-    for sig, handler in handlers.items():  # the daemon installs its own
-        signal.signal(sig, handler)
+def running(daemon_env: None, tmp_path: Path, sandbox: Sandbox) -> Running:
+    return Running(tmp_path, sandbox)
 
 
 def scan_entries(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
     return [vars(r) for r in caplog.records if getattr(r, "KIOSK_EVENT", None) == "scan"]
 
 
-def with_photo(sandbox: Sandbox, n: int) -> list[str]:
-    return [b for b, p in sorted(sandbox.catalog.items()) if p["image_meta"].get("front")][:n]
-
-
 def test_card_first_with_an_empty_photo_panel_then_the_photo_and_nothing_else_moves(
         running: Running, sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
-    (code,) = with_photo(sandbox, 1)
+    (code,) = with_photo(sandbox)[:1]
     sandbox.faults.add("latency", path="/image/", seconds=HOLD_S)
 
     def scenario(r: Running) -> None:
-        r.scan(code)
+        r.submit(code)
         r.wait_paints(2)
-        r.scan(code, "another reader")  # again (not a double read): from the cache
+        r.submit(code, "another reader")  # again (not a double read): from the cache
         r.wait_paints(3)
 
     running.run(scenario)
@@ -145,7 +114,7 @@ def test_card_first_with_an_empty_photo_panel_then_the_photo_and_nothing_else_mo
 
 def test_an_older_lookups_late_photo_does_not_cover_a_newer_card(
         running: Running, sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
-    older, newer = with_photo(sandbox, 2)
+    older, newer = with_photo(sandbox)[:2]
     product = {code: Product.from_api(public_record(sandbox.catalog[code]), barcode=code)
                for code in (older, newer)}
 
@@ -160,10 +129,8 @@ def test_an_older_lookups_late_photo_does_not_cover_a_newer_card(
         r.daemon.post(record(newer, 1002, Outcome.CACHED, from_cache=True))
         r.daemon.post(record(older, 1001, Outcome.SHOWN, credits=1.3))
         r.wait_paints(2)
-        deadline = time.monotonic() + 20
-        while len(scan_entries(caplog)) < 2:  # the late photo is logged, not painted
-            assert time.monotonic() < deadline, scan_entries(caplog)
-            time.sleep(0.01)
+        # The late photo is logged, not painted.
+        wait_for(lambda: len(scan_entries(caplog)) >= 2, what="both journal entries")
 
     running.run(scenario)
     assert [(p.barcode, p.pending) for p in running.paints] == [(older, True), (newer, False)]

@@ -7,36 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.api import ApiClient, RefreshTokenFile, Secret, TokenAuth, make_http_client
-from kiosk.config import ApiConfig
 from kiosk.daemon import Lookups, ScanResult
 from kiosk.sandbox import Sandbox
 from kiosk.store import Store
-from tests.helpers import FakeClock
-
-CLIENT_ID, KEY = "rd_client_l", "sk_test_lookups_1"
-CEREAL = "017000161563"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(client_id=CLIENT_ID, api_key=KEY) as sb:
-        yield sb
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+from tests.barcodes import CEREAL, UNKNOWN
+from tests.helpers import FakeClock, sandbox_api, sandbox_http
 
 
 @pytest.fixture
 def lookups(sandbox: Sandbox, tmp_path: Path, clock: FakeClock) -> Iterator[Lookups]:
     store = Store.open(tmp_path / "state", tmp_path / "cache", product_ttl_s=7 * 86400,
                        miss_ttl_s=3600, clock=clock)
-    with make_http_client(ApiConfig(base_url=sandbox.base_url, ca_file=sandbox.ca_file)) as http:
-        auth = TokenAuth(sandbox.base_url, CLIENT_ID, lambda: Secret(KEY),
-                         RefreshTokenFile(tmp_path / "state"))
-        api = ApiClient(http, sandbox.base_url, auth, deadline_s=3.0, retries=0)
+    with sandbox_http(sandbox) as http:
+        api = sandbox_api(sandbox, http, tmp_path / "state", deadline_s=3.0, retries=0)
         yield Lookups(store, api, prepare=lambda data: b"ready:" + data[:16], display_key="d")
     store.close()
 
@@ -89,10 +72,10 @@ def test_the_answer_is_handed_over_first_the_cache_written_after(
 def test_unknown_code_is_asked_once_while_the_miss_is_fresh(
         sandbox: Sandbox, lookups: Lookups, clock: FakeClock) -> None:
     for _ in range(3):
-        assert lookups.lookup("012345678905").outcome == "not_found"
+        assert lookups.lookup(UNKNOWN).outcome == "not_found"
     assert sandbox.request_count("/products/012345678905") == 1
     clock.now += 3601
-    assert lookups.lookup("012345678905").outcome == "not_found"
+    assert lookups.lookup(UNKNOWN).outcome == "not_found"
     assert sandbox.request_count("/products/012345678905") == 2
 
 

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from store_helpers import product
 
 from kiosk.api.errors import (
     BadAnswer,
@@ -22,7 +21,9 @@ from kiosk.daemon import ScanResult
 from kiosk.daemon.drainer import Drainer, DrainEvent
 from kiosk.outcome import Outcome
 from kiosk.store import CachedMiss, CacheHit, Store
+from tests.barcodes import CEREAL, FISH, SNACK
 from tests.helpers import FakeClock
+from tests.store.store_helpers import product
 
 TIMEOUT = 10.0  # safety net only
 
@@ -79,12 +80,12 @@ def take(events: queue.Queue[DrainEvent], n: int) -> list[DrainEvent]:
 def test_drains_in_order_and_reports_credits(
     file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
 ) -> None:
-    for barcode in ["000413000222", "017000161563", "04963406", "000413000222"]:
+    for barcode in [FISH, CEREAL, "04963406", FISH]:
         file_store.queue.enqueue(barcode, "hid:0", "network")
     script = Script(file_store)
     start(script)
     got = take(events, 3)
-    assert script.calls == ["000413000222", "017000161563", "04963406"]  # deduped, FIFO
+    assert script.calls == [FISH, CEREAL, "04963406"]  # deduped, FIFO
     assert [resolved(e) for e in got] == [("found", 1.3)] * 3
     assert [e.remaining for e in got] == [2, 1, 0]
     assert file_store.queue.stats().depth == 0
@@ -94,9 +95,9 @@ def test_drains_in_order_and_reports_credits(
 def test_retryable_failures_keep_the_item_and_block_the_rest(
     file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
 ) -> None:
-    file_store.queue.enqueue("000413000222", "hid:0", "network")
-    file_store.queue.enqueue("017000161563", "hid:0", "network")
-    script = Script(file_store, {"000413000222": [
+    file_store.queue.enqueue(FISH, "hid:0", "network")
+    file_store.queue.enqueue(CEREAL, "hid:0", "network")
+    script = Script(file_store, {FISH: [
         TransportError("connect refused"), ServerError("502", status=502, code=None),
         TransportError("timeout")]})
     start(script)
@@ -104,16 +105,16 @@ def test_retryable_failures_keep_the_item_and_block_the_rest(
     assert [(e.kind, e.reason) for e in got[:3]] == [
         ("retry", "network"), ("retry", "server_error"), ("retry", "network")]
     assert all(e.retry_in_s is not None and 0 <= e.retry_in_s <= 0.01 for e in got[:3])
-    assert script.calls == ["000413000222"] * 4 + ["017000161563"]
+    assert script.calls == [FISH] * 4 + [CEREAL]
     assert [(e.kind, e.barcode) for e in got[3:]] == [
-        ("resolved", "000413000222"), ("resolved", "017000161563")]
+        ("resolved", FISH), ("resolved", CEREAL)]
 
 
 def test_failure_is_recorded_on_the_item(
     file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
 ) -> None:
-    file_store.queue.enqueue("000413000222", "hid:0", "network")
-    start(Script(file_store, {"000413000222": [TransportError("down")] * 100}),
+    file_store.queue.enqueue(FISH, "hid:0", "network")
+    start(Script(file_store, {FISH: [TransportError("down")] * 100}),
           backoff_base_s=0.001, backoff_cap_s=0.001)
     take(events, 3)
     stats = file_store.queue.stats()
@@ -125,8 +126,8 @@ def test_failure_is_recorded_on_the_item(
 def test_rate_limited_waits_retry_after(
     file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
 ) -> None:
-    file_store.queue.enqueue("000413000222", "hid:0", "network")
-    start(Script(file_store, {"000413000222": [
+    file_store.queue.enqueue(FISH, "hid:0", "network")
+    start(Script(file_store, {FISH: [
         RateLimited("slow down", retry_after=0.05, status=429, code="rate_limited")]}))
     retry, resolved = take(events, 2)
     assert (retry.kind, retry.reason, retry.retry_in_s) == ("retry", "rate_limited", 0.05)
@@ -153,27 +154,27 @@ def test_answer_already_cached_costs_no_second_lookup(
 ) -> None:
     """As after a crash between resolve_queued's cache commit and its dequeue."""
     with Store.open(tmp_path / "s", tmp_path / "c", clock=clock) as store:
-        store.cache.put("017000161563", product("017000161563"), b"old")  # stale, earlier
+        store.cache.put(CEREAL, product(CEREAL), b"old")  # stale, earlier
         clock.advance(10)
-        store.queue.enqueue("017000161563", "hid:0", "network")
-        store.queue.enqueue("000413000222", "hid:0", "network")
+        store.queue.enqueue(CEREAL, "hid:0", "network")
+        store.queue.enqueue(FISH, "hid:0", "network")
         clock.advance(10)
-        store.cache.put("000413000222", product("000413000222"), b"new")  # after queueing
+        store.cache.put(FISH, product(FISH), b"new")  # after queueing
         script = Script(store)
         drainer = Drainer(store, script, events.put, pace_s=0.0)
         drainer.start()
         got = take(events, 2)
         assert drainer.stop(timeout=TIMEOUT)
-    assert script.calls == ["017000161563"]  # the older cache entry does not count
+    assert script.calls == [CEREAL]  # the older cache entry does not count
     assert [(e.barcode, *resolved(e)) for e in got] == [
-        ("017000161563", "found", 1.3), ("000413000222", "cached", 0.0)]
+        (CEREAL, "found", 1.3), (FISH, "cached", 0.0)]
 
 
 def test_wake_retry_now_cuts_a_long_back_off(
     file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
 ) -> None:
-    file_store.queue.enqueue("000413000222", "hid:0", "network")
-    script = Script(file_store, {"000413000222": [TransportError("down")]})
+    file_store.queue.enqueue(FISH, "hid:0", "network")
+    script = Script(file_store, {FISH: [TransportError("down")]})
     drainer = start(script, backoff_base_s=1000.0, backoff_cap_s=1000.0)
     (retry,) = take(events, 1)
     assert retry.kind == "retry"
@@ -182,17 +183,17 @@ def test_wake_retry_now_cuts_a_long_back_off(
         events.get(timeout=0.2)
     drainer.wake(retry_now=True)  # ..."the network is back" does
     (resolved,) = take(events, 1)
-    assert resolved.kind == "resolved" and script.calls == ["000413000222"] * 2
+    assert resolved.kind == "resolved" and script.calls == [FISH] * 2
 
 
 def test_idle_drainer_picks_up_new_items_on_wake(
     file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
 ) -> None:
     drainer = start(Script(file_store), housekeeping_s=1000.0)
-    file_store.queue.enqueue("000413000222", "hid:0", "network")
+    file_store.queue.enqueue(FISH, "hid:0", "network")
     drainer.wake()
     (resolved,) = take(events, 1)
-    assert resolved.barcode == "000413000222"
+    assert resolved.barcode == FISH
 
 
 def test_a_broken_event_handler_does_not_stop_draining(file_store: Store) -> None:
@@ -205,13 +206,13 @@ def test_a_broken_event_handler_does_not_stop_draining(file_store: Store) -> Non
             both.set()
         raise RuntimeError("display bug")
 
-    for barcode in ["000413000222", "017000161563"]:
+    for barcode in [FISH, CEREAL]:
         file_store.queue.enqueue(barcode, "hid:0", "network")
     drainer = Drainer(file_store, Script(file_store), handler, pace_s=0.0)
     drainer.start()
     assert both.wait(TIMEOUT)
     assert drainer.stop(timeout=TIMEOUT)
-    assert seen == ["000413000222", "017000161563"]
+    assert seen == [FISH, CEREAL]
 
 
 def test_an_item_failing_for_its_own_reasons_is_set_aside_and_the_rest_drains(
@@ -220,36 +221,36 @@ def test_an_item_failing_for_its_own_reasons_is_set_aside_and_the_rest_drains(
 ) -> None:
     """A bug met this item (an exception outside the error tree), or it was paid for and
     could not be used: three tries, then it is passed over, listed, and logged once."""
-    file_store.queue.enqueue("000413000222", "hid:0", "network")
-    file_store.queue.enqueue("017000161563", "hid:0", "network")
-    script = Script(file_store, {"000413000222": [
+    file_store.queue.enqueue(FISH, "hid:0", "network")
+    file_store.queue.enqueue(CEREAL, "hid:0", "network")
+    script = Script(file_store, {FISH: [
         TypeError("a bug"), ServerError("not JSON", status=200, code="bad_json"),
         RecursionError("deep"), TypeError("once more")]})
     drainer = start(script)
     got = take(events, 4)
     assert [(e.kind, e.barcode) for e in got] == [
-        ("retry", "000413000222"), ("retry", "000413000222"), ("set_aside", "000413000222"),
-        ("resolved", "017000161563")]
-    assert script.calls == ["000413000222"] * 3 + ["017000161563"]
+        ("retry", FISH), ("retry", FISH), ("set_aside", FISH),
+        ("resolved", CEREAL)]
+    assert script.calls == [FISH] * 3 + [CEREAL]
     stats = file_store.queue.stats()
     assert (stats.depth, stats.set_aside) == (0, 1)
-    assert [i.barcode for i in file_store.queue.set_aside_items()] == ["000413000222"]
+    assert [i.barcode for i in file_store.queue.set_aside_items()] == [FISH]
     lines = [r for r in caplog.records if "set aside after 3 failed lookups" in r.getMessage()]
     assert len(lines) == 1 and getattr(lines[0], "KIOSK_EVENT", None) == "set_aside"
     # Scanned again, it is back in line with its failures forgotten: one more failure is
     # a retry, not a second setting aside.
-    file_store.queue.enqueue("000413000222", "hid:0", "network")
+    file_store.queue.enqueue(FISH, "hid:0", "network")
     assert file_store.queue.stats().set_aside == 0
     drainer.wake()  # as the daemon does after queueing
     assert [(e.kind, e.barcode) for e in take(events, 2)] == [
-        ("retry", "000413000222"), ("resolved", "000413000222")]
+        ("retry", FISH), ("resolved", FISH)]
 
 
 def test_network_failures_never_set_an_item_aside(
     file_store: Store, start: Callable[..., Drainer], events: queue.Queue[DrainEvent]
 ) -> None:
-    file_store.queue.enqueue("000413000222", "hid:0", "network")
-    start(Script(file_store, {"000413000222": [
+    file_store.queue.enqueue(FISH, "hid:0", "network")
+    start(Script(file_store, {FISH: [
         TransportError("down"), ServerError("503", status=503, code="server_error"),
         RateLimited("429", retry_after=0.0, status=429, code="rate_limited")] * 3}))
     got = take(events, 10)
@@ -264,20 +265,20 @@ def test_a_bad_answer_is_set_aside_at_once_and_a_twice_unanswered_lookup_counts(
     counts against the item (three of those and it is set aside)."""
     maybe = TransportError("read timed out", code="timeout")
     maybe.maybe_charged = True
-    file_store.queue.enqueue("000413000222", "hid:0", "network")
-    file_store.queue.enqueue("017000161563", "hid:0", "network")
-    file_store.queue.enqueue("080878194964", "hid:0", "network")
+    file_store.queue.enqueue(FISH, "hid:0", "network")
+    file_store.queue.enqueue(CEREAL, "hid:0", "network")
+    file_store.queue.enqueue(SNACK, "hid:0", "network")
     script = Script(file_store, {
-        "000413000222": [BadAnswer("cut short twice", status=200, code="bad_answer")],
-        "017000161563": [maybe, maybe, maybe]})
+        FISH: [BadAnswer("cut short twice", status=200, code="bad_answer")],
+        CEREAL: [maybe, maybe, maybe]})
     start(script)
     assert [(e.kind, e.barcode) for e in take(events, 5)] == [
-        ("set_aside", "000413000222"), ("retry", "017000161563"), ("retry", "017000161563"),
-        ("set_aside", "017000161563"), ("resolved", "080878194964")]
-    assert script.calls.count("000413000222") == 1
-    assert script.calls.count("017000161563") == 3
+        ("set_aside", FISH), ("retry", CEREAL), ("retry", CEREAL),
+        ("set_aside", CEREAL), ("resolved", SNACK)]
+    assert script.calls.count(FISH) == 1
+    assert script.calls.count(CEREAL) == 3
     assert {i.barcode for i in file_store.queue.set_aside_items()} == {
-        "000413000222", "017000161563"}
+        FISH, CEREAL}
 
 
 def test_the_chores_run_at_start(file_store: Store) -> None:

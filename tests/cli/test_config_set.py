@@ -13,15 +13,13 @@ import pytest
 
 from kiosk import config
 from kiosk.cli import main
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "config" / "kiosk.toml"
+from tests.helpers import EXAMPLE_CONFIG
 
 
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     path = tmp_path / "kiosk.toml"
-    path.write_bytes(EXAMPLE.read_bytes())
+    path.write_bytes(EXAMPLE_CONFIG.read_bytes())
     return path
 
 
@@ -105,7 +103,7 @@ def test_a_bad_key_or_value_is_refused_in_one_line_and_nothing_is_written(
     assert problem in err[0]
     after = example.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
-    assert example.read_bytes() == EXAMPLE.read_bytes()
+    assert example.read_bytes() == EXAMPLE_CONFIG.read_bytes()
 
 
 def test_every_unknown_key_is_named_at_once(
@@ -113,7 +111,7 @@ def test_every_unknown_key_is_named_at_once(
     assert kiosk_set(example, "display.rotaton", "90", "fleet.stor", "x", "fleet.lane", "3") == 78
     err = capsys.readouterr().err
     assert "display.rotaton: unknown key" in err and "fleet.stor: unknown key" in err
-    assert example.read_bytes() == EXAMPLE.read_bytes()
+    assert example.read_bytes() == EXAMPLE_CONFIG.read_bytes()
 
 
 def test_fields_that_depend_on_each_other_are_set_together(example: Path) -> None:
@@ -177,7 +175,7 @@ def test_stdout_prints_the_edited_file_and_writes_nothing(
     assert kiosk_set(example, "metrics.textfile", "/run/kiosk/metrics.prom", stdout=True) == 0
     out = capsys.readouterr().out
     assert tomllib.loads(out)["metrics"]["textfile"] == "/run/kiosk/metrics.prom"
-    assert example.read_bytes() == EXAMPLE.read_bytes()
+    assert example.read_bytes() == EXAMPLE_CONFIG.read_bytes()
 
 
 def test_the_rest_of_the_file_must_be_valid_too(

@@ -14,7 +14,7 @@ import pytest
 from kiosk.daemon.systemd import event, journal_answers, setup_logging
 from tests.support import journald
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import logging, sys

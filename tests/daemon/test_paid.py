@@ -4,6 +4,7 @@ once), one buyer per barcode, and a lookup starts only if its price fits the win
 
 from __future__ import annotations
 
+import queue
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -12,18 +13,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kiosk.api import ApiClient, RefreshTokenFile, Secret, TokenAuth, make_http_client
 from kiosk.api.errors import BadAnswer
 from kiosk.api.spending import SpendGuard
-from kiosk.config import ApiConfig
 from kiosk.daemon import Lookups, ScanResult
 from kiosk.outcome import Outcome
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.endpoints import API_PREFIX
 from kiosk.store import Store
-
-CLIENT_ID, KEY = "rd_client_paid", "sk_test_paid_1"
-CEREAL = "017000161563"
+from tests.barcodes import CEREAL
+from tests.helpers import sandbox_api, sandbox_http
 
 
 class Kit:
@@ -33,11 +31,8 @@ class Kit:
                  per_hour: float = 0.0) -> None:
         self.tmp = tmp
         self.store = Store.open(tmp / "state", tmp / "cache")
-        auth = TokenAuth(sandbox.base_url, CLIENT_ID, lambda: Secret(KEY),
-                         RefreshTokenFile(tmp / "state"))
         self.guard = SpendGuard(per_hour, 0.0, self.store.spending)
-        self.api = ApiClient(http, sandbox.base_url, auth, deadline_s=5.0,
-                             spend=self.guard)
+        self.api = sandbox_api(sandbox, http, tmp / "state", deadline_s=5.0, spend=self.guard)
         self.lookups = Lookups(self.store, self.api)
 
     def recorded(self) -> float:
@@ -49,14 +44,8 @@ class Kit:
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(client_id=CLIENT_ID, api_key=KEY, rpm=600) as sb:
-        yield sb
-
-
-@pytest.fixture
 def http(sandbox: Sandbox) -> Iterator[httpx.Client]:
-    with make_http_client(ApiConfig(base_url=sandbox.base_url, ca_file=sandbox.ca_file)) as h:
+    with sandbox_http(sandbox) as h:
         yield h
 
 
@@ -103,12 +92,16 @@ def test_a_charged_answer_that_breaks_twice_is_not_bought_a_third_time(
     assert kit.recorded() == pytest.approx(sandbox.credits_spent()) == pytest.approx(2.6)
     # Queued, the drainer's lane sets it aside at once instead of buying it again.
     kit.lookups.defer(CEREAL, "serial:0", "network")
-    from kiosk.daemon.drainer import Drainer
+    from kiosk.daemon.drainer import Drainer, DrainEvent
 
-    drainer = Drainer(kit.store, kit.lookups.resolve, pace_s=0.0)
-    item = kit.store.queue.peek()
-    assert item is not None
-    drainer._attempt(item)
+    events: queue.Queue[DrainEvent] = queue.Queue()
+    drainer = Drainer(kit.store, kit.lookups.resolve, events.put, pace_s=0.0)
+    drainer.start()
+    try:
+        event = events.get(timeout=10)  # a safety net only
+    finally:
+        assert drainer.stop()
+    assert (event.kind, event.barcode) == ("set_aside", CEREAL)
     assert kit.store.queue.peek() is None
     assert [i.barcode for i in kit.store.queue.set_aside_items()] == [CEREAL]
     assert product_gets(sandbox, CEREAL) == 4

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # In a fresh interpreter: free one large block (glibc then raises its threshold past it,
 # unless pinned), then allocate a 2 MB one, as a card image decode does, and report
