@@ -5,17 +5,19 @@ per layer, so callers can catch a layer's failures without catching bugs::
 
     KioskError
     ├── ConfigError          bad or unreadable configuration (exit 78, EX_CONFIG)
-    ├── ScannerError         a reader could not be opened or read
     ├── ApiError             anything from the Retail Digitals API (see kiosk.api.errors)
     ├── StoreError           queue / cache database or files
     └── DisplayError         the screen could not be initialised or drawn
+
+The scanner layer has none: a reader that cannot be opened or is lost is retried by its
+own thread and reported through its status callback (kiosk.scanner), never raised.
 
 Messages never contain an API key or a token: they are shown to staff and logged.
 """
 
 from __future__ import annotations
 
-__all__ = ["ApiError", "ConfigError", "DisplayError", "KioskError", "ScannerError", "StoreError"]
+__all__ = ["ApiError", "ConfigError", "DisplayError", "KioskError", "StoreError"]
 
 
 class KioskError(Exception):
@@ -31,10 +33,6 @@ class ConfigError(KioskError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
-
-
-class ScannerError(KioskError):
-    """A barcode reader could not be opened or read."""
 
 
 class ApiError(KioskError):

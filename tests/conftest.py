@@ -1,8 +1,23 @@
-"""Test-wide set-up: no test may open a real window or sound device."""
+"""Test-wide set-up: no test may open a real window or sound device; and the fixtures
+more than one test directory uses: the sandbox API, a settable clock, a store on disk,
+the fonts' measure."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.helpers import FakeClock
+
+if TYPE_CHECKING:  # loaded by the fixtures that need them: `kiosk status` tests stay light
+    from kiosk.display.text import FontMeasure
+    from kiosk.sandbox import Sandbox
+    from kiosk.store import Store
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -16,3 +31,46 @@ pytest_plugins = ["tests.skip_policy", "pytester", "tests.display.fakes"]
 # ./scripts/system-test, which sets KIOSK_SYSTEM_TEST, not in every ./scripts/test.
 if not os.environ.get("KIOSK_SYSTEM_TEST"):
     collect_ignore = ["system"]
+
+
+@pytest.fixture
+def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
+    """Start a sandbox with these `Sandbox` arguments (rpm, balance, client_id, ...) on a
+    loopback port; every one started is stopped after the test."""
+    from kiosk.sandbox import Sandbox
+
+    with contextlib.ExitStack() as started:
+        def make(**kw: Any) -> Sandbox:
+            return started.enter_context(Sandbox(**kw))
+
+        yield make
+
+
+@pytest.fixture
+def sandbox(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    """A fresh sandbox per test (cheap: ~30 ms; tests change balances, tokens, faults),
+    with its rate limit out of the way; a test about the limit asks `make_sandbox(rpm=)`."""
+    return make_sandbox(rpm=10_000)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def file_store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
+    """A store on files in tmp_path, on the test's clock."""
+    from kiosk.store import Store
+
+    s = Store.open(tmp_path / "state", tmp_path / "cache", clock=clock)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def measure() -> FontMeasure:
+    """The display's text measure (fonts loaded once), for layouts without a screen."""
+    from kiosk.display.text import FontMeasure
+
+    return FontMeasure()

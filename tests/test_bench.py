@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests import journald
+from tests.support import journald
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,13 +19,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.chroot import mounts_under
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "install-pi"
 RULES = ROOT / "systemd" / "99-barcode-scanner.rules"
 BACKLIGHT_RULES = ROOT / "systemd" / "99-kiosk-backlight.rules"
 UNIT = ROOT / "systemd" / "kiosk.service"
 EXAMPLE_CONFIG = ROOT / "config" / "kiosk.toml"
-DOC = ROOT / "README.md"  # its "Install on a Raspberry Pi" section
+# The README and docs/ (install.md, screens.md, operations.md) show install-pi commands.
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 # What a real install on this machine would create or change.
 WATCHED = [
@@ -136,7 +139,7 @@ def test_help_lists_every_option() -> None:
 
 def test_docs_mention_only_real_options() -> None:
     help_text = _install("--help").stdout
-    used = set(re.findall(r"install-pi[^\n`]*", DOC.read_text()))
+    used = {line for doc in DOCS for line in re.findall(r"install-pi[^\n`]*", doc.read_text())}
     options = {opt for line in used for opt in re.findall(r"--[a-z][a-z-]+", line)}
     assert options, "the doc shows no install-pi command"
     assert {opt for opt in options if opt not in help_text} == set()
@@ -216,8 +219,8 @@ def test_dry_run_needs_no_root() -> None:
     with tempfile.TemporaryDirectory(prefix="kiosk-install-pi-") as tmp:
         copy = Path(tmp)
         copy.chmod(0o755)
-        for part in ("scripts/install-pi", "scripts/install-pi-boot", "pyproject.toml", "config",
-                     "systemd"):
+        for part in ("scripts/install-pi", "scripts/install-pi-boot", "scripts/lib",
+                     "pyproject.toml", "config", "systemd"):
             source, target = ROOT / part, copy / part
             target.parent.mkdir(parents=True, exist_ok=True)
             if source.is_dir():
@@ -339,6 +342,20 @@ def test_dry_run_keeps_an_existing_config(tmp_path: Path) -> None:
         "etc/kiosk/kiosk.toml",
     ]
     assert config.read_text() == '[display]\nmode = "staff"\n'
+
+
+def test_keys_are_not_set_in_a_config_that_would_be_invalid(tmp_path: Path) -> None:
+    """--store goes through `kiosk config set`, which validates the whole file: a bad
+    line elsewhere stops the install before the file is touched, with the line named."""
+    config = tmp_path / "etc/kiosk/kiosk.toml"
+    config.parent.mkdir(parents=True)
+    text = '[display]\nmode = "kiosk"\n\n[fleet]\nstore = ""\n'
+    config.write_text(text)
+    res = _install("--dry-run", "--prefix", tmp_path, "--store", "berlin-mitte")
+    assert res.returncode == 78
+    assert f"error: {config}: display.mode: 'kiosk' is not one of" in res.stderr
+    assert f"{config}: not changed: it would not be valid" in res.stderr
+    assert config.read_text() == text
 
 
 @pytest.mark.parametrize(
@@ -694,10 +711,16 @@ def _steps_in_chroot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[
     if not units.exists():
         units.mkdir()
         (units / "lightdm.service").write_text(LIGHTDM)
-    return subprocess.run(
+    before = mounts_under(Path("/sys"))
+    res = subprocess.run(
         ["unshare", "--mount", "--propagation", "unchanged", "sh", "-c", _CHROOT, "sh",
          str(tmp_path / "root"), str(units), str(ROOT), _STEPS, "bash", *args],
         capture_output=True, text=True, timeout=60, check=False)
+    # Its mounts lived in its own namespace: none is left where it mounted (/sys) or in the
+    # tree, which pytest deletes afterwards.
+    assert mounts_under(Path("/sys")) == before
+    assert mounts_under(tmp_path) == []
+    return res
 
 
 @needs_chroot
@@ -805,8 +828,10 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     installed = (etc / "kiosk.toml").read_text().splitlines()
     example = EXAMPLE_CONFIG.read_text().splitlines()
     changed = [(a, b) for a, b in zip(example, installed, strict=True) if a != b]
-    assert [b for _, b in changed] == ['client_id = "rd_client_test_1"',
-                                       'textfile = "/run/kiosk/metrics.prom"']
+    # Set by `kiosk config set`: the example's mark goes, a comment on the key stays.
+    assert [b for _, b in changed] == [
+        'client_id = "rd_client_test_1"',
+        'textfile = "/run/kiosk/metrics.prom" # e.g. "/run/kiosk/metrics.prom"; must end in .prom']
     assert changed[0][0].startswith("client_id = ")
     assert changed[1][0].startswith('textfile = ""')
     metrics_link = root / "var/lib/prometheus/node-exporter/kiosk.prom"

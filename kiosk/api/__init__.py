@@ -1,5 +1,9 @@
-"""The only code that talks to Retail Digitals: tokens, the cheapest lookup, the image."""
+"""The only code that talks to Retail Digitals: tokens, the cheapest lookup, the image.
 
+And the only code that holds the API key (`resolve_api_key`, `Secret`).
+"""
+
+from kiosk.api._credentials import Secret, resolve_api_key
 from kiosk.api.auth import TokenAuth
 from kiosk.api.client import ApiClient, LookupResult, client_for
 from kiosk.api.errors import (
@@ -35,6 +39,7 @@ __all__ = [
     "RateLimited",
     "RefreshTokenFile",
     "RetryableError",
+    "Secret",
     "ServerError",
     "SpendLimited",
     "TokenAuth",
@@ -43,5 +48,6 @@ __all__ = [
     "client_for",
     "describe_route",
     "make_http_client",
+    "resolve_api_key",
     "trust_context",
 ]

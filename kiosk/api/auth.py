@@ -30,12 +30,12 @@ from typing import Any
 
 import httpx
 
-from kiosk.api.backoff import Backoff
+from kiosk.api._credentials import Secret
 from kiosk.api.errors import ApiError, CredentialsRefused, ServerError, TransportError
 from kiosk.api.responses import error_code, error_from_response, json_body
 from kiosk.api.tokens import AccessToken, RefreshTokenFile
 from kiosk.api.transport import BOUNDS, DEFAULT_DEADLINE_S, Bounds
-from kiosk.config import Secret
+from kiosk.backoff import Backoff
 from kiosk.errors import ConfigError
 
 __all__ = ["TokenAuth"]

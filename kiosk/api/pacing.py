@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-from kiosk.api.backoff import clamp_wait
+from kiosk.backoff import clamp_wait
 
 __all__ = ["Pacer"]
 

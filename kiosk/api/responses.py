@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 
-from kiosk.api.backoff import parse_retry_after
 from kiosk.api.errors import (
     AnswerRefused,
     ApiError,
@@ -22,6 +21,7 @@ from kiosk.api.errors import (
     RateLimited,
     ServerError,
 )
+from kiosk.backoff import parse_retry_after
 from kiosk.sanitize import escape_controls
 
 __all__ = ["error_code", "error_from_response", "json_body", "request_id", "safe_token"]

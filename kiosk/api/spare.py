@@ -37,7 +37,7 @@ from typing import Any
 
 import httpcore
 
-from kiosk.api.backoff import Backoff
+from kiosk.backoff import Backoff
 
 __all__ = ["SPARE", "SpareConnection"]
 

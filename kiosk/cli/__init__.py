@@ -1,10 +1,11 @@
 """The `kiosk` command: one entry point, a subcommand per job.
 
-One small module per command (`check_config`, `status`, `lookup`, `demo`, `sandbox`),
-each importing only what it needs, and each imported only when its command runs (the
-demo's and the sandbox's argument definitions import nothing heavy). So `kiosk --help`,
-`kiosk status` and `kiosk check-config` stay fast and never load httpx, pygame, evdev or
-the sandbox (tests/test_cli_imports.py checks `sys.modules`).
+One small module per command (`check_config`, `config_set`, `status`, `lookup`, `demo`,
+`sandbox`), each importing only what it needs, and each imported only when its command
+runs (the demo's and the sandbox's argument definitions import nothing heavy). So
+`kiosk --help`, `kiosk status`, `kiosk check-config` and `kiosk config set` stay fast and
+never load httpx, pygame, evdev or the sandbox (tests/cli/test_cli_imports.py checks
+`sys.modules`).
 
 Exit codes are `kiosk.exitcodes`: 0 success, 78 (EX_CONFIG) for a bad configuration
 (the unit's RestartPreventExitStatus=78 stops a restart loop), 1 for anything else.
@@ -39,6 +40,12 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
     return check_config(args.config, key=args.key)
 
 
+def _cmd_config_set(args: argparse.Namespace) -> int:
+    from kiosk.cli.config_set import config_set
+
+    return config_set(args.config, args.pairs, stdout=args.stdout)
+
+
 def _cmd_sandbox(args: argparse.Namespace) -> int:
     from kiosk.cli import sandbox
 
@@ -46,8 +53,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from kiosk.daemon import run
-    from kiosk.daemon.systemd import setup_logging
+    from kiosk.daemon import run, setup_logging
 
     setup_logging()
     return run(args.config)
@@ -83,6 +89,16 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
     return lookup_command(cfg, args.barcode, as_json=args.json)
 
 
+def _help_of(parser: argparse.ArgumentParser) -> Handler:
+    """A handler for a command given without its action: its own help, exit 2."""
+
+    def show_help(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return EX_USAGE
+
+    return show_help
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk",
@@ -103,6 +119,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="also check that an API key can be found (it is never printed)",
     )
     p.set_defaults(handler=_cmd_check_config)
+
+    p = sub.add_parser(
+        "config", help="change the configuration file: kiosk config set KEY VALUE",
+        description="Change the configuration file from the command line.",
+    )
+    config_sub = p.add_subparsers(dest="config_command", metavar="ACTION")
+    p.set_defaults(handler=_help_of(p))
+    p = config_sub.add_parser(
+        "set", help="set keys, validated (exit 0 if set, 78 if refused)",
+        description="Set each KEY (section.key, e.g. display.rotation) to VALUE in the "
+        "configuration file, keeping its comments and other lines, and replace it "
+        "atomically with its mode, only if the whole file is then valid. VALUE is a TOML "
+        "literal (90, 2.5, true, [800, 480], \"HDMI-A-1\"); for a key that takes a string "
+        "or a path, any other VALUE is that string as it is (HDMI-A-1). Exit status: 0 "
+        "set, 78 refused (the problems are listed; nothing was written).",
+    )
+    _add_config_arg(p)
+    p.add_argument("pairs", nargs="+", metavar="KEY VALUE",
+                   help="one or more pairs, set together")
+    p.add_argument("--stdout", action="store_true",
+                   help="print the edited file instead of writing it")
+    p.set_defaults(handler=_cmd_config_set)
 
     p = sub.add_parser(
         "sandbox", help="serve the built-in Retail Digitals API stand-in",

@@ -2,6 +2,7 @@
 
 Imports the configuration schema and nothing else of the kiosk: no httpx, no pygame
 (a test checks), so it answers at once, also on a machine where the daemon cannot run.
+Only `--key` loads the API package, whose code finds the key.
 """
 
 from __future__ import annotations
@@ -37,8 +38,12 @@ def check_config(path: Path, *, key: bool) -> int:
     except ConfigError as exc:
         warnings.extend(exc.problems)
     if key:
+        # The key is the API client's, read by its code: loading it (and httpx) is the
+        # price of checking exactly what the daemon will do.
+        from kiosk.api import resolve_api_key
+
         try:
-            config.resolve_api_key(cfg)
+            resolve_api_key(cfg)
         except ConfigError as exc:
             for problem in exc.problems:
                 print(f"error: {problem}", file=sys.stderr)

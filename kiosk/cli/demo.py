@@ -90,8 +90,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"kiosk demo: --size must look like 1024x600, not {args.size!r}")
         return EX_USAGE
-    from kiosk.daemon import Daemon
-    from kiosk.daemon.systemd import setup_logging
+    from kiosk.daemon import Daemon, setup_logging
     from kiosk.sandbox import Sandbox
     from kiosk.sandbox.latency import LatencyRelay
 
@@ -158,7 +157,7 @@ def _scripted(cfg: Config, sandbox: Any, out: Path) -> int:
     step: dict[str, Any] = {"n": 0, "name": "idle"}
 
     def after_show(record: Any, display: Any) -> None:
-        if record.answer is not None and record.answer.photo_pending:
+        if record.photo_pending:
             return  # the story goes on once the card is complete
         step["n"] += 1
         path = out / f"{step['n']:02d}-{step['name']}.png"

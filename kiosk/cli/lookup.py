@@ -14,7 +14,7 @@ from typing import Any
 from kiosk import config as config_mod
 from kiosk.api import client_for, make_http_client
 from kiosk.config import Config
-from kiosk.daemon.lookups import Lookups, ScanAnswer
+from kiosk.daemon import Lookups, ScanResult
 from kiosk.errors import ConfigError, StoreError
 from kiosk.exitcodes import EX_CONFIG, EX_DATAERR, EX_FAILURE, EX_OK
 from kiosk.outcome import SHOWS_PRODUCT, Outcome
@@ -61,7 +61,7 @@ def _say(as_json: bool, data: dict[str, Any], text: str) -> None:
           else "\n".join(escape_controls(line) for line in text.splitlines()))
 
 
-def _as_dict(answer: ScanAnswer, remaining: float | None) -> dict[str, Any]:
+def _as_dict(answer: ScanResult, remaining: float | None) -> dict[str, Any]:
     return {
         "barcode": answer.barcode, "outcome": answer.outcome, "credits": answer.credits,
         "credits_remaining": remaining, "from_cache": answer.from_cache, "stale": answer.stale,
@@ -71,7 +71,7 @@ def _as_dict(answer: ScanAnswer, remaining: float | None) -> dict[str, Any]:
     }
 
 
-def _as_text(answer: ScanAnswer, remaining: float | None) -> str:
+def _as_text(answer: ScanResult, remaining: float | None) -> str:
     cost = f"cost {answer.credits:g} credits"
     if remaining is not None:
         cost += f" ({remaining:g} left)"

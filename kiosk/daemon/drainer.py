@@ -25,9 +25,10 @@ retry (`BadAnswer`: cut short, reset mid-body, not JSON) is set aside at once: e
 further attempt would be bought again.
 
 `resolve` is the seam to the API: it looks the barcode up, caches the answer and
-returns a `Resolution`; it raises `kiosk.api.errors` exceptions. `chores` (optional)
-runs on this thread at start and with the housekeeping: the lookups' money chores
-(reconciling today's spending with the API, settling answers paid before a cut).
+returns what the scan came to (a `ScanResult`, `FOUND`); it raises `kiosk.api.errors`
+exceptions. `chores` (optional) runs on this thread at start and with the housekeeping:
+the lookups' money chores (reconciling today's spending with the API, settling answers
+paid before a cut).
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from kiosk.api.backoff import Backoff
 from kiosk.api.errors import (
     BadAnswer,
     NotFound,
@@ -50,31 +50,25 @@ from kiosk.api.errors import (
     ServerError,
     TransportError,
 )
+from kiosk.backoff import Backoff
+from kiosk.daemon._scan import ScanResult
 from kiosk.daemon.systemd import event as journal_event
 from kiosk.errors import KioskError, StoreError
 from kiosk.outcome import Outcome
 from kiosk.store.facade import Store
 from kiosk.store.queue import QueuedItem
 
-__all__ = ["DrainEvent", "Drainer", "Resolution"]
+__all__ = ["DrainEvent", "Drainer"]
 
 logger = logging.getLogger(__name__)
-
-@dataclass(frozen=True)
-class Resolution:
-    """What `resolve` did: found (and cached) the product, spending `credits`."""
-
-    barcode: str
-    credits: float = 0.0
-    outcome: Literal[Outcome.FOUND, Outcome.NOT_FOUND] = Outcome.FOUND
-
 
 @dataclass(frozen=True)
 class DrainEvent:
     """Told to the daemon (staff screen, journal) after each attempt.
 
-    kind "resolved": the scan left the queue with `outcome` (`FOUND`, `NOT_FOUND`, or
-    `CACHED` when its answer was already in the cache); "retry": it stays, for
+    kind "resolved": the scan left the queue, and `result` says what it came to
+    (`FOUND`, `NOT_FOUND`, or `CACHED` when its answer was already in the cache);
+    "retry": it stays, for
     `reason`, next attempt in `retry_in_s`; "dropped": the API refused the request
     itself (400), asking again cannot help; "set_aside": it failed `max_failures` times
     for reasons of its own and is passed over.
@@ -82,8 +76,7 @@ class DrainEvent:
 
     kind: Literal["resolved", "retry", "dropped", "set_aside"]
     barcode: str
-    outcome: Outcome | None = None
-    credits: float = 0.0
+    result: ScanResult | None = None  # "resolved" only
     reason: str | None = None
     retry_in_s: float | None = None
     remaining: int = 0
@@ -95,7 +88,7 @@ class Drainer:
     def __init__(
         self,
         store: Store,
-        resolve: Callable[[str], Resolution],
+        resolve: Callable[[str], ScanResult],
         on_event: Callable[[DrainEvent], None] | None = None,
         *,
         pace_s: float = 1.0,
@@ -203,7 +196,8 @@ class Drainer:
         fetched_at = store.cache.fetched_at(barcode)
         if fetched_at is not None and fetched_at >= item.enqueued_at:
             store.queue.complete(barcode)
-            self._emit(DrainEvent("resolved", barcode, outcome=Outcome.CACHED))
+            self._emit(DrainEvent("resolved", barcode, ScanResult(Outcome.CACHED, barcode,
+                                                                  from_cache=True)))
             return
         try:
             result = self._resolve(barcode)
@@ -225,7 +219,8 @@ class Drainer:
             return
         except NotFound:
             store.resolve_queued(barcode, None)
-            self._succeeded(DrainEvent("resolved", barcode, outcome=Outcome.NOT_FOUND))
+            self._succeeded(DrainEvent("resolved", barcode,
+                                       ScanResult(Outcome.NOT_FOUND, barcode, reason="not_found")))
             return
         except PermanentError as exc:
             store.queue.complete(barcode)
@@ -247,8 +242,7 @@ class Drainer:
                          self._backoff.next_delay(), own=True)
             return
         store.queue.complete(barcode)
-        self._succeeded(DrainEvent("resolved", barcode, outcome=result.outcome,
-                                   credits=result.credits))
+        self._succeeded(DrainEvent("resolved", barcode, result))
 
     def _succeeded(self, event: DrainEvent) -> None:
         if self._failing is not None:

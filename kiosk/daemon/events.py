@@ -10,25 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk.daemon.drainer import DrainEvent
-from kiosk.daemon.present import ScanRecord
 
-__all__ = ["Drained", "Event", "LinkChanged", "Reload", "Scanned", "ScannerChanged",
-           "ScansReady", "Stop"]
-
-
-@dataclass(frozen=True)
-class Scanned:
-    """A scan's answer (twice for a card drawn before its photo): what the main loop
-    makes of each record it takes from the outbox. Not put on the queue: see
-    `ScansReady`."""
-
-    record: ScanRecord
+__all__ = ["Drained", "Event", "LinkChanged", "Reload", "ScannerChanged", "ScansReady",
+           "Stop"]
 
 
 @dataclass(frozen=True)
 class ScansReady:
-    """The scan worker's outbox (`kiosk.daemon.outbox`) has results: one of these at a
-    time, however many results, so a flood of scans cannot grow the main loop's queue."""
+    """The scan worker's outbox (`kiosk.daemon.outbox`) has results (`ScanResult`s, twice
+    for a card drawn before its photo): one of these at a time, however many results, so
+    a flood of scans cannot grow the main loop's queue."""
 
 
 @dataclass(frozen=True)
@@ -65,4 +56,4 @@ class Stop:
     """SIGTERM, SIGINT or `Daemon.stop()`: stop in order."""
 
 
-Event = Scanned | ScansReady | Drained | ScannerChanged | LinkChanged | Reload | Stop
+Event = ScansReady | Drained | ScannerChanged | LinkChanged | Reload | Stop

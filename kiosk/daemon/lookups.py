@@ -26,19 +26,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from kiosk.api.client import ApiClient, LookupResult
 from kiosk.api.errors import ApiError, CredentialsRefused, NotFound, PermanentError, RetryableError
-from kiosk.daemon.drainer import Resolution
+from kiosk.daemon._scan import ScanResult
 from kiosk.errors import StoreError
 from kiosk.outcome import Outcome
-from kiosk.product import Product
 from kiosk.store import CachedMiss, CacheHit, Store
 from kiosk.store.errors import ScanNotSaved
 from kiosk.store.paid import PaidAnswer
 
-__all__ = ["Lookups", "ScanAnswer"]
+__all__ = ["Lookups"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,25 +45,6 @@ RECONCILE_S = 3600.0
 """How often today's spending is compared with the API's `/account` (and at start)."""
 
 Prepare = Callable[[bytes], bytes | None]
-
-
-@dataclass(frozen=True)
-class ScanAnswer:
-    """What one scan came to. `image` is display-ready when a `prepare` was given."""
-
-    outcome: Outcome
-    barcode: str
-    product: Product | None = None
-    image: bytes | None = None
-    stale: bool = False
-    from_cache: bool = False
-    credits: float = 0.0
-    request_id: str | None = None
-    reason: str | None = None
-    error_code: str | None = None
-    saved: bool = True  # for "queued": False when the disk refused and it is held in memory
-    error: ApiError | None = None
-    photo_pending: bool = False  # the product data is in, its photo is still downloading
 
 
 class Lookups:
@@ -91,7 +71,7 @@ class Lookups:
         self._claims_lock = threading.Lock()
         self._reconciled_at: float | None = None  # monotonic
 
-    def from_cache(self, barcode: str) -> ScanAnswer | None:
+    def from_cache(self, barcode: str) -> ScanResult | None:
         """The answer when the cache alone can give it (fresh product or fresh miss).
 
         Only reads (and at most prepares a display image): the scan worker's fast lane
@@ -101,8 +81,8 @@ class Lookups:
 
     def lookup(self, barcode: str, source: str = "cli", scanned_at: float | None = None,
                *, queue_on_failure: bool = True,
-               on_data: Callable[[ScanAnswer], None] | None = None,
-               on_shown: Callable[[ScanAnswer], None] | None = None) -> ScanAnswer:
+               on_data: Callable[[ScanResult], None] | None = None,
+               on_shown: Callable[[ScanResult], None] | None = None) -> ScanResult:
         """The scan's answer. From the API, `on_data` first gets the product without its
         photo (`photo_pending`) while the photo downloads, and `on_shown` the complete
         answer before it is written to the cache: the cache's fsyncs (20 to 150 ms on the
@@ -120,8 +100,8 @@ class Lookups:
                                         on_data, on_shown)
 
     def _lookup_claimed(self, barcode: str, source: str, scanned_at: float | None,
-                        queue_on_failure: bool, on_data: Callable[[ScanAnswer], None] | None,
-                        on_shown: Callable[[ScanAnswer], None] | None) -> ScanAnswer:
+                        queue_on_failure: bool, on_data: Callable[[ScanResult], None] | None,
+                        on_shown: Callable[[ScanResult], None] | None) -> ScanResult:
         cached = self._cached(barcode)  # again: another thread may have just bought it
         answer = self._cache_answer(barcode, cached)
         if answer is not None:
@@ -131,22 +111,22 @@ class Lookups:
             result = self._ask(barcode) if paid is None else _as_result(paid)
         except NotFound as exc:
             self._cache_miss(barcode)
-            return ScanAnswer(Outcome.NOT_FOUND, barcode, request_id=exc.request_id,
+            return ScanResult(Outcome.NOT_FOUND, barcode, request_id=exc.request_id,
                               reason="not_found", error_code=exc.code)
         except RetryableError as exc:
             if not queue_on_failure:
-                return ScanAnswer(Outcome.ERROR, barcode, request_id=exc.request_id,
+                return ScanResult(Outcome.ERROR, barcode, request_id=exc.request_id,
                                   reason=exc.reason, error_code=exc.code, error=exc)
             return self._queue(barcode, source, scanned_at, exc.reason, exc, cached)
         except PermanentError as exc:
-            return ScanAnswer(Outcome.ERROR, barcode, request_id=exc.request_id, reason=exc.reason,
+            return ScanResult(Outcome.ERROR, barcode, request_id=exc.request_id, reason=exc.reason,
                               error_code=exc.code, error=exc)
         if on_data is not None and result.front_url:
-            on_data(ScanAnswer(Outcome.SHOWN, barcode, result.product, credits=result.credits,
+            on_data(ScanResult(Outcome.SHOWN, barcode, result.product, credits=result.credits,
                                request_id=result.request_id, photo_pending=True))
         result = self._with_photo(result)
         display = self._display_images(result.image)
-        answer = ScanAnswer(Outcome.SHOWN, barcode, result.product,
+        answer = ScanResult(Outcome.SHOWN, barcode, result.product,
                             self._shown_image(result, display),
                             credits=result.credits if paid is None else 0.0,
                             request_id=result.request_id)
@@ -156,12 +136,13 @@ class Lookups:
         return answer
 
     def defer(self, barcode: str, source: str, reason: str,
-              scanned_at: float | None = None) -> ScanAnswer:
+              scanned_at: float | None = None) -> ScanResult:
         """Queue an uncached scan for the drainer without asking the API now."""
         return self._queue(barcode, source, scanned_at, reason, None, self._cached(barcode))
 
-    def resolve(self, barcode: str) -> Resolution:
-        """The drainer's seam: look up and cache; raise ApiError subclasses (NotFound too).
+    def resolve(self, barcode: str) -> ScanResult:
+        """The drainer's seam: look up and cache (`FOUND`, with the credits it cost);
+        raise ApiError subclasses (NotFound too).
 
         The answer's record completes the queued scan in its own transaction; a
         `StoreError` from the cache after it goes to the drainer (the scan is gone from
@@ -171,12 +152,13 @@ class Lookups:
         with self._claim(barcode):
             hit = self._cached(barcode)
             if isinstance(hit, CacheHit) and not hit.stale:  # bought while we waited
-                return Resolution(barcode)
+                return ScanResult(Outcome.FOUND, barcode)
             paid = self._paid_before(barcode)
             result = self._ask(barcode) if paid is None else _as_result(paid)
             result = self._with_photo(result)
             self._settle(result, self._display_images(result.image), strict=True)
-        return Resolution(barcode, credits=0.0 if paid is not None else result.credits)
+        return ScanResult(Outcome.FOUND, barcode,
+                          credits=0.0 if paid is not None else result.credits)
 
     def chores(self) -> None:
         """The drainer's periodic work for money: at start and then hourly, compare
@@ -300,16 +282,16 @@ class Lookups:
             return None
 
     def _cache_answer(self, barcode: str, cached: CacheHit | CachedMiss | None
-                      ) -> ScanAnswer | None:
+                      ) -> ScanResult | None:
         if isinstance(cached, CachedMiss):
-            return ScanAnswer(Outcome.NOT_FOUND, barcode, from_cache=True, reason="cached_miss")
+            return ScanResult(Outcome.NOT_FOUND, barcode, from_cache=True, reason="cached_miss")
         if isinstance(cached, CacheHit) and not cached.stale:
             return self._from_cache(cached, stale=False)
         return None
 
     def _from_cache(self, hit: CacheHit, *, stale: bool, reason: str | None = None,
-                    error: ApiError | None = None) -> ScanAnswer:
-        return ScanAnswer(Outcome.CACHED, hit.barcode, hit.product, self._display_image(hit),
+                    error: ApiError | None = None) -> ScanResult:
+        return ScanResult(Outcome.CACHED, hit.barcode, hit.product, self._display_image(hit),
                           stale=stale, from_cache=True, reason=reason,
                           error_code=error.code if error else None, error=error)
 
@@ -357,7 +339,7 @@ class Lookups:
             logger.warning("unknown barcode %s not remembered (%s)", barcode, exc)
 
     def _queue(self, barcode: str, source: str, scanned_at: float | None, reason: str,
-               error: ApiError | None, cached: CacheHit | CachedMiss | None) -> ScanAnswer:
+               error: ApiError | None, cached: CacheHit | CachedMiss | None) -> ScanResult:
         if isinstance(cached, CacheHit):  # stale, but better than nothing while offline
             return self._from_cache(cached, stale=True, reason=reason, error=error)
         code = error.code if error else None
@@ -366,9 +348,9 @@ class Lookups:
             self.store.queue.enqueue(barcode, source, reason, scanned_at)
         except ScanNotSaved as exc:
             logger.error("scan %s could not be saved to disk (%s); held in memory", barcode, exc)
-            return ScanAnswer(Outcome.QUEUED, barcode, reason=reason, error_code=code,
+            return ScanResult(Outcome.QUEUED, barcode, reason=reason, error_code=code,
                               request_id=rid, saved=False, error=error)
-        return ScanAnswer(Outcome.QUEUED, barcode, reason=reason, error_code=code, request_id=rid,
+        return ScanResult(Outcome.QUEUED, barcode, reason=reason, error_code=code, request_id=rid,
                           error=error)
 
 

@@ -21,7 +21,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
-from kiosk.daemon.present import ScanRecord
+from kiosk.daemon._scan import ScanResult
 from kiosk.daemon.ratelimit import LineBudget, Suppressed
 from kiosk.outcome import Outcome
 
@@ -36,8 +36,8 @@ class Batch:
     """What the main loop takes at once: `records` to journal (in the order they came),
     and `quiet`, the newest invalid frame past the budget (for the screen only)."""
 
-    records: list[ScanRecord]
-    quiet: ScanRecord | None = None
+    records: list[ScanResult]
+    quiet: ScanResult | None = None
 
 
 class Outbox:
@@ -47,12 +47,12 @@ class Outbox:
                  ) -> None:
         self._budget = budget or LineBudget()
         self._max = max_records
-        self._records: deque[ScanRecord] = deque()
-        self._quiet: ScanRecord | None = None
+        self._records: deque[ScanResult] = deque()
+        self._quiet: ScanResult | None = None
         self._armed = False
         self._lock = threading.Lock()
 
-    def put(self, record: ScanRecord) -> bool:
+    def put(self, record: ScanResult) -> bool:
         """Keep `record`; True when the main loop must be woken (nothing was waiting)."""
         with self._lock:
             kind = _NOISE.get(record.outcome)

@@ -8,11 +8,10 @@ table. What the kiosk says about itself (STATUS=, the status bar) is `health`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from kiosk.api.errors import CredentialsRefused, InsufficientCredits
-from kiosk.daemon.lookups import ScanAnswer
+from kiosk.daemon._scan import ScanResult
 from kiosk.display.screens import (
     Card,
     Error,
@@ -24,10 +23,8 @@ from kiosk.display.screens import (
     ScreenState,
 )
 from kiosk.outcome import SHOWS_PRODUCT, Outcome
-from kiosk.product import Product
 
 __all__ = [
-    "ScanRecord",
     "journal_fields",
     "journal_message",
     "recent_entry",
@@ -35,59 +32,49 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ScanRecord:
-    """One scan's result as the main loop receives it from the scan worker."""
-
-    outcome: Outcome
-    barcode: str  # normalized; the printable raw text for an invalid scan
-    source: str
-    t_last: float  # monotonic time of the scan's last byte/key
-    answer: ScanAnswer | None = None  # `photo_pending`: an early record, the final follows
-    reason: str | None = None  # why invalid / queued / error
-    seq: int = 0  # scan order; a record older than the card on screen is not drawn
-
-
-def screen_for(record: ScanRecord, credits_remaining: float | None) -> ScreenState | None:
-    """The screen a scan shows, or None when it shows nothing (a double read)."""
-    answer = record.answer
-    if record.outcome is Outcome.INVALID:
-        return Invalid(raw=record.barcode, reason=record.reason or "")
-    if record.outcome is Outcome.DUPLICATE or answer is None:
+def screen_for(result: ScanResult, credits_remaining: float | None) -> ScreenState | None:
+    """The screen a scan shows, or None when it shows nothing (a double read, the
+    kiosk's own failure)."""
+    if result.outcome is Outcome.INVALID:
+        return Invalid(raw=result.barcode, reason=result.reason or "")
+    if result.outcome is Outcome.DUPLICATE or result.internal:
         return None
-    if record.outcome in SHOWS_PRODUCT and answer.product is not None:
-        offline = answer.stale and answer.error is not None
-        return Card(product=answer.product, image=answer.image,
-                    from_cache=answer.from_cache, stale=answer.stale, offline=offline,
-                    credits_debited=answer.credits, credits_remaining=credits_remaining,
-                    photo_pending=answer.photo_pending)
-    if record.outcome is Outcome.NOT_FOUND:
-        return NotFound(barcode=answer.barcode)
-    if record.outcome is Outcome.QUEUED:
-        if isinstance(answer.error, InsufficientCredits):
+    if result.outcome in SHOWS_PRODUCT and result.product is not None:
+        offline = result.stale and result.error is not None
+        return Card(product=result.product, image=result.image,
+                    from_cache=result.from_cache, stale=result.stale, offline=offline,
+                    credits_debited=result.credits, credits_remaining=credits_remaining,
+                    photo_pending=result.photo_pending)
+    if result.outcome is Outcome.NOT_FOUND:
+        return NotFound(barcode=result.barcode)
+    if result.outcome is Outcome.QUEUED:
+        if isinstance(result.error, InsufficientCredits):
             return OutOfCredits(balance=credits_remaining)
-        return Offline(barcode=answer.barcode, saved=answer.saved)
-    if isinstance(answer.error, CredentialsRefused):
+        return Offline(barcode=result.barcode, saved=result.saved)
+    if isinstance(result.error, CredentialsRefused):
         return Error("This kiosk cannot sign in to the product service. Please ask staff.")
-    return Error(f"Could not look up {answer.barcode}: {answer.reason or 'error'}")
+    return Error(f"Could not look up {result.barcode}: {result.reason or 'error'}")
 
 
 _LISTED = frozenset({Outcome.SHOWN, Outcome.CACHED, Outcome.QUEUED, Outcome.NOT_FOUND,
                      Outcome.INVALID})
 
 
-def recent_entry(outcome: Outcome, barcode: str, product: Product | None = None,
-                 now: float | None = None, *, resolved: bool = False) -> RecentScan | None:
+def recent_entry(result: ScanResult, now: float | None = None, *,
+                 resolved: bool = False) -> RecentScan | None:
     """A line for the staff recent-scans list (None for outcomes it does not list: a
     double read, a refused lookup). `resolved`: the drainer's, whatever the outcome."""
-    if outcome not in _LISTED and not resolved:
+    if result.outcome not in _LISTED and not resolved:
         return None
     at = time.strftime("%H:%M", time.localtime(now))
-    name = product.name if product else None
-    return RecentScan(barcode=barcode, outcome=outcome, name=name, at=at, resolved=resolved)
+    name = result.product.name if result.product else None
+    return RecentScan(barcode=result.barcode, outcome=result.outcome, name=name, at=at,
+                      resolved=resolved)
 
 
-_EXPLAINED = frozenset({Outcome.QUEUED, Outcome.ERROR, Outcome.NOT_FOUND})  # REASON= too
+# REASON= too (a stale copy's as well)
+_EXPLAINED = frozenset({Outcome.QUEUED, Outcome.ERROR, Outcome.NOT_FOUND, Outcome.INVALID,
+                        Outcome.DUPLICATE})
 _SAID = {
     Outcome.SHOWN: "looked up and shown", Outcome.CACHED: "shown from the cache",
     Outcome.NOT_FOUND: "not in the catalog", Outcome.INVALID: "invalid scan",
@@ -96,44 +83,38 @@ _SAID = {
 }
 
 
-def journal_fields(record: ScanRecord, latency_ms: float | None,
+def journal_fields(result: ScanResult, latency_ms: float | None,
                    first_paint_ms: float | None = None) -> dict[str, Any]:
     """The fields of the one journal entry every scan produces.
 
     `latency_ms`: scan to its complete screen; `first_paint_ms`: scan to the first paint
     of it (the card before its photo; the same as `latency_ms` when drawn in one go).
     """
-    answer = record.answer
     fields: dict[str, Any] = {
-        "kiosk_event": "scan", "barcode": record.barcode, "outcome": record.outcome,
-        "source": record.source, "credits": answer.credits if answer else 0.0,
+        "kiosk_event": "scan", "barcode": result.barcode, "outcome": result.outcome,
+        "source": result.source, "credits": result.credits,
+        "request_id": result.request_id, "error_code": result.error_code,
     }
     if first_paint_ms is not None:
         fields["first_paint_ms"] = round(first_paint_ms, 1)
     if latency_ms is not None:
         fields["latency_ms"] = round(latency_ms, 1)
-    if answer is not None:
-        fields["request_id"] = answer.request_id
-        fields["error_code"] = answer.error_code
-        if record.outcome in _EXPLAINED or answer.stale:
-            fields["reason"] = answer.reason
-        if answer.stale:
-            fields["stale"] = "yes"
-    if record.reason and record.outcome in (Outcome.INVALID, Outcome.DUPLICATE):
-        fields["reason"] = record.reason
+    if result.outcome in _EXPLAINED or result.stale:
+        fields["reason"] = result.reason
+    if result.stale:
+        fields["stale"] = "yes"
     return fields
 
 
-def journal_message(record: ScanRecord) -> str:
-    answer = record.answer
-    what = _SAID.get(record.outcome, record.outcome.value)
-    message = f"scan {record.barcode}: {what}"
-    if answer is not None and answer.stale:
+def journal_message(result: ScanResult) -> str:
+    what = _SAID.get(result.outcome, result.outcome.value)
+    message = f"scan {result.barcode}: {what}"
+    if result.stale:
         message += " (stale, the API did not answer)"
-    if record.outcome is Outcome.QUEUED and answer is not None:
-        message += f" ({answer.reason})" if answer.saved else f" ({answer.reason}; NOT on disk yet)"
-    elif record.outcome in (Outcome.INVALID, Outcome.ERROR) and record.reason:
-        message += f" ({record.reason})"
-    if answer is not None and answer.credits:
-        message += f", {answer.credits:g} credits"
+    if result.outcome is Outcome.QUEUED:
+        message += f" ({result.reason})" if result.saved else f" ({result.reason}; NOT on disk yet)"
+    elif result.outcome in (Outcome.INVALID, Outcome.ERROR) and result.reason:
+        message += f" ({result.reason})"
+    if result.credits:
+        message += f", {result.credits:g} credits"
     return message

@@ -6,9 +6,9 @@ reader's double-read window and answers what the cache alone can answer (a fresh
 product, a fresh "not found"); a cached card is therefore on screen within a frame even
 while the API is slow. What needs the API goes to the **lookup lane**, in order.
 
-A lookup from the API sends two records: one as soon as the product data is in (its
+A lookup from the API sends two results: one as soon as the product data is in (its
 answer `photo_pending`, so the card is drawn while the photo downloads) and the final
-one. Every record carries a sequence number in scan order, so the screen can keep a
+one. Every result carries a sequence number in scan order, so the screen can keep a
 newer card when an older, slower lookup (or its late photo) finishes after it.
 
 Readers put scans into a bounded inbox (`kiosk.daemon.inbox`): a reader gone wild costs
@@ -38,9 +38,9 @@ import threading
 import time
 from collections.abc import Callable
 
+from kiosk.daemon._scan import ScanResult
 from kiosk.daemon.inbox import CAPACITY, ScanInbox
-from kiosk.daemon.lookups import Lookups, ScanAnswer
-from kiosk.daemon.present import ScanRecord
+from kiosk.daemon.lookups import Lookups
 from kiosk.errors import StoreError
 from kiosk.outcome import Outcome
 from kiosk.scanner import DuplicateWindow, Invalid, Scan, printable, validate
@@ -58,7 +58,7 @@ class ScanWorker:
     def __init__(
         self,
         lookups: Lookups,
-        on_record: Callable[[ScanRecord], None],
+        on_record: Callable[[ScanResult], None],
         *,
         duplicate_window_s: float = 1.5,
         slow_after_s: float = 1.0,
@@ -163,33 +163,31 @@ class ScanWorker:
                 continue
             self._guarded(item[2], functools.partial(self.look_up, item))
 
-    def _guarded(self, scan: Scan, work: Callable[[], ScanRecord | None]) -> None:
+    def _guarded(self, scan: Scan, work: Callable[[], ScanResult | None]) -> None:
         try:
             record = work()
         except Exception:  # a bug must not stop every later scan
             logger.exception("scan from %s could not be handled", scan.source)
-            record = ScanRecord(Outcome.ERROR, printable(scan.raw), scan.source, scan.t_last,
-                                reason="internal error")
+            record = ScanResult(Outcome.ERROR, printable(scan.raw), reason="internal error",
+                                source=scan.source, t_last=scan.t_last)
         if record is not None:
             self._on_record(record)
 
-    def triage(self, scan: Scan) -> ScanRecord | None:
+    def triage(self, scan: Scan) -> ScanResult | None:
         """The fast lane's verdict, or None when the scan went on to the lookup lane."""
         seq = next(self._seq)
         verdict = validate(scan)
         if isinstance(verdict, Invalid):
-            return ScanRecord(Outcome.INVALID, printable(scan.raw), scan.source, scan.t_last,
-                              reason=verdict.reason, seq=seq)
+            return ScanResult(Outcome.INVALID, printable(scan.raw),
+                              reason=verdict.reason).of_scan(scan, seq)
         gtin = verdict.gtin
         if self._dupes.is_duplicate(scan.source, gtin, scan.t_last):
-            return ScanRecord(Outcome.DUPLICATE, gtin, scan.source, scan.t_last,
-                              reason="double read", seq=seq)
+            return ScanResult(Outcome.DUPLICATE, gtin, reason="double read").of_scan(scan, seq)
         answer = self._lookups.from_cache(gtin)
         if answer is None and self._backed_up():
             answer = self._lookups.defer(gtin, scan.source, "busy", scanned_at=time.time())
         if answer is not None:
-            return ScanRecord(answer.outcome, gtin, scan.source, scan.t_last, answer=answer,
-                              reason=answer.reason, seq=seq)
+            return answer.of_scan(scan, seq)
         self._pending.put((seq, gtin, scan))
         return None
 
@@ -199,19 +197,16 @@ class ScanWorker:
         return (self._pending.qsize() >= MAX_WAITING and started is not None
                 and time.monotonic() - started >= self._slow_after_s)
 
-    def look_up(self, item: _Pending) -> ScanRecord | None:
+    def look_up(self, item: _Pending) -> ScanResult | None:
         """The lookup lane's answer; None when it was already sent (before caching)."""
         seq, gtin, scan = item
-        sent: list[ScanRecord] = []
+        sent: list[ScanResult] = []
 
-        def record(answer: ScanAnswer) -> ScanRecord:
-            return ScanRecord(answer.outcome, gtin, scan.source, scan.t_last, answer=answer,
-                              reason=answer.reason, seq=seq)
-
-        def send(answer: ScanAnswer) -> None:  # early data, then the card before caching
+        def send(answer: ScanResult) -> None:  # early data, then the card before caching
+            result = answer.of_scan(scan, seq)
             if not answer.photo_pending:
-                sent.append(record(answer))
-            self._on_record(record(answer))
+                sent.append(result)
+            self._on_record(result)
 
         with self._lock:
             self._current, self._started = item, time.monotonic()
@@ -227,7 +222,7 @@ class ScanWorker:
         finally:
             with self._lock:
                 self._current, self._started = None, None
-        return None if sent else record(answer)
+        return None if sent else answer.of_scan(scan, seq)
 
 
 def _log_drop(kind: str, scan: Scan) -> None:

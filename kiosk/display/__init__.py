@@ -4,6 +4,10 @@
 window, paints layouts, animates the idle arrow and dims/blanks the idle screen.
 `prepare_image` turns a downloaded JPEG/PNG into compact display-ready bytes for the
 card's photo box; `load_prepared` turns those bytes back into a surface without decoding.
+
+The product card's layout is private: `_card` (the card, its photo panel) with
+`_card_frame` (the frame its three shapes share), `_card_shopper`, `_card_staff`,
+`_nutrition` and `_card_chips`; `layout` and `card_image_box` are its public face.
 """
 
 from __future__ import annotations

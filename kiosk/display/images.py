@@ -18,7 +18,7 @@ import logging
 import struct
 from typing import Any, Literal
 
-from kiosk.display.layout_card import card_image_box
+from kiosk.display._card import card_image_box
 from kiosk.display.screens import Mode
 from kiosk.imagecheck import image_problem, image_size
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kiosk.display._card import card_image_box, layout_card
 from kiosk.display.commands import Box, Layout
-from kiosk.display.layout_card import card_image_box, layout_card
 from kiosk.display.layout_screens import idle_arrow_box, layout_idle, layout_message
 from kiosk.display.screens import Card, Idle, Mode, RecentScan, ScreenState, StatusInfo
 from kiosk.display.text import Measure

@@ -4,7 +4,9 @@
 (`kiosk.daemon.drainer`) resolves the queue in the background when the API answers.
 See the modules for the why: `db` (SQLite, recovery), `queue`, `cache`, `files`
 (verified reads of the image files), `status` (what `kiosk status` reads of a running
-daemon).
+daemon); their parts are private modules (`_sqlite`, `_migrate`, `_damaged` under `db`;
+`_cache_index`, `_cache_files`, `_cache_held`, `_cache_lru` under `cache`;
+`_salvage_tables` under `salvage`), which no other package of kiosk imports.
 
 Nothing here imports `kiosk.api`: `kiosk status` and the crash-test child (started 200
 times) read the store without httpx.

@@ -13,27 +13,32 @@ single scan pays for a large clean-up.
 
 When the disk refuses a write, the product is kept in a small in-memory table so the
 kiosk still shows it on the next scan, and `CacheWriteError` tells the caller.
+
+`Cache` is the policy; its parts are private modules: the SQL index (`_cache_index`),
+the image files (`_cache_files`), the in-memory fallback (`_cache_held`) and the LRU
+order with its batched access times (`_cache_lru`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import secrets
 import sqlite3
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
-from kiosk.atomic import fsync_dir, write_atomic
+from kiosk.atomic import fsync_dir
 from kiosk.product import Product
-from kiosk.store.db import Database, classify
+from kiosk.store import _cache_index as index
+from kiosk.store._cache_files import ImageFiles, ImageRef
+from kiosk.store._cache_held import Held, HeldProducts
+from kiosk.store._cache_index import CACHE_MIGRATIONS
+from kiosk.store._cache_lru import AccessTimes, evict, flush_access
+from kiosk.store._sqlite import classify
+from kiosk.store.db import Database
 from kiosk.store.errors import CacheWriteError, StoreCorrupt, StoreWriteError, WriteFailure
 from kiosk.store.files import checksum, read_verified, remove_all
 from kiosk.store.keys import check_barcode, check_image_key
@@ -44,61 +49,6 @@ logger = logging.getLogger(__name__)
 
 ORIGINAL = "front"
 """Image key of the front image's original bytes as the API served them."""
-
-CACHE_MIGRATIONS = (
-    (
-        """CREATE TABLE products (
-            barcode TEXT PRIMARY KEY CHECK (typeof(barcode) = 'text'),
-            product TEXT NOT NULL,
-            updated_at TEXT,
-            fetched_at REAL NOT NULL,
-            credits REAL NOT NULL DEFAULT 0,
-            last_access REAL NOT NULL,
-            bytes INTEGER NOT NULL DEFAULT 0
-        )""",
-        "CREATE INDEX products_by_access ON products (last_access)",
-        """CREATE TABLE images (
-            barcode TEXT NOT NULL REFERENCES products (barcode) ON DELETE CASCADE,
-            key TEXT NOT NULL,
-            file TEXT NOT NULL,
-            size INTEGER NOT NULL,
-            crc INTEGER NOT NULL,
-            PRIMARY KEY (barcode, key)
-        )""",
-        """CREATE TABLE misses (
-            barcode TEXT PRIMARY KEY CHECK (typeof(barcode) = 'text'),
-            missed_at REAL NOT NULL
-        )""",
-        "CREATE INDEX misses_by_time ON misses (missed_at)",
-        # Running totals kept by triggers: the byte bound is checked on every put
-        # without summing the whole table.
-        """CREATE TABLE totals (
-            id INTEGER PRIMARY KEY CHECK (id = 0),
-            products INTEGER NOT NULL,
-            bytes INTEGER NOT NULL
-        )""",
-        "INSERT INTO totals VALUES (0, 0, 0)",
-        """CREATE TRIGGER products_ai AFTER INSERT ON products BEGIN
-            UPDATE totals SET products = products + 1, bytes = bytes + NEW.bytes;
-        END""",
-        """CREATE TRIGGER products_ad AFTER DELETE ON products BEGIN
-            UPDATE totals SET products = products - 1, bytes = bytes - OLD.bytes;
-        END""",
-        """CREATE TRIGGER products_au AFTER UPDATE OF bytes ON products BEGIN
-            UPDATE totals SET bytes = bytes - OLD.bytes + NEW.bytes;
-        END""",
-    ),
-)
-
-_ORPHAN_GRACE_S = 600.0
-"""Unreferenced files younger than this may belong to another process's open put."""
-
-
-@dataclass(frozen=True)
-class _ImageRef:
-    path: Path
-    size: int
-    crc: int
 
 
 @dataclass(frozen=True)
@@ -116,7 +66,7 @@ class CacheHit:
     updated_at: str | None
     credits: float
     saved: bool = True
-    _ref: _ImageRef | None = field(default=None, repr=False, compare=False)
+    _ref: ImageRef | None = field(default=None, repr=False, compare=False)
     _data: bytes | None = field(default=None, repr=False, compare=False)
 
     @cached_property
@@ -146,16 +96,6 @@ class CacheStats:
     write_failure: WriteFailure | None
 
 
-@dataclass
-class _Held:
-    """A product the disk refused, kept so the next scan still shows it."""
-
-    product: Product
-    fetched_at: float
-    credits: float
-    images: dict[str, bytes]
-
-
 class Cache:
     """Products, images and misses in `db`, image files in `directory`."""
 
@@ -179,12 +119,9 @@ class Cache:
         self.max_bytes = max_bytes
         self.evict_batch = evict_batch
         self._clock = clock
-        self._held_entries = held_entries
-        self._access_flush_threshold = access_flush_threshold
-        self._lock = threading.Lock()
-        self._pending_access: dict[str, float] = {}
-        self._held: OrderedDict[str, _Held] = OrderedDict()
-        self._held_misses: dict[str, float] = {}
+        self._files = ImageFiles(directory)
+        self._access = AccessTimes(access_flush_threshold)
+        self._held = HeldProducts(held_entries)
 
     # --- reading -----------------------------------------------------------------------
 
@@ -192,9 +129,7 @@ class Cache:
         """The cached product (fresh or stale), a recent miss, or None. Writes nothing."""
         check_barcode(barcode)
         now = self._clock()
-        with self._lock:
-            held = self._held.get(barcode)
-            held_miss = self._held_misses.get(barcode)
+        held, held_miss = self._held.get(barcode)
         if held is not None:
             return CacheHit(
                 barcode=barcode, product=held.product,
@@ -202,29 +137,15 @@ class Cache:
                 updated_at=held.product.updated_at, credits=held.credits, saved=False,
                 _data=held.images.get(ORIGINAL),
             )
-
-        def query(c: sqlite3.Connection) -> tuple[Any, Any]:
-            row = c.execute(
-                "SELECT p.product, p.fetched_at, p.updated_at, p.credits, i.file, i.size, i.crc "
-                "FROM products p LEFT JOIN images i ON i.barcode = p.barcode AND i.key = ? "
-                "WHERE p.barcode = ?",
-                (ORIGINAL, barcode),
-            ).fetchone()
-            if row is not None:
-                return row, None
-            return None, c.execute(
-                "SELECT missed_at FROM misses WHERE barcode = ?", (barcode,)
-            ).fetchone()
-
-        row, miss = self._db.read(query)
+        row, miss = self._db.read(lambda c: index.find(c, barcode, ORIGINAL))
         if row is not None:
             product, fetched_at, updated_at, credits, file, size, crc = row
-            self._touch(barcode, now)
+            self._access.touch(barcode, now)
             return CacheHit(
                 barcode=barcode, product=_product(product, barcode),
                 stale=now - fetched_at >= self.product_ttl_s, fetched_at=fetched_at,
                 updated_at=updated_at, credits=credits,
-                _ref=None if file is None else _ImageRef(self.directory / file, size, crc),
+                _ref=None if file is None else self._files.ref(file, size, crc),
             )
         missed_at = held_miss if miss is None else max(miss[0], held_miss or 0.0)
         if missed_at is not None and now - missed_at < self.miss_ttl_s:
@@ -233,54 +154,34 @@ class Cache:
 
     def fetched_at(self, barcode: str) -> float | None:
         """When `barcode` was last fetched into the cache (None if absent); no LRU touch."""
-        with self._lock:
-            held = self._held.get(barcode)
+        held, _ = self._held.get(barcode)
         if held is not None:
             return held.fetched_at
-        row = self._db.read(
-            lambda c: c.execute(
-                "SELECT fetched_at FROM products WHERE barcode = ? "
-                "UNION ALL SELECT missed_at FROM misses WHERE barcode = ?",
-                (barcode, barcode),
-            ).fetchone()
-        )
-        return None if row is None else float(row[0])
+        return self._db.read(lambda c: index.fetched_at(c, barcode))
 
     def get_display_image(self, barcode: str, key: str) -> bytes | None:
         """Display-ready bytes stored by `put_display_image`, or None."""
         check_barcode(barcode)
         check_image_key(key)
-        with self._lock:
-            held = self._held.get(barcode)
+        held, _ = self._held.get(barcode)
         if held is not None:
             return held.images.get(key)
-        row = self._db.read(
-            lambda c: c.execute(
-                "SELECT file, size, crc FROM images WHERE barcode = ? AND key = ?", (barcode, key)
-            ).fetchone()
-        )
+        row = self._db.read(lambda c: index.image_row(c, barcode, key))
         if row is None:
             return None
-        self._touch(barcode, self._clock())
-        return read_verified(self.directory / row[0], row[1], row[2])
+        self._access.touch(barcode, self._clock())
+        return read_verified(self._files.path(row[0]), row[1], row[2])
 
     def stats(self) -> CacheStats:
-        products, size, misses = self._db.read(
-            lambda c: c.execute(
-                "SELECT products, bytes, (SELECT COUNT(*) FROM misses) FROM totals"
-            ).fetchone()
-        )
-        with self._lock:
-            unsaved = len(self._held)
+        products, size, misses = self._db.read(index.totals)
         return CacheStats(
             products=products, bytes=size, max_bytes=self.max_bytes, misses=misses,
-            unsaved=unsaved, write_failure=self._db.failing,
+            unsaved=len(self._held), write_failure=self._db.failing,
         )
 
     @property
     def access_flush_due(self) -> bool:
-        with self._lock:
-            return len(self._pending_access) >= self._access_flush_threshold
+        return self._access.flush_due
 
     # --- writing -----------------------------------------------------------------------
 
@@ -309,14 +210,9 @@ class Cache:
         written: list[Path] = []
 
         def txn(c: sqlite3.Connection) -> list[Path]:
-            pending = self._take_pending_access()
-            _flush_access(c, pending)
-            existing = {
-                r[0]: _ImageRef(self.directory / r[1], r[2], r[3])
-                for r in c.execute(
-                    "SELECT key, file, size, crc FROM images WHERE barcode = ?", (barcode,)
-                )
-            }
+            flush_access(c, self._access.take())
+            existing = {key: self._files.ref(*row)
+                        for key, row in index.image_files(c, barcode).items()}
             keep: set[str] = set()
             if image is None and keep_images:
                 keep = set(existing)
@@ -327,30 +223,19 @@ class Cache:
                 else:
                     extra.setdefault(ORIGINAL, image)
             keep -= set(extra)
-            new_refs = {key: self._write_file(barcode, key, data, written)
+            new_refs = {key: self._files.write(barcode, key, data, written)
                         for key, data in extra.items()}
             if written:
                 fsync_dir(self.directory)
-            c.execute(
-                "INSERT INTO products (barcode, product, updated_at, fetched_at, credits, "
-                "last_access, bytes) VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (barcode) DO UPDATE "
-                "SET product = excluded.product, updated_at = excluded.updated_at, "
-                "fetched_at = excluded.fetched_at, credits = excluded.credits, "
-                "last_access = excluded.last_access",
-                (barcode, text, product.updated_at, now, credits, now),
-            )
-            dropped = [ref.path for key, ref in existing.items() if key not in keep]
-            c.executemany(
-                "DELETE FROM images WHERE barcode = ? AND key = ?",
-                [(barcode, key) for key in existing if key not in keep],
-            )
-            c.executemany(
-                "INSERT INTO images (barcode, key, file, size, crc) VALUES (?, ?, ?, ?, ?)",
-                [(barcode, key, ref.path.name, ref.size, ref.crc) for key, ref in new_refs.items()],
-            )
-            _update_bytes(c, barcode)
-            c.execute("DELETE FROM misses WHERE barcode = ?", (barcode,))
-            return dropped + self._evict(c, keep_barcode=barcode)
+            index.upsert_product(c, barcode, text, product.updated_at, now, credits)
+            dropped = [key for key in existing if key not in keep]
+            index.drop_images(c, barcode, dropped)
+            for key, ref in new_refs.items():
+                index.add_image(c, barcode, key, ref.row)
+            index.update_bytes(c, barcode)
+            evicted = evict(c, self.max_bytes, self.evict_batch, keep_barcode=barcode)
+            return [existing[key].path for key in dropped] + [
+                self._files.path(name) for name in evicted]
 
         try:
             doomed = self._db.write(txn)
@@ -359,11 +244,9 @@ class Cache:
             images = dict(display_images or {})
             if image is not None:
                 images[ORIGINAL] = image
-            self._hold(barcode, _Held(product, now, credits, images))
+            self._held.hold(barcode, Held(product, now, credits, images))
             raise self._write_error(f"product {barcode} could not be cached", exc) from exc
-        with self._lock:
-            self._held.pop(barcode, None)
-            self._held_misses.pop(barcode, None)
+        self._held.forget(barcode)
         remove_all(doomed)
 
     def put_display_image(self, barcode: str, key: str, data: bytes) -> bool:
@@ -372,28 +255,19 @@ class Cache:
         check_image_key(key)
         if key == ORIGINAL:
             raise ValueError(f"{ORIGINAL!r} is the original image; use put()")
-        with self._lock:
-            held = self._held.get(barcode)
-            if held is not None:
-                held.images[key] = data
-                return True
+        if self._held.add_image(barcode, key, data):
+            return True
         written: list[Path] = []
 
         def txn(c: sqlite3.Connection) -> tuple[bool, list[Path]]:
             if c.execute("SELECT 1 FROM products WHERE barcode = ?", (barcode,)).fetchone() is None:
                 return False, []
-            old = c.execute(
-                "SELECT file FROM images WHERE barcode = ? AND key = ?", (barcode, key)
-            ).fetchone()
-            ref = self._write_file(barcode, key, data, written)
+            old = index.image_row(c, barcode, key)
+            ref = self._files.write(barcode, key, data, written)
             fsync_dir(self.directory)
-            c.execute(
-                "INSERT OR REPLACE INTO images (barcode, key, file, size, crc) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (barcode, key, ref.path.name, ref.size, ref.crc),
-            )
-            _update_bytes(c, barcode)
-            return True, [] if old is None else [self.directory / old[0]]
+            index.add_image(c, barcode, key, ref.row, replace=True)
+            index.update_bytes(c, barcode)
+            return True, [] if old is None else [self._files.path(old[0])]
 
         try:
             stored, doomed = self._db.write(txn)
@@ -409,36 +283,21 @@ class Cache:
         """Remember that the API does not know `barcode` (and forget any cached product)."""
         check_barcode(barcode)
         now = self._clock()
-
-        def txn(c: sqlite3.Connection) -> list[Path]:
-            files = [self.directory / r[0] for r in c.execute(
-                "SELECT file FROM images WHERE barcode = ?", (barcode,))]
-            c.execute("DELETE FROM images WHERE barcode = ?", (barcode,))
-            c.execute("DELETE FROM products WHERE barcode = ?", (barcode,))
-            c.execute("INSERT OR REPLACE INTO misses (barcode, missed_at) VALUES (?, ?)",
-                      (barcode, now))
-            c.execute("DELETE FROM misses WHERE missed_at < ?", (now - self.miss_ttl_s,))
-            return files
-
         try:
-            doomed = self._db.write(txn)
+            doomed = self._db.write(lambda c: index.put_miss(c, barcode, now, self.miss_ttl_s))
         except StoreWriteError as exc:
-            with self._lock:
-                self._held.pop(barcode, None)
-                self._held_misses[barcode] = now
+            self._held.hold_miss(barcode, now)
             raise self._write_error(f"miss for {barcode} could not be cached", exc) from exc
-        with self._lock:
-            self._held.pop(barcode, None)
-            self._held_misses.pop(barcode, None)
-        remove_all(doomed)
+        self._held.forget(barcode)
+        remove_all([self._files.path(name) for name in doomed])
 
     def flush_access_times(self) -> int:
         """Write batched LRU access times; how many. Writes nothing when none are pending."""
-        pending = self._take_pending_access()
+        pending = self._access.take()
         if not pending:
             return 0
         try:
-            self._db.write(lambda c: _flush_access(c, pending))
+            self._db.write(lambda c: flush_access(c, pending))
         except StoreWriteError:
             # Not worth holding on to: LRU order is a hint, not data.
             logger.debug("dropped %d access times: disk refused the write", len(pending))
@@ -451,82 +310,19 @@ class Cache:
         Run once at start-up; files younger than a few minutes are left alone in case
         another process (`kiosk lookup`) is in the middle of a put.
         """
-        try:
-            names = os.listdir(self.directory)
-        except FileNotFoundError:
-            return 0
-        referenced = set(self._db.read(
-            lambda c: [r[0] for r in c.execute("SELECT file FROM images")]))
-        cutoff = time.time() - _ORPHAN_GRACE_S
-        doomed = []
-        for name in names:
-            if name in referenced:
-                continue
-            path = self.directory / name
-            try:
-                if path.is_file() and path.stat().st_mtime < cutoff:
-                    doomed.append(path)
-            except OSError:
-                continue
-        removed = remove_all(doomed)
+        removed = self._files.sweep(lambda: self._db.read(index.referenced_files))
         if removed:
             logger.info("removed %d cache files left over by an interrupted write", removed)
         return removed
 
     # --- internals ---------------------------------------------------------------------
 
-    def _touch(self, barcode: str, now: float) -> None:
-        with self._lock:
-            self._pending_access[barcode] = now
-
-    def _take_pending_access(self) -> dict[str, float]:
-        with self._lock:
-            pending, self._pending_access = self._pending_access, {}
-        return pending
-
-    def _write_file(self, barcode: str, key: str, data: bytes, written: list[Path]) -> _ImageRef:
-        path = self.directory / f"{barcode}.{key}.{secrets.token_hex(4)}"
-        write_atomic(path, data, sync_dir=False)
-        written.append(path)
-        return _ImageRef(path, len(data), checksum(data))
-
-    def _evict(self, c: sqlite3.Connection, *, keep_barcode: str) -> list[Path]:
-        (total,) = c.execute("SELECT bytes FROM totals").fetchone()
-        if total <= self.max_bytes:
-            return []
-        target = self.max_bytes * 0.9
-        victims: list[str] = []
-        for barcode, size in c.execute(
-            "SELECT barcode, bytes FROM products WHERE barcode != ? ORDER BY last_access LIMIT ?",
-            (keep_barcode, self.evict_batch),
-        ).fetchall():
-            if total <= target:
-                break
-            victims.append(barcode)
-            total -= size
-        files: list[Path] = []
-        for barcode in victims:
-            files += [self.directory / r[0] for r in c.execute(
-                "SELECT file FROM images WHERE barcode = ?", (barcode,))]
-            c.execute("DELETE FROM images WHERE barcode = ?", (barcode,))
-            c.execute("DELETE FROM products WHERE barcode = ?", (barcode,))
-        if victims:
-            logger.debug("evicted %d least recently used products", len(victims))
-        return files
-
-    def _hold(self, barcode: str, held: _Held) -> None:
-        with self._lock:
-            self._held[barcode] = held
-            self._held.move_to_end(barcode)
-            while len(self._held) > self._held_entries:
-                self._held.popitem(last=False)
-
     def _write_error(self, what: str, exc: BaseException) -> CacheWriteError:
         if isinstance(exc, StoreWriteError):
             kind = exc.kind
         else:
             found = classify(exc)
-            kind = found if found in ("full", "readonly") else "io"
+            kind = found if found in ("full", "readonly", "io") else "io"
             self._db.note_failure(kind, exc)
         return CacheWriteError(f"{what}: {exc}", kind=kind)
 
@@ -541,20 +337,3 @@ def _product(text: str, barcode: str) -> Product:
     except ValueError as exc:
         raise StoreCorrupt(f"cached product {barcode} is not JSON ({exc})") from None
     return Product.from_api(data, barcode=barcode)
-
-
-def _update_bytes(c: sqlite3.Connection, barcode: str) -> None:
-    c.execute(
-        "UPDATE products SET bytes = length(CAST(product AS BLOB)) + "
-        "COALESCE((SELECT SUM(size) FROM images WHERE images.barcode = products.barcode), 0) "
-        "WHERE barcode = ?",
-        (barcode,),
-    )
-
-
-def _flush_access(c: sqlite3.Connection, pending: Mapping[str, float]) -> None:
-    if pending:
-        c.executemany(
-            "UPDATE products SET last_access = max(last_access, ?) WHERE barcode = ?",
-            [(t, b) for b, t in pending.items()],
-        )

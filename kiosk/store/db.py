@@ -18,86 +18,32 @@ Choices, and why:
 - A disk that is full or read-only is a state, not a crash: writes raise
   `StoreWriteError` (logged once when the state starts and once when it ends) and
   reads keep working from whatever could be opened.
+
+`Database` is the lifecycle (open, degrade, recover, health); the connection's pragmas
+and what an error means are `kiosk.store._sqlite`, the schema versions
+`kiosk.store._migrate`, moving a damaged file aside `kiosk.store._damaged`.
 """
 
 from __future__ import annotations
 
-import errno
 import logging
-import os
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TypeVar
 
-from kiosk.atomic import fsync_dir
+from kiosk.store._damaged import move_aside, prune_copies
+from kiosk.store._migrate import migrate
+from kiosk.store._sqlite import DESCRIBE, Failure, QuickCheckFailed, classify, connect, rollback
 from kiosk.store.errors import StoreBusy, StoreCorrupt, StoreError, StoreWriteError, WriteFailure
-from kiosk.store.files import unlink_quietly
-from kiosk.store.salvage import prune_copies, salvage_into
+from kiosk.store.salvage import salvage_into
 
-__all__ = ["BUSY_TIMEOUT_MS", "Database", "classify"]
+__all__ = ["Database"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-BUSY_TIMEOUT_MS = 5000
-_PRAGMAS = (
-    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
-    "PRAGMA synchronous=FULL",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA temp_store=MEMORY",
-    # After a checkpoint the WAL is cut back to this size instead of staying at its peak.
-    "PRAGMA journal_size_limit=4194304",
-)
-
-Failure = Literal["full", "readonly", "io", "corrupt", "busy"]
-
-_SQLITE_FAILURES: dict[int, Failure] = {
-    5: "busy",  # SQLITE_BUSY
-    6: "busy",  # SQLITE_LOCKED
-    8: "readonly",  # SQLITE_READONLY
-    10: "io",  # SQLITE_IOERR (EFBIG and some ENOSPC paths land here)
-    11: "corrupt",  # SQLITE_CORRUPT
-    13: "full",  # SQLITE_FULL
-    14: "readonly",  # SQLITE_CANTOPEN: directory missing or not writable
-    26: "corrupt",  # SQLITE_NOTADB
-}
-_ERRNO_FAILURES: dict[int, WriteFailure] = {
-    errno.ENOSPC: "full",
-    errno.EDQUOT: "full",
-    errno.EFBIG: "full",
-    errno.EROFS: "readonly",
-    errno.EACCES: "readonly",
-    errno.EPERM: "readonly",
-}
-
-
-class _QuickCheckFailed(sqlite3.DatabaseError):
-    """`PRAGMA quick_check` answered something other than "ok"."""
-
-
-def classify(exc: BaseException) -> Failure | None:
-    """What kind of trouble an exception from SQLite or the file system means."""
-    if isinstance(exc, _QuickCheckFailed):
-        return "corrupt"
-    if isinstance(exc, sqlite3.Error):
-        code = getattr(exc, "sqlite_errorcode", None)
-        if code is None:
-            return None
-        return _SQLITE_FAILURES.get(code & 0xFF)
-    if isinstance(exc, OSError):
-        return _ERRNO_FAILURES.get(exc.errno or 0, "io")
-    return None
-
-
-_DESCRIBE: dict[str, str] = {
-    "full": "the disk is full",
-    "readonly": "the file system is read-only or not writable",
-    "io": "the disk reported an I/O error",
-}
 
 
 class Database:
@@ -163,14 +109,14 @@ class Database:
                     result = fn(conn)
                     conn.execute("COMMIT")
                 except sqlite3.Error as exc:
-                    _rollback(conn)
+                    rollback(conn)
                     kind = classify(exc)
                     if kind == "corrupt" and attempt == 0 and not self.readonly:
                         self._recover(self._generation, exc)
                         continue
                     raise self._translate(exc, kind) from exc
                 except BaseException:
-                    _rollback(conn)
+                    rollback(conn)
                     raise
                 self._note_ok()
                 return result
@@ -210,7 +156,7 @@ class Database:
 
     def _open(self) -> None:
         if self.path is None:
-            conn = _connect(":memory:")
+            conn = connect(":memory:")
             self._migrate(conn)
             self._writer = self._reader = conn
             return
@@ -249,24 +195,24 @@ class Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         writer = reader = None
         try:
-            writer = _connect(str(path))
+            writer = connect(str(path))
             if self._page_size is not None:
                 writer.execute(f"PRAGMA page_size={int(self._page_size)}")  # new files only
             if self._check_on_open:
                 rows = [r[0] for r in writer.execute("PRAGMA quick_check")]
                 if rows != ["ok"]:
-                    raise _QuickCheckFailed("quick_check: " + "; ".join(rows[:3]))
+                    raise QuickCheckFailed("quick_check: " + "; ".join(rows[:3]))
             mode = writer.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if mode != "wal":
                 logger.warning("%s: could not switch to WAL (journal_mode=%s)", path, mode)
             self._migrate(writer)
-            reader = _connect(str(path))
+            reader = connect(str(path))
             reader.execute("PRAGMA query_only=ON")
         except UnicodeDecodeError as exc:  # SQLite's message quoted a garbled schema
             for conn in (reader, writer):
                 if conn is not None:
                     conn.close()
-            raise _QuickCheckFailed(f"the schema is garbled ({exc.reason})") from exc
+            raise QuickCheckFailed(f"the schema is garbled ({exc.reason})") from exc
         except BaseException:
             for conn in (reader, writer):
                 if conn is not None:
@@ -299,14 +245,14 @@ class Database:
             else:
                 logger.warning("%s cannot be opened even for reading: %s", path, failure)
         if conn is None:
-            conn = _connect(":memory:")
+            conn = connect(":memory:")
             self._migrate(conn)
         conn.execute("PRAGMA query_only=ON")
         self._close_connections()
         self._reader = conn
 
     def _connect_readonly(self, uri: str) -> sqlite3.Connection | None:
-        conn = _connect(uri, uri=True)
+        conn = connect(uri, uri=True)
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -321,25 +267,7 @@ class Database:
         return conn
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
-        target = len(self._migrations)
-        if conn.execute("PRAGMA user_version").fetchone()[0] == target:
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > target:
-                raise StoreError(
-                    f"{self._name()} has schema version {version}, newer than this kiosk's "
-                    f"{target}: it was written by a newer release; move it away to downgrade"
-                )
-            for i in range(version, target):
-                for statement in self._migrations[i]:
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version={target}")
-            conn.execute("COMMIT")
-        except BaseException:
-            _rollback(conn)
-            raise
+        migrate(conn, self._migrations, self._name())
 
     def _recover(self, generation: int, exc: sqlite3.Error) -> None:
         """Replace a file found damaged during operation (once per damage, any thread)."""
@@ -356,28 +284,10 @@ class Database:
 
     def _move_aside(self, reason: str) -> bool:
         assert self.path is not None
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        dest = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        n = 1
-        while dest.exists():
-            n += 1
-            dest = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
-        try:
-            os.replace(self.path, dest)
-            wal = self.path.with_name(self.path.name + "-wal")
-            if wal.exists():
-                os.replace(wal, dest.with_name(dest.name + "-wal"))
-            unlink_quietly(self.path.with_name(self.path.name + "-shm"))
-            fsync_dir(self.path.parent)
-        except OSError as exc:
-            logger.error(
-                "%s is damaged (%s) and could not be moved aside (%s); %s is unavailable "
-                "until it is removed by hand",
-                self.path, reason, exc.strerror, self._what,
-            )
+        dest = move_aside(self.path, reason, self._what)
+        if dest is None:
             return False
         self._damage = (reason, dest)
-        prune_copies(self.path)
         return True
 
     def _restore(self, writer: sqlite3.Connection) -> None:
@@ -393,7 +303,7 @@ class Database:
                 repaired = self._repair(writer) if self._repair is not None else None
                 writer.execute("COMMIT")
             except (sqlite3.Error, OSError) as exc:
-                _rollback(writer)
+                rollback(writer)
                 summary = f"; nothing could be copied from it ({exc})"
             else:
                 summary = "; " + report.describe() + (f"; {repaired}" if repaired else "")
@@ -428,13 +338,13 @@ class Database:
                         logger.debug("reopening %s for writing failed: %s", self.path, exc)
         if self._writer is None:
             kind: WriteFailure = self._failing or "readonly"
-            raise StoreWriteError(f"{self._name()}: {_DESCRIBE[kind]}", kind=kind)
+            raise StoreWriteError(f"{self._name()}: {DESCRIBE[kind]}", kind=kind)
         return self._writer
 
     def _translate(self, exc: sqlite3.Error, kind: Failure | None) -> Exception:
         if kind in ("full", "readonly", "io"):
             self.note_failure(kind, exc)
-            message = f"{self._name()}: {_DESCRIBE[kind]} ({exc})"
+            message = f"{self._name()}: {DESCRIBE[kind]} ({exc})"
             return StoreWriteError(message, kind=kind)
         if kind == "busy":
             return StoreBusy(f"{self._name()} stayed locked by another process: {exc}")
@@ -445,7 +355,7 @@ class Database:
     def note_failure(self, kind: WriteFailure, exc: BaseException) -> None:
         """Log the start of a write failure once (also used for the image files)."""
         if self._failing != kind:
-            logger.warning("%s: cannot write, %s (%s)", self._name(), _DESCRIBE[kind], exc)
+            logger.warning("%s: cannot write, %s (%s)", self._name(), DESCRIBE[kind], exc)
         self._failing = kind
 
     def _note_ok(self) -> None:
@@ -453,20 +363,3 @@ class Database:
             logger.warning("%s: writing works again", self._name())
             self._failing = None
 
-
-def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
-    conn = sqlite3.connect(
-        target, uri=uri, isolation_level=None, check_same_thread=False,
-        timeout=BUSY_TIMEOUT_MS / 1000,
-    )
-    for pragma in _PRAGMAS:
-        conn.execute(pragma)
-    return conn
-
-
-def _rollback(conn: sqlite3.Connection) -> None:
-    if conn.in_transaction:
-        try:
-            conn.execute("ROLLBACK")
-        except sqlite3.Error as exc:
-            logger.warning("rollback failed: %s", exc)

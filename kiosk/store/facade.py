@@ -26,12 +26,12 @@ from types import TracebackType
 
 from kiosk.config import StorageConfig
 from kiosk.product import Product
+from kiosk.store._cache_files import relink_images
 from kiosk.store.cache import CACHE_MIGRATIONS, Cache, CacheStats
 from kiosk.store.db import Database
 from kiosk.store.errors import StoreWriteError
 from kiosk.store.paid import PaidAnswers
 from kiosk.store.queue import QUEUE_MIGRATIONS, Queue, QueueStats
-from kiosk.store.salvage import relink_images
 from kiosk.store.spending import SpendLog
 
 __all__ = ["Store", "StoreStats"]
@@ -151,7 +151,7 @@ class Store:
         return StoreStats(queue=self.queue.stats(), cache=self.cache.stats())
 
     def integrity_check(self) -> dict[str, list[str]]:
-        """`PRAGMA integrity_check` of both files (slow; for tests and `kiosk status -v`)."""
+        """`PRAGMA integrity_check` of both files (slow; for tests and tools)."""
         return {
             "queue": self._queue_db.integrity_check(),
             "cache": self._cache_db.integrity_check(),

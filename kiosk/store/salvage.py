@@ -23,72 +23,32 @@ Two readers, the second only when the first met damage:
    table, same rowid) are not copied twice.
 
 The cache's rows of the `images` table point at files in the images directory whose
-names carry the barcode and image key (`relink_images`); a product whose image rows
-were lost gets its files back from the disk. The product data itself is only in the
+names carry the barcode and image key; a product whose image rows were lost gets its
+files back from the disk (`kiosk.store._cache_files.relink_images`, the cache's own
+repair, run in the same transaction). The product data itself is only in the
 database: a product none of whose rows could be read is lost and will be bought again.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import re
 import sqlite3
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.store.files import checksum, unlink_quietly
+from kiosk.store._salvage_tables import MASTER, Table, quote, read_schema, table_of
+from kiosk.store.files import unlink_quietly
 from kiosk.store.pages import Record, Value, carve
 
-__all__ = [
-    "CORRUPT_KEEP",
-    "CORRUPT_MAX_BYTES",
-    "SalvageReport",
-    "prune_copies",
-    "relink_images",
-    "salvage_into",
-]
+__all__ = ["SalvageReport", "salvage_into"]
 
 logger = logging.getLogger(__name__)
-
-CORRUPT_KEEP = 2
-"""Moved-aside copies kept per database (the newest), for inspection."""
-CORRUPT_MAX_BYTES = 64 * 1024 * 1024
-"""Older copies are removed sooner if together they pass this; the newest is always kept."""
 
 _READ_ERRORS = (sqlite3.Error, UnicodeDecodeError)
 """What reading a damaged file raises (SQLite's message can quote undecodable schema text)."""
 _MIN_ROWID = -(1 << 63)
 _MAX_ROWID = (1 << 63) - 1
-
-
-@dataclass(frozen=True)
-class _Column:
-    name: str
-    affinity: str
-    notnull: bool
-    has_default: bool
-
-
-@dataclass(frozen=True)
-class _Table:
-    name: str
-    columns: tuple[_Column, ...]
-    ipk: int | None  # index of the INTEGER PRIMARY KEY column (the rowid itself)
-    seeded: bool  # the migrations put rows in it: a salvaged row replaces them
-
-    def fits(self, values: tuple[Value, ...]) -> bool:
-        """Whether a raw record could be a row of this table (count and storage classes)."""
-        if not 0 < len(values) <= len(self.columns):
-            return False
-        for i, (col, value) in enumerate(zip(self.columns, values, strict=False)):
-            if i == self.ipk:
-                if value is not None:  # SQLite stores NULL there; the rowid is the value
-                    return False
-            elif not _storable(col, value):
-                return False
-        return all(c.has_default or not c.notnull for c in self.columns[len(values):])
 
 
 @dataclass
@@ -138,11 +98,11 @@ def salvage_into(damaged: Path, conn: sqlite3.Connection, *,
     `conn` has the current schema (freshly migrated). Raises `sqlite3.Error` only for
     trouble writing `conn`; reading trouble is what the report describes.
     """
-    tables, derived = _schema(conn)
+    tables, derived = read_schema(conn)
     copier = _Copier(conn, tables)
     report = SalvageReport(rebuilt=[t.name for t in derived])
     # Rows of these are recognised (their pages are not "lost") but never copied.
-    known = [*tables, *derived, _MASTER]
+    known = [*tables, *derived, MASTER]
     _read_with_sqlite(damaged, tables, copier, report)
     if report.not_opened is not None or report.unreadable:
         report.carved = True
@@ -154,7 +114,7 @@ def salvage_into(damaged: Path, conn: sqlite3.Connection, *,
             report.header_lost = not header_ok
             by_table: dict[str, list[Record]] = {t.name: [] for t in tables}
             for page in _by_page(records):
-                chosen = {_table_of(known, rec.values) for rec in page}
+                chosen = {table_of(known, rec.values) for rec in page}
                 if len(chosen) == 1 and (only := chosen.pop()) is not None:
                     if only.name in by_table:  # a leaf page belongs to one table
                         by_table[only.name] += page
@@ -179,35 +139,28 @@ def _by_page(records: list[Record]) -> list[list[Record]]:
     return list(pages.values())
 
 
-def _table_of(tables: list[_Table], values: tuple[Value, ...]) -> _Table | None:
-    """The one table a raw record fits (an exact column count wins), or None."""
-    matches = [t for t in tables if t.fits(values)]
-    exact = [t for t in matches if len(t.columns) == len(values)]
-    chosen = exact if exact else matches
-    return chosen[0] if len(chosen) == 1 else None
-
 
 class _Copier:
     """Inserts salvaged rows once each (by table and rowid) and counts the outcome."""
 
-    def __init__(self, conn: sqlite3.Connection, tables: list[_Table]) -> None:
+    def __init__(self, conn: sqlite3.Connection, tables: list[Table]) -> None:
         self._conn = conn
         self._seen: dict[str, set[int]] = {t.name: set() for t in tables}
         self.kept: dict[str, int] = {}
         self.refused = 0
 
-    def add(self, table: _Table, rowid: int, names: list[str], values: list[Value]) -> None:
+    def add(self, table: Table, rowid: int, names: list[str], values: list[Value]) -> None:
         seen = self._seen[table.name]
         if rowid in seen:
             return
         seen.add(rowid)
-        columns = [_quote(n) for n in names]
+        columns = [quote(n) for n in names]
         params = list(values)
         if table.ipk is None:
             columns.insert(0, "rowid")
             params.insert(0, rowid)
         verb = "INSERT OR REPLACE" if table.seeded else "INSERT OR IGNORE"
-        sql = (f"{verb} INTO {_quote(table.name)} ({', '.join(columns)}) "
+        sql = (f"{verb} INTO {quote(table.name)} ({', '.join(columns)}) "
                f"VALUES ({', '.join('?' * len(params))})")
         try:
             added = self._conn.execute(sql, params).rowcount
@@ -220,7 +173,7 @@ class _Copier:
             self.refused += 1
 
 
-def _read_with_sqlite(damaged: Path, tables: list[_Table], copier: _Copier,
+def _read_with_sqlite(damaged: Path, tables: list[Table], copier: _Copier,
                       report: SalvageReport) -> None:
     try:
         src = sqlite3.connect(damaged.resolve().as_uri() + "?mode=ro", uri=True)
@@ -238,7 +191,7 @@ def _read_with_sqlite(damaged: Path, tables: list[_Table], copier: _Copier,
             if table.name not in present:
                 continue
             try:
-                has = {r[1] for r in src.execute(f"PRAGMA table_info({_quote(table.name)})")}
+                has = {r[1] for r in src.execute(f"PRAGMA table_info({quote(table.name)})")}
             except _READ_ERRORS as exc:
                 report.not_opened = str(exc)
                 return
@@ -251,14 +204,14 @@ def _read_with_sqlite(damaged: Path, tables: list[_Table], copier: _Copier,
         unlink_quietly(damaged.with_name(damaged.name + "-shm"))
 
 
-def _read_table(src: sqlite3.Connection, table: _Table, names: list[str],
+def _read_table(src: sqlite3.Connection, table: Table, names: list[str],
                 copier: _Copier) -> int:
     """Copy the table's rows in rowid order, passing unreadable stretches by; how many.
 
     Every pass starts above the last one, so a damaged b-tree (a loop, rowids out of
     order) cannot keep it going: at most one pass per row plus one per bad stretch."""
-    cols = ", ".join(_quote(n) for n in names)
-    sql = f"SELECT rowid, {cols} FROM {_quote(table.name)} WHERE rowid >= ? ORDER BY rowid"
+    cols = ", ".join(quote(n) for n in names)
+    sql = f"SELECT rowid, {cols} FROM {quote(table.name)} WHERE rowid >= ? ORDER BY rowid"
     start = _MIN_ROWID
     skipped = 0
     while True:
@@ -313,167 +266,8 @@ def _next_readable(src: sqlite3.Connection, table: str, failed: int) -> int | No
 def _seek(src: sqlite3.Connection, table: str, rowid: int) -> tuple[str, int]:
     """("row", the first rowid >= `rowid`), ("end", 0) or ("bad", 0)."""
     try:
-        row = src.execute(f"SELECT rowid FROM {_quote(table)} WHERE rowid >= ? "
+        row = src.execute(f"SELECT rowid FROM {quote(table)} WHERE rowid >= ? "
                           "ORDER BY rowid LIMIT 1", (rowid,)).fetchone()
     except _READ_ERRORS:
         return "bad", 0
     return ("end", 0) if row is None else ("row", int(row[0]))
-
-
-def _schema(conn: sqlite3.Connection) -> tuple[list[_Table], list[_Table]]:
-    """The fresh file's tables in creation order, and those its triggers maintain."""
-    master = conn.execute(
-        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'trigger') "
-        "AND name NOT LIKE 'sqlite_%' ORDER BY rowid").fetchall()
-    derived: set[str] = set()
-    for kind, _name, sql in master:
-        if kind == "trigger" and sql:
-            body = re.split(r"\bBEGIN\b", sql, maxsplit=1, flags=re.IGNORECASE)[-1]
-            derived.update(m.lower() for m in re.findall(
-                r"\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+[\"`]?(\w+)", body, re.IGNORECASE))
-    tables: list[_Table] = []
-    rebuilt: list[_Table] = []
-    for kind, name, _sql in master:
-        if kind != "table":
-            continue
-        info = conn.execute(f"PRAGMA table_info({_quote(name)})").fetchall()
-        columns = tuple(_Column(str(r[1]), _affinity(str(r[2] or "")), bool(r[3]),
-                                r[4] is not None) for r in info)
-        keys = [i for i, r in enumerate(info) if r[5]]
-        ipk = keys[0] if len(keys) == 1 and str(info[keys[0]][2]).upper() == "INTEGER" else None
-        seeded = conn.execute(f"SELECT 1 FROM {_quote(name)} LIMIT 1").fetchone() is not None
-        table = _Table(name, columns, ipk, seeded)
-        (rebuilt if name.lower() in derived else tables).append(table)
-    return tables, rebuilt
-
-
-_MASTER = _Table("sqlite_master", tuple(
-    _Column(n, a, False, False) for n, a in (
-        ("type", "text"), ("name", "text"), ("tbl_name", "text"), ("rootpage", "integer"),
-        ("sql", "text"))), None, False)
-"""The schema's own rows, so that its pages are known for what they are."""
-
-
-def _affinity(declared: str) -> str:
-    """SQLite's column affinity rules (https://www.sqlite.org/datatype3.html, 3.1)."""
-    upper = declared.upper()
-    if "INT" in upper:
-        return "integer"
-    if any(s in upper for s in ("CHAR", "CLOB", "TEXT")):
-        return "text"
-    if not upper or "BLOB" in upper:
-        return "blob"
-    if any(s in upper for s in ("REAL", "FLOA", "DOUB")):
-        return "real"
-    return "numeric"
-
-
-def _storable(col: _Column, value: Value) -> bool:
-    """Whether a stored value could have been written to `col` (its storage class)."""
-    if value is None:
-        return not col.notnull
-    if col.affinity in ("integer", "real"):
-        return isinstance(value, (int, float))
-    if col.affinity == "text":
-        return isinstance(value, str)
-    return True
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-# --- the cache's image files ------------------------------------------------------------
-
-_IMAGE_FILE = re.compile(r"([0-9A-Za-z]{1,64})\.([0-9A-Za-z][0-9A-Za-z_.-]{0,63})\.[0-9a-f]{8}")
-"""`Cache._write_file`'s names: `<barcode>.<key>.<8 hex>` (temp files start with a dot)."""
-
-
-def relink_images(conn: sqlite3.Connection, directory: Path) -> str | None:
-    """Give salvaged products back the image files whose rows were lost; a phrase or None.
-
-    Runs in the salvage transaction of the cache's file. For each (barcode, key) with a
-    product row but no image row, the newest matching file is named again (size and
-    CRC-32 from the file itself); the product's byte count is brought up to date.
-    """
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return None
-    products = {r[0] for r in conn.execute("SELECT barcode FROM products")}
-    linked = {(r[0], r[1]) for r in conn.execute("SELECT barcode, key FROM images")}
-    newest: dict[tuple[str, str], tuple[float, Path]] = {}
-    for name in names:
-        match = _IMAGE_FILE.fullmatch(name)
-        if match is None or match.group(1) not in products or match.groups() in linked:
-            continue
-        path = directory / name
-        try:
-            mtime = path.stat().st_mtime
-        except OSError:
-            continue
-        pair = (match.group(1), match.group(2))
-        if pair not in newest or mtime > newest[pair][0]:
-            newest[pair] = (mtime, path)
-    count = 0
-    for (barcode, key), (_mtime, path) in newest.items():
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            logger.debug("cache file %s unreadable: %s", path, exc.strerror)
-            continue
-        conn.execute("INSERT INTO images (barcode, key, file, size, crc) VALUES (?, ?, ?, ?, ?)",
-                     (barcode, key, path.name, len(data), checksum(data)))
-        conn.execute(
-            "UPDATE products SET bytes = length(CAST(product AS BLOB)) + COALESCE("
-            "(SELECT SUM(size) FROM images WHERE images.barcode = products.barcode), 0) "
-            "WHERE barcode = ?", (barcode,))
-        count += 1
-    return f"{count} image file(s) named again from the disk" if count else None
-
-
-# --- moved-aside copies --------------------------------------------------------------------
-
-_STAMP = re.compile(r"\.corrupt-(\d{8}-\d{6})(?:-(\d+))?")
-
-
-def prune_copies(path: Path, *, keep: int = CORRUPT_KEEP,
-                 max_bytes: int = CORRUPT_MAX_BYTES) -> int:
-    """Remove all but the newest `keep` `<name>.corrupt-*` copies of `path` (with their
-    -wal and -shm), fewer if together they pass `max_bytes`; the newest always stays.
-    One journal line when something was removed; how many copies were."""
-    prefix = path.name + ".corrupt-"
-    try:
-        names = [n for n in os.listdir(path.parent)
-                 if n.startswith(prefix) and not n.endswith(("-wal", "-shm"))]
-    except OSError:
-        return 0
-
-    def order(name: str) -> tuple[str, int]:
-        match = _STAMP.fullmatch(name[len(path.name):])
-        return ("", 0) if match is None else (match.group(1), int(match.group(2) or 1))
-
-    total = removed = freed = 0
-    for i, name in enumerate(sorted(names, key=order, reverse=True)):
-        files = [path.with_name(name + suffix) for suffix in ("", "-wal", "-shm")]
-        size = sum(_size(f) for f in files)
-        if i == 0 or (i < keep and total + size <= max_bytes):
-            total += size
-            continue
-        if unlink_quietly(files[0]):
-            removed += 1
-            freed += size
-        for extra in files[1:]:
-            unlink_quietly(extra)
-    if removed:
-        logger.warning("removed %d older damaged %s of %s (%d bytes); %d (%d bytes) kept "
-                       "for inspection", removed, "copy" if removed == 1 else "copies",
-                       path.name, freed, len(names) - removed, total)
-    return removed
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0

@@ -1,6 +1,6 @@
 """One `kiosk run` process for the daemon benchmark, watched the way systemd would.
 
-Built on the end-to-end harness (`tests/e2e/harness.py`): a real pty as the serial
+Built on the end-to-end harness (`tests/support/harness.py`): a real pty as the serial
 scanner, a real `NOTIFY_SOCKET`, the real journal. What this adds for measuring:
 
 - the configuration a shop would run: shopper mode, full screen, the size under test,
@@ -30,7 +30,7 @@ for _path in (str(ROOT), str(HERE)):
         sys.path.insert(0, _path)
 
 from kiosk.sandbox import Sandbox  # noqa: E402
-from tests.e2e.harness import Kiosk, PtyScanner  # noqa: E402
+from tests.support.harness import Kiosk, PtyScanner  # noqa: E402
 
 __all__ = ["DaemonRun", "Entry", "JournalFollower", "prewarm_images"]
 

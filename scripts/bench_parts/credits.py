@@ -53,8 +53,14 @@ import httpx  # noqa: E402
 from _common import emit, parse_args, table  # noqa: E402
 from _scan_trace import TraceScan, make_trace  # noqa: E402
 
-from kiosk.api import ApiClient, RefreshTokenFile, TokenAuth, make_http_client  # noqa: E402
-from kiosk.config import ApiConfig, ScannerConfig, Secret, StorageConfig  # noqa: E402
+from kiosk.api import (  # noqa: E402
+    ApiClient,
+    RefreshTokenFile,
+    Secret,
+    TokenAuth,
+    make_http_client,
+)
+from kiosk.config import ApiConfig, ScannerConfig, StorageConfig  # noqa: E402
 from kiosk.daemon.lookups import Lookups  # noqa: E402
 from kiosk.sandbox import Pricing, Sandbox, build_catalog  # noqa: E402
 from kiosk.scanner import DuplicateWindow, Invalid, Scan, validate  # noqa: E402

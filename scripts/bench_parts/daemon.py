@@ -1,7 +1,7 @@
 """Whole daemon: the real `kiosk run` process against the sandbox, measured from outside.
 
 Method (every figure comes from a real process: `_daemon_proc.DaemonRun`, built on
-`tests/e2e/harness.py`; SDL's dummy video driver; shopper mode, full screen; the
+`tests/support/harness.py`; SDL's dummy video driver; shopper mode, full screen; the
 watchdog interval of systemd/kiosk.service):
 
 - READY: seconds from exec to READY=1 on the notify socket, over every start below
@@ -51,7 +51,7 @@ from _common import emit, parse_args, percentiles, say, table  # noqa: E402
 from _daemon_proc import DaemonRun, prewarm_images  # noqa: E402
 
 from kiosk.sandbox import Sandbox  # noqa: E402
-from tests import journald  # noqa: E402
+from tests.support import journald  # noqa: E402
 
 SIZES: tuple[tuple[int, int], ...] = ((800, 480), (1280, 720), (1920, 1080))
 IDLE_SIZE = (1280, 720)

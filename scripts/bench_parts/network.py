@@ -48,7 +48,7 @@ from _tls_cost import handshake_cost  # noqa: E402
 
 from kiosk.sandbox import Sandbox  # noqa: E402
 from kiosk.sandbox.latency import LatencyRelay  # noqa: E402
-from tests import journald  # noqa: E402
+from tests.support import journald  # noqa: E402
 
 RTTS_MS = (40, 100, 200)
 TARGET_RTT_MS = 100

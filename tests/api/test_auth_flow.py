@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from kiosk.api import Secret
 from kiosk.api.auth import TokenAuth
 from kiosk.api.errors import CredentialsRefused, ServerError
 from kiosk.api.tokens import RefreshTokenFile
-from kiosk.config import Secret
 from tests.helpers import FakeClock
 
 BASE = "http://127.0.0.1:9/api/v1"

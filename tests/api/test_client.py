@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -18,19 +18,15 @@ from kiosk.api import (
     NotFound,
     RateLimited,
     RefreshTokenFile,
+    Secret,
     ServerError,
     TokenAuth,
     TransportError,
-    make_http_client,
 )
 from kiosk.api.errors import BadAnswer
-from kiosk.config import ApiConfig, Secret
-from kiosk.sandbox import Sandbox
-
-CLIENT_ID = "rd_client_test"
-KEY = "sk_test_client_key_123"
-CEREAL = "017000161563"  # front + front_clean
-FISH = "000413000222"  # all four variants
+from kiosk.sandbox import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, Sandbox
+from tests.barcodes import CEREAL, FISH, SNACK, UNKNOWN
+from tests.helpers import sandbox_http
 
 
 class Clock:
@@ -47,15 +43,9 @@ class Clock:
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(client_id=CLIENT_ID, api_key=KEY, balance=500.0) as sb:
-        yield sb
-
-
-@pytest.fixture
 def key_file(tmp_path: Path) -> Path:
     path = tmp_path / "api_key"
-    path.write_text(KEY)
+    path.write_text(DEFAULT_API_KEY)
     return path
 
 
@@ -73,9 +63,8 @@ def client(sandbox: Sandbox, tmp_path: Path, key_file: Path, clock: Clock) -> It
 class make_client:
     def __init__(self, sandbox: Sandbox, tmp_path: Path, key_file: Path, clock: Clock,
                  **kw: object) -> None:
-        self.http = make_http_client(ApiConfig(base_url=sandbox.base_url, ca_file=sandbox.ca_file,
-                                               read_timeout_s=5.0))
-        auth = TokenAuth(sandbox.base_url, CLIENT_ID,
+        self.http = sandbox_http(sandbox, read_timeout_s=5.0)
+        auth = TokenAuth(sandbox.base_url, DEFAULT_CLIENT_ID,
                          lambda: Secret(key_file.read_text().strip()),
                          RefreshTokenFile(tmp_path), clock=clock)
         self.api = ApiClient(self.http, sandbox.base_url, auth, **kw)  # type: ignore[arg-type]
@@ -156,7 +145,7 @@ def test_on_data_has_the_product_before_the_photo_download_starts(
 
 def test_unknown_barcode_is_not_found_and_free(sandbox: Sandbox, client: ApiClient) -> None:
     with pytest.raises(NotFound) as info:
-        client.lookup("012345678905")
+        client.lookup(UNKNOWN)
     assert info.value.code == "barcode_not_found"
     assert info.value.request_id
     assert sandbox.credits_spent() == 0
@@ -311,10 +300,11 @@ def test_429_with_retry_after(sandbox: Sandbox, client: ApiClient) -> None:
     assert len(sandbox.ledger) == before
 
 
-def test_pacing_stops_before_the_server_says_429(tmp_path: Path, key_file: Path,
-                                                 clock: Clock) -> None:
-    with Sandbox(client_id=CLIENT_ID, api_key=KEY, rpm=6) as sandbox, \
-            make_client(sandbox, tmp_path, key_file, clock, deadline_s=2.0) as api:
+def test_pacing_stops_before_the_server_says_429(
+        tmp_path: Path, key_file: Path, clock: Clock,
+        make_sandbox: Callable[..., Sandbox]) -> None:
+    sandbox = make_sandbox(rpm=6)
+    with make_client(sandbox, tmp_path, key_file, clock, deadline_s=2.0) as api:
         barcodes = [b for b, p in sandbox.catalog.items() if p["image_meta"]["front"]]
         outcomes = []
         for barcode in barcodes[:6]:
@@ -383,19 +373,24 @@ def test_low_balance_is_warned_once(sandbox: Sandbox, tmp_path: Path, key_file: 
     assert sum("low balance" in r.getMessage() for r in caplog.records) == 1
 
 
-def test_no_secret_in_any_log_line(sandbox: Sandbox, client: ApiClient, tmp_path: Path,
-                                   caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG):
+def test_no_secret_in_any_log_line(sandbox: Sandbox, tmp_path: Path, key_file: Path,
+                                   clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
+    made = make_client(sandbox, tmp_path, key_file, clock)
+    sent: list[str] = []  # the access tokens, as they went out on the wire
+    made.http.event_hooks["request"].append(
+        lambda r: sent.append(r.headers.get("Authorization", "").removeprefix("Bearer ")))
+    with made as client, caplog.at_level(logging.DEBUG):
         client.lookup(CEREAL)
         sandbox.expire_access_tokens()
         client.lookup(FISH)
         sandbox.rotate_key("sk_test_other_789")
         with pytest.raises(CredentialsRefused) as info:
-            client.lookup("080878194964")
+            client.lookup(SNACK)
     refresh = RefreshTokenFile(tmp_path).load() or "no-refresh-token"
-    access = client.auth._access.value if client.auth._access else "no-access-token"
+    access = {token for token in sent if token}
+    assert len(access) == 2  # one before the expiry, one after
     text = "\n".join(r.getMessage() for r in caplog.records) + str(info.value)
-    for secret in (KEY, refresh, access):
+    for secret in (DEFAULT_API_KEY, refresh, *access):
         assert secret not in text
 
 
@@ -410,7 +405,7 @@ def test_on_link_tells_what_the_wire_saw_once_per_change(sandbox: Sandbox,
     sandbox.faults.add("drop", count=1, path=f"/api/v1/products/{CEREAL}")
     client.lookup(CEREAL)  # dropped once, retried, answered
     with pytest.raises(NotFound):
-        client.lookup("012345678905")  # a 404 is an answer too
+        client.lookup(UNKNOWN)  # a 404 is an answer too
     assert seen == [(True, None)]
     sandbox.set_online(False)
     with pytest.raises(TransportError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpcore
 import httpx
@@ -19,15 +19,9 @@ from kiosk.api.transport import make_http_client, trust_context
 from kiosk.config import ApiConfig
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.latency import ConnectionInfo, LatencyRelay
+from tests.helpers import wait_for
 
 RTT = 0.05
-
-
-def until(what: str, check: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.02)
 
 
 class Link:
@@ -51,8 +45,9 @@ class Link:
     def until_idle_closed(self) -> None:
         """Wait until the server has closed every connection open now."""
         open_now = [c.number for c in self.relay.connections() if c.closed_by is None]
-        until("the server closed every idle connection", lambda: all(
-            c.closed_by == "server" for c in self.relay.connections() if c.number in open_now))
+        wait_for(lambda: all(c.closed_by == "server" for c in self.relay.connections()
+                             if c.number in open_now),
+                 what="the server to close every idle connection")
 
     def close(self) -> None:
         self.http.close()
@@ -104,10 +99,10 @@ def test_after_the_server_closed_an_idle_connection_the_next_request_takes_a_spa
 
 def test_a_spare_the_server_closes_is_opened_again_without_a_request(idle_link: Link) -> None:
     link = idle_link
-    until("three spares were closed by the server", lambda: sum(
-        c.closed_by == "server" for c in link.relay.connections()) >= 3)
+    wait_for(lambda: sum(c.closed_by == "server" for c in link.relay.connections()) >= 3,
+             what="the server to close three spares")
     # The relay can see the third close before the spare does: wait for its answer to it.
-    until("a fourth spare opened", lambda: link.spare.opened >= 4)
+    wait_for(lambda: link.spare.opened >= 4, what="a fourth spare")
     assert link.spare.wait_ready(10)
     assert link.spare.used == 0
     assert link.sandbox.request_count() == 0
@@ -119,8 +114,8 @@ def test_a_spare_older_than_its_max_age_is_replaced() -> None:
         spare = SpareConnection(relay.address[0], relay.port, ctx, connect_timeout=5,
                                 max_age=0.5).start()
         try:
-            until("the first spare was closed for its age", lambda: any(
-                c.closed_by == "client" for c in relay.connections()))
+            wait_for(lambda: any(c.closed_by == "client" for c in relay.connections()),
+                     what="the first spare to be closed for its age")
             assert spare.wait_ready(10) and spare.opened >= 2
         finally:
             spare.close()

@@ -15,6 +15,7 @@ from kiosk.config import from_dict
 from kiosk.daemon.lookups import Lookups
 from kiosk.errors import ConfigError
 from kiosk.store import Store
+from tests.barcodes import CEREAL
 from tests.helpers import FakeClock, mock_api
 
 
@@ -100,9 +101,9 @@ def test_over_the_limit_a_scan_is_queued_without_a_request(tmp_path: Path) -> No
     guard.spent(1.3)
     client = mock_api(api, tmp_path, spend=guard)
     with Store.open(tmp_path / "state", tmp_path / "cache") as store:
-        answer = Lookups(store, client).lookup("017000161563", "serial:0")
+        answer = Lookups(store, client).lookup(CEREAL, "serial:0")
         assert (answer.outcome, answer.reason) == ("queued", "spend_limit")
-        assert [i.barcode for i in store.queue.items()] == ["017000161563"]
+        assert [i.barcode for i in store.queue.items()] == [CEREAL]
     assert sent == []
     assert client.state.last_error is not None and "spending limit" in client.state.last_error
 

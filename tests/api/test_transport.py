@@ -16,29 +16,22 @@ from kiosk.api import (
     ApiClient,
     ProxyRefused,
     RefreshTokenFile,
+    Secret,
     TokenAuth,
     UntrustedCertificate,
     describe_route,
     make_http_client,
     trust_context,
 )
-from kiosk.config import ApiConfig, Secret
+from kiosk.config import ApiConfig
 from kiosk.daemon.lookups import Lookups
 from kiosk.errors import ConfigError
-from kiosk.sandbox import Sandbox
+from kiosk.sandbox import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, Sandbox
 from kiosk.store import Store
 from tests.api.proxy import Tinyproxy
+from tests.barcodes import CEREAL, FISH
 
-CLIENT_ID = "rd_client_test"
-KEY = "sk_test_client_key_123"
-CEREAL = "017000161563"
 SECRET_WORD = "pr0xy-s3cret-DO-NOT-PRINT"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(client_id=CLIENT_ID, api_key=KEY) as sb:
-        yield sb
 
 
 _clients: list[httpx.Client] = []
@@ -55,7 +48,8 @@ def api_for(cfg: ApiConfig, tmp_path: Path, http: httpx.Client | None = None) ->
     """An ApiClient as the daemon builds it; its HTTP client is closed after the test."""
     http = http or make_http_client(cfg)
     _clients.append(http)
-    auth = TokenAuth(cfg.base_url, CLIENT_ID, lambda: Secret(KEY), RefreshTokenFile(tmp_path))
+    auth = TokenAuth(cfg.base_url, DEFAULT_CLIENT_ID, lambda: Secret(DEFAULT_API_KEY),
+                     RefreshTokenFile(tmp_path))
     return ApiClient(http, cfg.base_url, auth, deadline_s=5.0)
 
 
@@ -114,12 +108,12 @@ def test_an_untrusted_certificate_queues_the_scan_with_one_clear_line(
     try:
         with caplog.at_level(logging.INFO, logger="kiosk"):
             first = lookups.lookup(CEREAL, "test")
-            second = lookups.lookup("000413000222", "test")
+            second = lookups.lookup(FISH, "test")
         assert (first.outcome, first.reason) == ("queued", "tls_untrusted")
         assert (second.outcome, second.reason) == ("queued", "tls_untrusted")
         assert isinstance(first.error, UntrustedCertificate)
         assert "certificate of 127.0.0.1 not trusted" in str(first.error)
-        assert [i.barcode for i in store.queue.items()] == [CEREAL, "000413000222"]
+        assert [i.barcode for i in store.queue.items()] == [CEREAL, FISH]
     finally:
         store.close()
     guidance = [r for r in caplog.records if "update-ca-certificates" in r.getMessage()]
@@ -195,7 +189,7 @@ def test_the_environment_proxy_is_used_and_no_proxy_is_honoured(
         tunnels = proxy.connects_to(sandbox.port)
         assert tunnels >= 1
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-        api_for(cfg, tmp_path / "b").lookup("000413000222")
+        api_for(cfg, tmp_path / "b").lookup(FISH)
         assert proxy.connects_to(sandbox.port) == tunnels  # went direct
 
 

@@ -5,7 +5,6 @@ rewrites, as an unplugged cable or a TV switched on leaves it."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pytest
@@ -15,22 +14,21 @@ from kiosk.daemon.health import status_line
 from kiosk.display import Display, NotFound
 from kiosk.outcome import Outcome
 from kiosk.sandbox import Sandbox
-from tests.daemon.test_inprocess import UNKNOWN, InProcess, messages, until
+from tests.barcodes import UNKNOWN
+from tests.daemon.inprocess import InProcess, messages
 from tests.display.fakes import FakeDrm, FakeOpener, frame_of
+from tests.helpers import wait_for
 
 OTHER_UNKNOWN = "4006381333931"
 GONE = "no display: HDMI-A-1 disconnected"
 
 
 @pytest.fixture
-def kiosk(tmp_path: Path, sandbox: Sandbox, drm: FakeDrm, opener: FakeOpener,
-          monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> InProcess:
-    for name in ("NOTIFY_SOCKET", "WATCHDOG_USEC"):
-        monkeypatch.delenv(name, raising=False)
+def kiosk(daemon_env: None, tmp_path: Path, sandbox: Sandbox, drm: FakeDrm,
+          opener: FakeOpener, monkeypatch: pytest.MonkeyPatch) -> InProcess:
     # Seconds in production; the scenario need not wait that long for each change.
     monkeypatch.setattr("kiosk.display.presenter.POLL_S", 0.05)
     monkeypatch.setattr("kiosk.display.presenter.RETRY_S", 0.3)
-    caplog.set_level(logging.INFO, logger="kiosk")
 
     def display(config: DisplayConfig) -> Display:
         return Display(config, drm_root=drm.root, kms=True, opener=opener)
@@ -53,11 +51,11 @@ def test_ready_without_a_screen_then_it_shows_the_current_card(
         assert k.daemon.display.problem == GONE
         assert status_line(k.daemon.health).endswith(GONE)
         k.scan(UNKNOWN, Outcome.NOT_FOUND)  # looked up and journalled with no screen
-        until(lambda: bool(messages(caplog, f"scan {UNKNOWN}: not in the catalog")))
+        wait_for(lambda: bool(messages(caplog, f"scan {UNKNOWN}: not in the catalog")))
         assert opener.frames == []
         drm.set("connected")
-        until(lambda: showing(k, UNKNOWN, opener))
-        until(lambda: k.daemon.health.display is None)
+        wait_for(lambda: showing(k, UNKNOWN, opener))
+        wait_for(lambda: k.daemon.health.display is None)
 
     kiosk.run(scenario)
     assert messages(caplog, "no display") == [
@@ -72,12 +70,12 @@ def test_unplugged_and_plugged_again_without_a_restart(
 
     def scenario(k: InProcess) -> None:
         k.scan(UNKNOWN, Outcome.NOT_FOUND)
-        until(lambda: showing(k, UNKNOWN, opener))
+        wait_for(lambda: showing(k, UNKNOWN, opener))
         drm.set("disconnected")
-        until(lambda: k.daemon.health.display == GONE)
+        wait_for(lambda: k.daemon.health.display == GONE)
         k.scan(OTHER_UNKNOWN, Outcome.NOT_FOUND)
         drm.set("connected")
-        until(lambda: showing(k, OTHER_UNKNOWN, opener))
+        wait_for(lambda: showing(k, OTHER_UNKNOWN, opener))
         assert opener.opened == ["HDMI-A-1"] * 2
 
     kiosk.run(scenario)
@@ -92,8 +90,8 @@ def test_a_flip_that_fails_is_a_screen_gone_not_a_crash(
     def scenario(k: InProcess) -> None:
         opener.break_next_flip = True
         k.scan(UNKNOWN, Outcome.NOT_FOUND)
-        until(lambda: opener.opened == ["HDMI-A-1"] * 2)  # after RETRY_S, opened again
-        until(lambda: showing(k, UNKNOWN, opener))
+        wait_for(lambda: opener.opened == ["HDMI-A-1"] * 2)  # after RETRY_S, opened again
+        wait_for(lambda: showing(k, UNKNOWN, opener))
 
     kiosk.run(scenario)
     lost = messages(caplog, "no display: HDMI-A-1 lost (drmModePageFlip failed")

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.daemon import ScanResult
 from kiosk.daemon.inbox import ScanInbox
 from kiosk.daemon.outbox import Outbox
-from kiosk.daemon.present import ScanRecord
 from kiosk.daemon.ratelimit import LineBudget
 from kiosk.outcome import Outcome
 from kiosk.scanner import Scan
+from tests.barcodes import CEREAL, FISH, SNACK
 from tests.helpers import FakeClock
 
-A, B, C = "017000161563", "000413000222", "080878194964"
+A, B, C = CEREAL, FISH, SNACK
 
 
 # --- the line budget --------------------------------------------------------------------
@@ -121,8 +122,8 @@ def test_a_code_is_a_repeat_only_while_its_first_read_waits() -> None:
 
 # --- the outbox ---------------------------------------------------------------------------
 
-def record(outcome: Outcome, seq: int, code: str = A) -> ScanRecord:
-    return ScanRecord(outcome, code, "serial:0", float(seq), seq=seq)
+def record(outcome: Outcome, seq: int, code: str = A) -> ScanResult:
+    return ScanResult(outcome, code, source="serial:0", t_last=float(seq), seq=seq)
 
 
 def test_one_wake_up_however_many_results_until_the_main_loop_takes_them() -> None:

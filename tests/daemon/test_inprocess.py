@@ -1,112 +1,27 @@
-"""The whole daemon in-process: the real `Daemon` (main loop, worker, drainer, API client)
-with a `FakeReader` for the scanner, the sandbox over loopback for the API and SDL's
-dummy display; no subprocess, no journal, no signals. The main loop runs on this thread
-(pygame wants it), the scenario on another; every wait is on a condition."""
+"""The whole daemon in-process (tests/daemon/inprocess.py): online and offline, metrics,
+bursts, stopping. The main loop runs on this thread (pygame wants it), the scenario on
+another; every wait is on a condition."""
 
 from __future__ import annotations
 
-import logging
 import shutil
 import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from kiosk.config import (
-    ApiConfig,
-    Config,
-    DisplayConfig,
-    MetricsConfig,
-    ScannerConfig,
-    StorageConfig,
-)
-from kiosk.daemon import Daemon
-from kiosk.daemon.present import ScanRecord
+from kiosk.daemon import ScanResult
 from kiosk.display import Display
 from kiosk.outcome import Outcome
 from kiosk.sandbox import Sandbox
-from kiosk.scanner import FakeReader, OnScan, OnStatus, Reader
-from tests.helpers import run_daemon
-
-UNKNOWN = "012345678905"
-
-
-class InProcess:
-    """A daemon to run on the main thread while `scenario` drives it from another."""
-
-    def __init__(self, tmp: Path, sandbox: Sandbox, metrics_file: Path | None = None,
-                 **daemon_kw: Any) -> None:
-        key = tmp / "api_key"
-        key.write_text(sandbox.api_key)
-        key.chmod(0o600)
-        cfg = Config(
-            api=ApiConfig(base_url=sandbox.base_url, client_id=sandbox.client_id,
-                          api_key_file=key, ca_file=sandbox.ca_file),
-            scanner=ScannerConfig(duplicate_window_s=0),
-            display=DisplayConfig(mode="staff", fullscreen=False, size=[800, 480]),
-            storage=StorageConfig(state_dir=tmp / "state", cache_dir=tmp / "cache"),
-            metrics=MetricsConfig(textfile=str(metrics_file or ""), interval_s=1),
-        )
-        self.reader: FakeReader | None = None
-        self.shown: list[tuple[ScanRecord, bool | None]] = []  # with health.online then
-        self._changed = threading.Condition()
-        self.daemon = Daemon(cfg, readers=self._readers, signals=False,
-                             after_show=self._after_show, **daemon_kw)
-
-    def _readers(self, cfg: ScannerConfig, devices: list[str], on_scan: OnScan,
-                 on_status: OnStatus) -> list[Reader]:
-        self.reader = FakeReader(on_scan, on_status, source="fake:0")
-        return [self.reader]
-
-    def _after_show(self, record: ScanRecord, display: Display) -> None:
-        with self._changed:
-            self.shown.append((record, self.daemon.health.online))
-            self._changed.notify_all()
-
-    def scan(self, code: str, outcome: Outcome) -> bool | None:
-        """Scan `code`, wait for its screen; what the daemon held as online then."""
-        assert self.reader is not None
-        before = len(self.shown)
-        self.reader.feed(code)
-        with self._changed:
-            assert self._changed.wait_for(lambda: len(self.shown) > before, 20), self.shown
-            record, online = self.shown[before]
-        assert (record.barcode, record.outcome) == (code, outcome)
-        return online
-
-    def run(self, scenario: Callable[[InProcess], None]) -> None:
-        assert run_daemon(self.daemon, lambda: scenario(self)) == 0
-
-
-@pytest.fixture
-def kiosk(tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch,
-          caplog: pytest.LogCaptureFixture) -> InProcess:
-    for name in ("NOTIFY_SOCKET", "WATCHDOG_USEC"):
-        monkeypatch.delenv(name, raising=False)
-    caplog.set_level(logging.INFO, logger="kiosk")
-    return InProcess(tmp_path, sandbox)
-
-
-def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Poll `condition` (a sandbox counter has no event to wait on) until it holds."""
-    tick = threading.Event()
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        tick.wait(0.02)
-    raise AssertionError("the condition never held")
-
-
-def messages(caplog: pytest.LogCaptureFixture, prefix: str) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.getMessage().startswith(prefix)]
+from tests.barcodes import UNKNOWN
+from tests.daemon.inprocess import InProcess, messages
+from tests.helpers import wait_for, with_photo
 
 
 def test_online_and_offline_come_from_the_wire_not_from_outcomes(
         kiosk: InProcess, sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
-    with_photo = [b for b, p in sorted(sandbox.catalog.items()) if p["image_meta"].get("front")]
-    offline_code, later_code = with_photo[:2]
+    offline_code, later_code = with_photo(sandbox)[:2]
 
     def scenario(k: InProcess) -> None:
         assert k.scan(UNKNOWN, Outcome.NOT_FOUND) is True  # the API's 404: an answer
@@ -127,13 +42,13 @@ def test_online_and_offline_come_from_the_wire_not_from_outcomes(
 def test_a_scan_while_stopping_is_saved_not_lost(kiosk: InProcess, sandbox: Sandbox,
                                                  tmp_path: Path) -> None:
     """Save-on-stop through the whole daemon: a lookup held by the API at stop."""
-    (slow,) = [b for b, p in sorted(sandbox.catalog.items()) if p["image_meta"].get("front")][:1]
+    (slow,) = with_photo(sandbox)[:1]
     held = sandbox.faults.add("latency", count=5, path=f"/products/{slow}", seconds=30.0)
 
     def scenario(k: InProcess) -> None:
         assert k.reader is not None
         k.reader.feed(slow)
-        until(lambda: held.count < 5)  # the API holds the lookup now
+        wait_for(lambda: held.count < 5)  # the API holds the lookup now
 
     kiosk.run(scenario)
     from kiosk.store import Store
@@ -155,7 +70,7 @@ def test_the_metrics_file_counts_what_the_journal_says_and_goes_with_the_kiosk(
     prom = tmp_path / "run" / "metrics.prom"
     prom.parent.mkdir()
     kiosk = InProcess(tmp_path, sandbox, metrics_file=prom)
-    (product,) = [b for b, p in sorted(sandbox.catalog.items()) if p["image_meta"].get("front")][:1]
+    (product,) = with_photo(sandbox)[:1]
     seen: list[str] = []
 
     def written() -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -172,7 +87,7 @@ def test_the_metrics_file_counts_what_the_journal_says_and_goes_with_the_kiosk(
             return written().get(("kiosk_scans_total", frozenset({("outcome", outcome)})))
 
         # Rewritten every interval_s: wait for the write that holds both scans, complete.
-        until(lambda: counted("not_found") == 1 and counted("shown") == 1)
+        wait_for(lambda: counted("not_found") == 1 and counted("shown") == 1)
         seen.append(prom.read_text())
 
     kiosk.run(scenario)
@@ -198,7 +113,7 @@ def test_the_metrics_file_counts_what_the_journal_says_and_goes_with_the_kiosk(
     after: list[float] = []
 
     def restarted(k: InProcess) -> None:
-        until(lambda: bool(written()))
+        wait_for(lambda: bool(written()))
         after.append(value(written(), "kiosk_credits_spent_total"))
 
     again.run(restarted)
@@ -207,13 +122,12 @@ def test_the_metrics_file_counts_what_the_journal_says_and_goes_with_the_kiosk(
 
 def test_a_burst_of_results_is_one_paint_of_the_newest_and_every_scan_journalled(
         kiosk: InProcess, sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
-    first, second = [b for b, p in sorted(sandbox.catalog.items())
-                     if p["image_meta"].get("front")][:2]
+    first, second = with_photo(sandbox)[:2]
     held = threading.Event()
     release = threading.Event()
     burst = [second, "garbage", first] * 10 + [second]  # no double reads: window 0
 
-    def hold_the_main_loop(record: ScanRecord, display: Display) -> None:
+    def hold_the_main_loop(record: ScanResult, display: Display) -> None:
         if record.outcome is Outcome.INVALID and record.barcode == "hold":
             held.set()
             assert release.wait(20)
@@ -222,19 +136,19 @@ def test_a_burst_of_results_is_one_paint_of_the_newest_and_every_scan_journalled
         assert k.reader is not None
         for code in (first, second):  # each drawn twice: before its photo, and with it
             k.scan(code, Outcome.SHOWN)
-            until(lambda c=code: len(messages(caplog, f"scan {c}: looked up")) == 1)
-        k.daemon._after_show = lambda r, d: (k._after_show(r, d), hold_the_main_loop(r, d))
+            wait_for(lambda c=code: len(messages(caplog, f"scan {c}: looked up")) == 1)
+        k.on_show = hold_the_main_loop
         k.reader.feed("hold")  # its paint holds the main loop...
         assert held.wait(20)
         before = len(k.shown)
         for code in burst:  # ...while the worker answers all of these
             k.reader.feed(code)
-        until(lambda: len(k.daemon.outbox) == len(burst))
+        wait_for(lambda: len(k.daemon.outbox) == len(burst))
         release.set()
-        until(lambda: len(messages(caplog, f"scan {second}: shown from the cache")) == 11)
+        wait_for(lambda: len(messages(caplog, f"scan {second}: shown from the cache")) == 11)
         painted.extend(r for r, _ in k.shown[before:])
 
-    painted: list[ScanRecord] = []
+    painted: list[ScanResult] = []
     kiosk.run(scenario)
     # One paint, of the newest result; every one of them journalled all the same.
     assert [(r.barcode, r.outcome) for r in painted] == [(second, Outcome.CACHED)]
@@ -247,12 +161,12 @@ def test_an_orderly_stop_abandons_the_photo_and_keeps_the_paid_answer(
         caplog: pytest.LogCaptureFixture) -> None:
     """SIGTERM while a photo drips in: the photo is let go at its next byte, the lookup
     ends and caches its (paid) product, every thread ends before the store is closed."""
-    (code,) = [b for b, p in sorted(sandbox.catalog.items()) if p["image_meta"].get("front")][:1]
+    (code,) = with_photo(sandbox)[:1]
     sandbox.faults.add("hostile", count=1, path="/image/", body="drip", seconds=0.05)
 
     def scenario(k: InProcess) -> None:
         k.scan(code, Outcome.SHOWN)  # the card's first paint: the photo is on its way
-        assert k.shown[-1][0].answer is not None and k.shown[-1][0].answer.photo_pending
+        assert k.shown[-1][0].photo_pending
 
     kiosk.run(scenario)
     text = caplog.text
@@ -270,14 +184,14 @@ def test_an_orderly_stop_abandons_the_photo_and_keeps_the_paid_answer(
 
 def test_a_thread_that_outlives_the_stop_keeps_the_store_open_under_it(
         kiosk: InProcess, sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
-    (slow,) = [b for b, p in sorted(sandbox.catalog.items()) if p["image_meta"].get("front")][:1]
+    (slow,) = with_photo(sandbox)[:1]
     held = sandbox.faults.add("latency", count=1, path=f"/products/{slow}", seconds=2.0)
     kiosk.daemon._stop_wait_s = 0.2  # shorter than the answer takes
 
     def scenario(k: InProcess) -> None:
         assert k.reader is not None
         k.reader.feed(slow)
-        until(lambda: held.count == 0)  # the API holds the lookup now
+        wait_for(lambda: held.count == 0)  # the API holds the lookup now
 
     kiosk.run(scenario)
     assert "stopping: the scan worker did not end within 0.2 s" in caplog.text

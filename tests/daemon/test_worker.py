@@ -12,16 +12,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kiosk.daemon.lookups import Lookups
-from kiosk.daemon.present import ScanRecord
+from kiosk.daemon import Lookups, ScanResult
 from kiosk.daemon.worker import ScanWorker
 from kiosk.outcome import Outcome
 from kiosk.product import Product
 from kiosk.scanner import Scan
 from kiosk.store import Store
+from tests.barcodes import CEREAL, FISH, SNACK, UNKNOWN
 from tests.helpers import mock_api
 
-SLOW, CACHED, LATER, LAST = "017000161563", "000413000222", "080878194964", "012345678905"
+SLOW, CACHED, LATER, LAST = CEREAL, FISH, SNACK, UNKNOWN
 TOKENS = {"access_token": "at", "refresh_token": "rt", "token_type": "Bearer",
           "expires_in": 3600}
 PRICING = {"per_scope_rate": 0.3, "per_image_rate": 1.0, "head_rate": 0.05,
@@ -64,14 +64,14 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def worker_for(store: Store, api: HeldApi, tmp_path: Path,
-               records: queue.Queue[ScanRecord]) -> ScanWorker:
+               records: queue.Queue[ScanResult]) -> ScanWorker:
     client = mock_api(api, tmp_path, timeout_s=30.0, deadline_s=30.0, retries=0)
     return ScanWorker(Lookups(store, client), records.put, duplicate_window_s=0)
 
 
 def test_a_cached_card_overtakes_a_slow_lookup_and_keeps_its_scan_order(
         store: Store, api: HeldApi, tmp_path: Path) -> None:
-    records: queue.Queue[ScanRecord] = queue.Queue()
+    records: queue.Queue[ScanResult] = queue.Queue()
     worker = worker_for(store, api, tmp_path, records)
     worker.start()
     try:
@@ -93,7 +93,7 @@ def test_a_cached_card_overtakes_a_slow_lookup_and_keeps_its_scan_order(
 
 def test_stop_saves_the_lookup_in_flight_and_every_scan_waiting(
         store: Store, api: HeldApi, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    records: queue.Queue[ScanRecord] = queue.Queue()
+    records: queue.Queue[ScanResult] = queue.Queue()
     worker = worker_for(store, api, tmp_path, records)
     worker.start()
     worker.submit(Scan(SLOW, "serial:0", 1.0))

@@ -7,6 +7,7 @@ import pytest
 
 from kiosk.display.images import load_prepared, prepare_image, prepared_size
 from kiosk.display.layout import card_image_box
+from tests.barcodes import FISH
 
 
 def _encode(surf: pygame.Surface, name: str) -> bytes:
@@ -59,7 +60,7 @@ def test_sandbox_packshots_prepare() -> None:
     images = pytest.importorskip("kiosk.sandbox.images")
     from kiosk.sandbox.catalog import build_catalog
 
-    product = build_catalog()["000413000222"]
+    product = build_catalog()[FISH]
     for variant in ("front", "front_clean"):
         prepared = prepare_image(images.render(product, variant), (1024, 600), "shopper")
         assert prepared is not None and prepared_size(prepared) is not None

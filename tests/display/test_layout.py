@@ -23,6 +23,7 @@ from kiosk.display.screens import (
 from kiosk.display.text import ELLIPSIS, FontMeasure
 from kiosk.outcome import Outcome
 from kiosk.product import Product
+from tests.barcodes import CEREAL, FISH, SNACK, UNKNOWN
 from tests.display.checks import problems
 from tests.display.samples import all_products, edge_cases
 
@@ -31,19 +32,19 @@ MODES: list[Mode] = ["shopper", "staff"]
 STATUS = StatusInfo(online=False, queue_depth=12, credits_remaining=0.4,
                     scanner_connected=False, last_error="HTTP 402 insufficient_credits " * 3)
 RECENT = [
-    RecentScan("000413000222", Outcome.SHOWN, "Example Brand Fish Sticks — Sample Product",
+    RecentScan(FISH, Outcome.SHOWN, "Example Brand Fish Sticks — Sample Product",
                "14:03"),
     RecentScan("7290000000001", Outcome.QUEUED, "במבה — Bamba", "14:02"),
     RecentScan("12345", Outcome.INVALID, None, "14:01"),
-    RecentScan("017000161563", Outcome.CACHED, "Example Cereal", "14:00"),
-    RecentScan("012345678905", Outcome.NOT_FOUND, None, "13:59"),
-    RecentScan("080878194964", Outcome.FOUND, "Baked Cheddar Cheese Puffs " * 3, "13:58",
+    RecentScan(CEREAL, Outcome.CACHED, "Example Cereal", "14:00"),
+    RecentScan(UNKNOWN, Outcome.NOT_FOUND, None, "13:59"),
+    RecentScan(SNACK, Outcome.FOUND, "Baked Cheddar Cheese Puffs " * 3, "13:58",
                resolved=True),
 ] * 3
 PRODUCTS = {name: Product.from_api(data) for name, data in all_products().items()}
 NOTICES: list[ScreenState] = [
-    NotFound("012345678905"), Invalid("x" * 300, "not a GTIN: " + "bad " * 40),
-    Invalid("12345", "check digit"), Offline("000413000222", True), Offline("1", False),
+    NotFound(UNKNOWN), Invalid("x" * 300, "not a GTIN: " + "bad " * 40),
+    Invalid("12345", "check digit"), Offline(FISH, True), Offline("1", False),
     OutOfCredits(0.4), OutOfCredits(None), ScannerDisconnected("/dev/input/" + "x" * 200),
     ScannerDisconnected(None), Error("database is locked " * 20),
 ]

@@ -15,6 +15,7 @@ import pytest
 from kiosk.config import DisplayConfig
 from kiosk.display import Display, NotFound
 from kiosk.display.presenter import POLL_S, RETRY_S
+from tests.barcodes import UNKNOWN
 from tests.display.fakes import FakeDrm, FakeOpener, frame_of
 
 
@@ -39,7 +40,7 @@ def test_no_screen_at_start_the_display_works_on_its_canvas(
         assert d.problem == "no display: HDMI-A-1 disconnected"
         assert d.driver == "none" and not pygame.display.get_init()
         assert d.size == (800, 480)
-        d.show(NotFound("012345678905"), now=1.0)
+        d.show(NotFound(UNKNOWN), now=1.0)
         assert d.canvas.get_at((5, 5)) != (0, 0, 0, 255)  # painted, in memory
         for t in range(1, 20):
             assert d.tick(float(t)) is not None  # the next look at sysfs is always due
@@ -51,7 +52,7 @@ def test_no_screen_at_start_the_display_works_on_its_canvas(
 def test_a_connected_screen_shows_the_current_state_at_its_size(
         drm: FakeDrm, opener: FakeOpener, caplog: pytest.LogCaptureFixture) -> None:
     with headless(drm, opener) as d:
-        d.show(NotFound("012345678905"), now=1.0)
+        d.show(NotFound(UNKNOWN), now=1.0)
         changes: list[str | None] = []
         d.on_problem = changes.append
         drm.set("connected", "1920x1080")
@@ -100,7 +101,7 @@ def test_a_failing_flip_is_a_screen_gone_and_not_reopened_at_once(
     drm.set("connected")
     with headless(drm, opener) as d:
         opener.break_next_flip = True
-        d.show(NotFound("012345678905"), now=1.0)  # raises nothing
+        d.show(NotFound(UNKNOWN), now=1.0)  # raises nothing
         assert d.problem is not None
         assert d.problem.startswith("no display: HDMI-A-1 lost (drmModePageFlip failed")
         d.tick(POLL_S)

@@ -10,10 +10,11 @@ import pytest
 
 from kiosk.config import DisplayConfig
 from kiosk.display import Card, Display, Idle, NotFound, ScannerDisconnected, StatusInfo
-from kiosk.display.commands import Arrow, Box, Fill
-from kiosk.display.layout import card_image_box
+from kiosk.display.commands import Arrow, Box, Fill, Layout
+from kiosk.display.layout import card_image_box, layout
 from kiosk.display.theme import KOSHER_COLORS, PALETTE
 from kiosk.product import Product
+from tests.barcodes import UNKNOWN
 from tests.display.checks import pixel
 from tests.display.samples import CEREAL, edge_cases
 
@@ -24,6 +25,12 @@ def _jpeg(size: tuple[int, int] = (600, 900), color: tuple[int, int, int] = (200
     buf = io.BytesIO()
     pygame.image.save(surf, buf, "x.jpg")
     return buf.getvalue()
+
+
+def on_screen(d: Display, status: StatusInfo | None = None) -> Layout:
+    """Where what `d` shows was put: the layout of its state for its size and mode (what
+    it painted from), so a test can look at the pixels of one element."""
+    return layout(d.state, d.size, d.mode, d.measure, status=status)
 
 
 @pytest.fixture
@@ -86,8 +93,7 @@ def test_hechsher_badge_has_its_kashrus_colour(display: Display, kind: str | Non
     data = edge_cases()["no-image"]
     data["product_meta"]["hechshers"] = [{"symbol": "OU", "dairy_meat_pareve": kind}]
     display.show(Card(Product.from_api(data)), now=1001.0)
-    assert display._layout is not None
-    badges = [c for c in display._layout.commands
+    badges = [c for c in on_screen(display).commands
               if isinstance(c, Fill) and c.role == f"hechsher:{kind or 'unknown'}"]
     assert len(badges) == 1
     b = badges[0].box
@@ -114,8 +120,7 @@ def _arrow_width(d: Display, box: Box, direction: str, frac: float) -> int:
 @pytest.mark.parametrize("direction", ["below", "above", "left", "right"])
 def test_idle_arrow_points_toward_the_scanner(display: Display, direction: str) -> None:
     display.show(Idle("Shop", None, direction), now=1001.0)  # type: ignore[arg-type]
-    assert display._layout is not None
-    (arrow,) = [c for c in display._layout.commands if isinstance(c, Arrow)]
+    (arrow,) = [c for c in on_screen(display).commands if isinstance(c, Arrow)]
     assert arrow.direction == direction
     shaft = _arrow_width(display, arrow.box, direction, 0.25)
     head = _arrow_width(display, arrow.box, direction, 0.62)
@@ -123,7 +128,7 @@ def test_idle_arrow_points_toward_the_scanner(display: Display, direction: str) 
 
 
 def test_card_returns_to_idle_after_card_seconds(display: Display) -> None:
-    display.show(NotFound("012345678905"), now=2000.0)
+    display.show(NotFound(UNKNOWN), now=2000.0)
     assert display.tick(2005.0) == pytest.approx(2020.0)
     assert isinstance(display.state, NotFound)
     display.tick(2020.0)
@@ -168,9 +173,9 @@ def test_persistent_screens_have_no_timeout(display: Display) -> None:
 def test_staff_status_bar_repaints_on_status_change() -> None:
     d = Display(DisplayConfig(mode="staff", fullscreen=False, size=[480, 320]), now=1.0)
     try:
-        d.set_status(StatusInfo(online=False, scanner_connected=True))
-        assert d._layout is not None
-        (dot,) = [c for c in d._layout.commands if c.role == "status:online:dot"]
+        status = StatusInfo(online=False, scanner_connected=True)
+        d.set_status(status)
+        (dot,) = [c for c in on_screen(d, status).commands if c.role == "status:online:dot"]
         b = dot.box
         assert pixel(b.x + b.w // 2, b.y + b.h // 2) == PALETTE.bad
     finally:

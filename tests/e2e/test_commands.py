@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.sandbox import Sandbox
-from tests.e2e.harness import ROOT
+from tests.support.harness import ROOT
 
 CEREAL = "017000161563"
 

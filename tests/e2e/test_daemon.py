@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.sandbox import Sandbox
-from tests.e2e.harness import ROOT, Kiosk, PtyScanner
+from tests.support.harness import ROOT, Kiosk, PtyScanner
 
 pytestmark = pytest.mark.usefixtures("journal_running")
 

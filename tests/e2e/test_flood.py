@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.sandbox import Sandbox
-from tests.e2e.harness import Kiosk, PtyScanner
+from tests.support.harness import Kiosk, PtyScanner
 
 pytestmark = pytest.mark.usefixtures("journal_running")
 

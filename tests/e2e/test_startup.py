@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.display.kms import Output, choose_output
-from tests import journald
-from tests.e2e.harness import ROOT, NotifySocket
+from tests.support import journald
+from tests.support.harness import ROOT, NotifySocket
 
 GOOD = """
 [api]

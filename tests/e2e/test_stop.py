@@ -12,7 +12,7 @@ import pytest
 
 from kiosk.sandbox import Sandbox
 from kiosk.store import Store
-from tests.e2e.harness import Kiosk, PtyScanner
+from tests.support.harness import Kiosk, PtyScanner
 
 pytestmark = pytest.mark.usefixtures("journal_running")
 

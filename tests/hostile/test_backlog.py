@@ -10,8 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from kiosk.daemon.lookups import Lookups
-from kiosk.daemon.present import ScanRecord
+from kiosk.daemon import Lookups, ScanResult
 from kiosk.daemon.worker import MAX_WAITING, ScanWorker
 from kiosk.scanner import Scan
 from kiosk.store import Store
@@ -36,7 +35,7 @@ def test_scans_behind_a_slow_lookup_are_queued_durably(tmp_path: Path) -> None:
         return httpx.Response(503)
 
     api = mock_api(slow_api, tmp_path, timeout_s=20.0, deadline_s=20.0, retries=0)
-    records: queue.Queue[ScanRecord] = queue.Queue()
+    records: queue.Queue[ScanResult] = queue.Queue()
     codes = [upc(c) for c in CODES[: MAX_WAITING + 4]]
     with Store.open(tmp_path / "state", tmp_path / "cache") as store:
         worker = ScanWorker(Lookups(store, api), records.put, duplicate_window_s=0,

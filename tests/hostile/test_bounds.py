@@ -18,10 +18,10 @@ from kiosk.api import ApiClient
 from kiosk.api.errors import AnswerRefused, BadAnswer, ServerError
 from kiosk.api.transport import BOUNDS, bounds
 from kiosk.sandbox import hostile
+from tests.barcodes import CEREAL
 from tests.helpers import MOCK_BASE, mock_api, mock_http
 
 BASE = MOCK_BASE
-CEREAL = "017000161563"
 PRODUCT = {"barcode": CEREAL, "product_meta": {"product_name": "Cereal"},
            "images": {"front": None}, "meta": {"credits_debited": 0.3, "request_id": "r1"}}
 TOKENS = {"access_token": "a", "refresh_token": "r", "token_type": "Bearer", "expires_in": 3600}

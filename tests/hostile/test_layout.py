@@ -22,6 +22,7 @@ from kiosk.display.commands import Box, Text
 from kiosk.display.layout import layout
 from kiosk.display.text import FontMeasure, ellipsize, probe_limit, wrap
 from kiosk.product import Product
+from tests.barcodes import CEREAL, FISH
 from tests.hostile.test_product import ANY_CHAR, HOSTILE
 
 SIZES = [(800, 480), (480, 320), (1920, 1080)]
@@ -53,7 +54,7 @@ def card_of(texts: dict[str, str]) -> Card:
         "bracha": texts["brand"], "net_weight": texts["name"],
         "nutrition": {"calories": texts["brand"], "total_fat": {"amount": texts["name"]}},
     }
-    return Card(Product.from_api({"product_meta": meta}, barcode="017000161563"))
+    return Card(Product.from_api({"product_meta": meta}, barcode=CEREAL))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -104,10 +105,10 @@ def display() -> Any:
 def test_a_card_that_cannot_be_drawn_becomes_an_error_card(
         display: Display, caplog: pytest.LogCaptureFixture) -> None:
     # Built past the sanitizing constructor, as a bug elsewhere might: SDL_ttf refuses NUL.
-    broken = Card(Product(barcode="000413000222", name="Fish\x00Sticks"))
+    broken = Card(Product(barcode=FISH, name="Fish\x00Sticks"))
     with caplog.at_level(logging.ERROR):
         display.show(broken, now=1001.0)
     assert isinstance(display.state, Error)
-    assert any("000413000222" in r.getMessage() and r.exc_info for r in caplog.records)
-    display.show(Card(Product(barcode="017000161563", name="Cereal")), now=1002.0)
+    assert any(FISH in r.getMessage() and r.exc_info for r in caplog.records)
+    display.show(Card(Product(barcode=CEREAL, name="Cereal")), now=1002.0)
     assert isinstance(display.state, Card)  # and the next card is drawn as usual

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from kiosk.product import MAX_LONG, MAX_SHORT, Product
 from kiosk.sanitize import clean_text, escape_controls
+from tests.barcodes import CEREAL, FISH
 
 # Every code point, surrogates included: json.loads turns "\ud800" into a lone one.
 ANY_CHAR = st.characters(codec=None, exclude_categories=())
@@ -78,8 +79,8 @@ def is_clean(text: str) -> bool:
 @settings(max_examples=400, deadline=None)
 @given(ANSWER)
 def test_any_answer_becomes_a_clean_bounded_product(data: Any) -> None:
-    product = Product.from_api(data, barcode="017000161563")
-    assert product.barcode == "017000161563"
+    product = Product.from_api(data, barcode=CEREAL)
+    assert product.barcode == CEREAL
     for where, text in strings(product):
         assert text and is_clean(text), (where, text)
         assert len(text) <= MAX_LONG, where
@@ -121,7 +122,7 @@ def test_the_review_s_reproductions() -> None:
         "product_name": "Fish\x00Sticks \ud800", "brand": ["not", "a", "string"],
         "notes": "\u202eevil\u202c and \x1b[31mred", "ingredients": {"allergens": "Milk,\x00"},
         "nutrition": {"calories": float("nan"), "total_fat": {"amount": 10**400}}}},
-        barcode="000413000222")
+        barcode=FISH)
     assert p.name == "FishSticks" and p.brand is None
     assert p.notes == "evil and [31mred"
     assert p.allergens == ("milk",) and p.calories is None and p.nutrition == ()

@@ -23,6 +23,7 @@ from kiosk.display.text import FontMeasure
 from kiosk.display.theme import scale_for
 from kiosk.product import Product
 from kiosk.store import StatusFile, Store
+from tests.barcodes import CEREAL, FISH
 
 EVIL = "server_error\nSTATUS=all good\x1b[2J\x1b]0;pwned\x07\u202e"
 
@@ -55,7 +56,7 @@ def test_the_status_file_and_kiosk_status_escape_api_text(tmp_path: Path) -> Non
     status.write(Health(online=False, last_error=EVIL).snapshot("staff"))
     stored = json.loads(status.path.read_text())
     assert clean(stored["last_error"])
-    shown = render_text({"last_error": EVIL, "queue_set_aside": {"017000161563": EVIL}})
+    shown = render_text({"last_error": EVIL, "queue_set_aside": {CEREAL: EVIL}})
     assert shown.count("\n") == 1 and clean(shown.replace("\n", "", 1))
 
 
@@ -76,12 +77,12 @@ def test_kiosk_status_lists_what_was_set_aside(tmp_path: Path) -> None:
     cfg = from_dict({"storage": {"state_dir": str(tmp_path / "state"),
                                  "cache_dir": str(tmp_path / "cache")}})
     with Store.from_config(cfg.storage) as store:
-        store.queue.enqueue("017000161563", "serial:0", "network")
-        store.queue.enqueue("000413000222", "serial:0", "network")
-        store.queue.set_aside("017000161563", f"internal error ({EVIL})")
+        store.queue.enqueue(CEREAL, "serial:0", "network")
+        store.queue.enqueue(FISH, "serial:0", "network")
+        store.queue.set_aside(CEREAL, f"internal error ({EVIL})")
     status = collect(cfg)
     assert status["queue_depth"] == 1
-    assert list(status["queue_set_aside"]) == ["017000161563"]
+    assert list(status["queue_set_aside"]) == [CEREAL]
     assert clean(render_text(status).replace("\n", ""))
 
 
@@ -91,9 +92,9 @@ def test_an_entry_cached_by_an_older_version_is_cleaned_when_read(tmp_path: Path
     old = json.dumps({"product_meta": {"product_name": "Fish\x00Sticks",
                                        "brand": {"not": "text"}}})
     with Store.open(tmp_path / "state", tmp_path / "cache") as store:
-        store.cache.put("000413000222", Product("000413000222"))
+        store.cache.put(FISH, Product(FISH))
         store._cache_db.write(lambda c: c.execute(  # as an older version wrote it
-            "UPDATE products SET product = ? WHERE barcode = ?", (old, "000413000222")))
-        answer = Lookups(store, None).from_cache("000413000222")
+            "UPDATE products SET product = ? WHERE barcode = ?", (old, FISH)))
+        answer = Lookups(store, None).from_cache(FISH)
     assert answer is not None and answer.product is not None
     assert (answer.product.name, answer.product.brand) == ("FishSticks", None)

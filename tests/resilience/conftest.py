@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from kiosk.sandbox import Sandbox
-from tests import journald
 from tests.resilience.util import FIGURES, Figures, Fleet
+from tests.support import journald
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -19,9 +19,9 @@ def journal_running() -> None:
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(rpm=600) as sb:
-        yield sb
+def sandbox(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    """A rate limit the fault cases' scans stay under (600 a minute)."""
+    return make_sandbox(rpm=600)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from kiosk.sandbox import Sandbox
-from tests.e2e.harness import Kiosk, PtyScanner
 from tests.resilience.util import (
     Figures,
     Fleet,
@@ -24,6 +23,7 @@ from tests.resilience.util import (
     stop,
     wait_for,
 )
+from tests.support.harness import Kiosk, PtyScanner
 
 Inject = Callable[[Sandbox, str], None]
 Running = tuple[Kiosk, PtyScanner]

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from kiosk.sandbox import Sandbox
-from tests.e2e.harness import Kiosk, PtyScanner
 from tests.resilience.util import (
     Figures,
     Fleet,
@@ -25,6 +24,7 @@ from tests.resilience.util import (
     stop,
     wait_for,
 )
+from tests.support.harness import Kiosk, PtyScanner
 
 
 def test_queued_offline_killed_restarted_then_resolved_exactly_once(

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from kiosk.sandbox import Sandbox
-from tests.e2e.harness import Kiosk
 from tests.resilience.util import (
     Figures,
     Fleet,
@@ -27,6 +26,7 @@ from tests.resilience.util import (
     snapshot,
     stop,
 )
+from tests.support.harness import Kiosk
 
 MAX_PEAK_RSS_MB = 150.0
 EVIL_CODE = "server_error\nSTATUS=all good\x1b[2J\x1b]0;pwned\x07"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.endpoints import API_PREFIX
-from tests.e2e.harness import Kiosk, PtyScanner
 from tests.resilience.util import paid_rows
+from tests.support.harness import Kiosk, PtyScanner
 
 CEREAL = "017000161563"
 

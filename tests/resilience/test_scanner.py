@@ -8,8 +8,8 @@ import random
 from pathlib import Path
 
 from kiosk.sandbox import Sandbox
-from tests.e2e.harness import Kiosk, PtyScanner
 from tests.resilience.util import Figures, Fleet, product_requests, products, stop, wait_for
+from tests.support.harness import Kiosk, PtyScanner
 
 NOISE_LINES = 2000
 

@@ -1,7 +1,7 @@
 """Helpers for the resilience cases: restarting a daemon on the same state, reading the
 ledger and the store afterwards, and the figures every case adds to the session summary.
 
-The harness (`tests.e2e.harness`) runs one daemon per `Kiosk`; a crash test needs a
+The harness (`tests.support.harness`) runs one daemon per `Kiosk`; a crash test needs a
 second one on the same directory, so `new_kiosk` clears the notify socket the first left.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 
 from kiosk.sandbox import Sandbox
 from kiosk.store import CachedMiss, CacheHit, Store
-from tests.e2e.harness import Event, Kiosk, PtyScanner
+from tests.support.harness import Event, Kiosk, PtyScanner
 
 CEREAL, FISH, SNACK = "017000161563", "000413000222", "080878194964"
 FINAL = ("shown", "cached", "not_found", "invalid", "duplicate", "error")

@@ -1,4 +1,5 @@
-"""Fixtures: a real sandbox on a loopback port, and an httpx client talking to it."""
+"""Fixtures: the sandbox under test (tests/conftest.py starts it), and an httpx client
+talking to it."""
 
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ from tests.sandbox.helpers import authed
 
 
 @pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    """A fresh sandbox per test (cheap: ~30 ms): tests change balances, tokens, windows."""
-    with Sandbox(rpm=10_000) as sandbox:
-        yield sandbox
+def sb(sandbox: Sandbox) -> Sandbox:
+    """The sandbox under test: tests/conftest.py's `sandbox`, by its short name here."""
+    return sandbox
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from typing import Any
 import httpx
 
 from kiosk.sandbox import Sandbox
+from tests.barcodes import CEREAL, FISH
 
-FRONT_ONLY = "042648217884"  # the catalog test proves it has exactly one variant
-TWO = "017000161563"  # front + front_clean
-FOUR = "000413000222"  # all four variants
+TWO = CEREAL  # two photo variants: front + front_clean
+FOUR = FISH  # all four variants
 
 
 def token_for(sb: Sandbox) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from kiosk.sandbox.catalog import (
     public_record,
     upca_to_upce,
 )
-from tests.sandbox.helpers import FOUR, FRONT_ONLY, TWO
+from tests.barcodes import CEREAL, FISH, FRONT_ONLY, SNACK, UNKNOWN
+from tests.sandbox.helpers import FOUR, TWO
 
 CAT = build_catalog()
 
@@ -35,16 +36,16 @@ def test_size_and_determinism() -> None:
 
 
 def test_seed_products_are_as_published() -> None:
-    cereal = public_record(CAT["017000161563"])
+    cereal = public_record(CAT[CEREAL])
     assert cereal["product_meta"]["product_name"] == "Example Cereal"
     assert cereal["product_meta"]["bracha"] == "mezonos"
     assert cereal["image_meta"]["back"] is None and cereal["image_meta"]["back_clean"] is None
-    fish = _pm("000413000222")
+    fish = _pm(FISH)
     assert fish["product_name"] == "Example Brand Fish Sticks — Sample Product"
     assert fish["nutrition"]["dietary_fiber"] == {"amount": "<1g", "dv": "3%"}
-    assert CAT["000413000222"]["image_meta"]["front_clean"]["file_size_bytes"] == 942016
+    assert CAT[FISH]["image_meta"]["front_clean"]["file_size_bytes"] == 942016
     assert _pm("030772095355")["nutrition"] is None
-    assert _pm("080878194964")["category"] == "snacks"
+    assert _pm(SNACK)["category"] == "snacks"
 
 
 def test_every_key_is_public_shape() -> None:
@@ -68,7 +69,7 @@ def test_barcodes_have_valid_check_digits_and_all_kinds() -> None:
     ("upca", "upce"),
     [("012000003455", "01234505"), ("012300000455", "01234535"),
      ("012340000055", "01234545"), ("012345000058", "01234558"),
-     ("012345678905", None)],
+     (UNKNOWN, None)],
 )
 def test_upce_compression(upca: str, upce: str | None) -> None:
     assert upca_to_upce(upca[:-1] + gs1_check_digit(upca[:-1])) == (
@@ -115,7 +116,7 @@ def test_every_reference_field_present_on_full_records() -> None:
               "country_of_origin", "manufacturer", "distributor", "additional_certifications",
               "bracha", "kosher_for_passover", "gluten_free", "vegan", "organic", "hechshers",
               "ingredients", "nutrition", "notes", "scanned_at", "updated_at"}
-    full = [c for c in CAT if c != "017000161563"]  # the getting-started record is flatter
+    full = [c for c in CAT if c != CEREAL]  # the getting-started record is flatter
     for code in full:
         assert set(_pm(code)) == fields, code
         for h in _pm(code)["hechshers"]:

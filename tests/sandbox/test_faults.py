@@ -7,13 +7,13 @@ import os
 import socket
 import ssl
 import struct
-import time
 
 import httpx
 import pytest
 
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.faults import parse_fault_spec
+from tests.helpers import wait_for
 from tests.sandbox.helpers import FOUR, TWO, error_code
 
 
@@ -130,17 +130,13 @@ def test_a_client_that_hangs_up_mid_answer_is_no_traceback(
     raw = socket.create_connection((sb.host, sb.port))
     conn = sb.verify.wrap_socket(raw, server_hostname=sb.host)
     conn.sendall(b"GET /api/v1/pricing HTTP/1.1\r\nHost: x\r\n\r\n")
-    deadline = time.monotonic() + 5
-    while not sb.requests_in_flight and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: sb.requests_in_flight, what="the request to be read")
     assert sb.requests_in_flight == 1  # read, and held by the latency fault
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     conn.close()  # a reset, as from a killed kiosk: the answer has nowhere to go
     # The handler has answered (ledger) and its connection is finished with: any error
     # handling, and so any traceback, came before.
-    deadline = time.monotonic() + 5
-    while (not sb.ledger or sb.open_connections) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: sb.ledger and not sb.open_connections, what="the handler to finish")
     assert sb.ledger and sb.ledger[-1].path == "/api/v1/pricing"
     assert sb.open_connections == 0
     assert "Traceback" not in capfd.readouterr().err

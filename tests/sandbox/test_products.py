@@ -7,7 +7,8 @@ import pytest
 
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.catalog import VARIANTS
-from tests.sandbox.helpers import FOUR, FRONT_ONLY, TWO, error_code
+from tests.barcodes import FRONT_ONLY
+from tests.sandbox.helpers import FOUR, TWO, error_code
 
 PRODUCTS = {1: FRONT_ONLY, 2: TWO, 4: FOUR}
 

@@ -1,5 +1,5 @@
-"""Fixtures for the store tests: a settable clock, stores on a file and in memory, tiny
-file systems for disk-full and read-only cases."""
+"""Fixtures for the store tests: the same store on a file and in memory, tiny file systems
+for disk-full and read-only cases (the clock and `file_store`: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -15,24 +15,12 @@ from kiosk.store import Store
 from tests.helpers import FakeClock
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
 @pytest.fixture(params=["file", "memory"])
 def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
     """The contract fixture: the same tests on a temp-file store and an in-memory one."""
     state = tmp_path / "state" if request.param == "file" else None
     s = Store.open(state, tmp_path / "cache", clock=clock, product_ttl_s=7 * 86400,
                    miss_ttl_s=3600, max_bytes=10_000_000)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def file_store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
-    s = Store.open(tmp_path / "state", tmp_path / "cache", clock=clock)
     yield s
     s.close()
 
@@ -57,7 +45,3 @@ def tiny_fs(tmp_path: Path) -> Iterator[Path]:
         yield where
     finally:
         subprocess.run(["umount", "-l", str(where)], check=False)
-
-
-def remount(where: Path, mode: str) -> None:
-    subprocess.run(["mount", "-o", f"remount,{mode}", str(where)], check=True)

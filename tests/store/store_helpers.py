@@ -1,6 +1,9 @@
-"""Helpers shared by the store tests (importable by name: tests/store is not a package)."""
+"""Helpers shared by the store tests."""
 
 from __future__ import annotations
+
+import subprocess
+from pathlib import Path
 
 from kiosk.product import Product
 
@@ -13,3 +16,8 @@ def product(barcode: str, name: str = "Fish Sticks", updated_at: str = "2026-06-
                          "updated_at": updated_at, "hechshers": [{"symbol": "OK"}]},
         "images": {"front": "https://example.invalid/api/v1/image/x.y"},
     }, barcode=barcode)
+
+
+def remount(where: Path, mode: str) -> None:
+    """Remount the test's tmpfs `where` (the `tiny_fs` fixture) read-only or read-write."""
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(where)], check=True)

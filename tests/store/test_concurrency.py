@@ -7,9 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from store_helpers import product
-
 from kiosk.store import CachedMiss, CacheHit, Store
+from tests.store.store_helpers import product
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,38 +3,39 @@
 from __future__ import annotations
 
 import pytest
-from store_helpers import product
 
 from kiosk.product import Product
 from kiosk.store import CachedMiss, CacheHit, Store
+from tests.barcodes import CEREAL, FISH
 from tests.helpers import FakeClock
+from tests.store.store_helpers import product
 
 DAY = 86400.0
 
 
 class TestQueueContract:
     def test_enqueue_returns_the_saved_item(self, store: Store, clock: FakeClock) -> None:
-        item = store.queue.enqueue("017000161563", "hid:0", "network", scanned_at=clock.now - 5)
+        item = store.queue.enqueue(CEREAL, "hid:0", "network", scanned_at=clock.now - 5)
         assert item.saved
-        assert item.barcode == "017000161563"
+        assert item.barcode == CEREAL
         assert item.first_scanned_at == clock.now - 5
         assert store.queue.peek() == item
 
     def test_fifo_by_first_enqueue_and_dedupe(self, store: Store, clock: FakeClock) -> None:
-        for barcode, source in [("000413000222", "hid:0"), ("017000161563", "hid:0"),
-                                ("000413000222", "serial:1"), ("04963406", "hid:0")]:
+        for barcode, source in [(FISH, "hid:0"), (CEREAL, "hid:0"),
+                                (FISH, "serial:1"), ("04963406", "hid:0")]:
             store.queue.enqueue(barcode, source, "network")
             clock.advance(1)
         items = store.queue.items()
-        assert [i.barcode for i in items] == ["000413000222", "017000161563", "04963406"]
+        assert [i.barcode for i in items] == [FISH, CEREAL, "04963406"]
         assert items[0].count == 2
         assert items[0].sources == ("hid:0", "serial:1")
         assert items[0].last_scanned_at == items[0].first_scanned_at + 2
 
     def test_leading_zeros_are_kept(self, store: Store) -> None:
-        store.queue.enqueue("000413000222", "hid:0", "network")
+        store.queue.enqueue(FISH, "hid:0", "network")
         store.queue.enqueue("413000222", "hid:0", "network")
-        assert [i.barcode for i in store.queue.items()] == ["000413000222", "413000222"]
+        assert [i.barcode for i in store.queue.items()] == [FISH, "413000222"]
 
     @pytest.mark.parametrize("bad", [413000222, "12 34", "../etc", ""])
     def test_rejects_non_barcodes(self, store: Store, bad: object) -> None:
@@ -44,24 +45,24 @@ class TestQueueContract:
     def test_complete_and_stats(self, store: Store, clock: FakeClock) -> None:
         assert store.queue.stats().depth == 0
         assert store.queue.stats().oldest_age_s is None
-        store.queue.enqueue("000413000222", "hid:0", "network")
+        store.queue.enqueue(FISH, "hid:0", "network")
         clock.advance(30)
-        store.queue.enqueue("017000161563", "hid:0", "server_error")
-        store.queue.record_failure("000413000222", "rate_limited")
+        store.queue.enqueue(CEREAL, "hid:0", "server_error")
+        store.queue.record_failure(FISH, "rate_limited")
         stats = store.queue.stats()
         assert (stats.depth, stats.oldest_age_s, stats.last_error) == (2, 30.0, "rate_limited")
         head = store.queue.peek()
         assert head is not None and head.attempts == 1
-        assert store.queue.complete("000413000222")
-        assert not store.queue.complete("000413000222")
-        assert [i.barcode for i in store.queue.items()] == ["017000161563"]
+        assert store.queue.complete(FISH)
+        assert not store.queue.complete(FISH)
+        assert [i.barcode for i in store.queue.items()] == [CEREAL]
 
 
 class TestCacheContract:
     def test_miss_then_hit_with_image_and_metadata(self, store: Store, clock: FakeClock) -> None:
-        assert store.cache.get("000413000222") is None
-        store.cache.put("000413000222", product("000413000222"), b"\xff\xd8jpeg", credits=1.3)
-        hit = store.cache.get("000413000222")
+        assert store.cache.get(FISH) is None
+        store.cache.put(FISH, product(FISH), b"\xff\xd8jpeg", credits=1.3)
+        hit = store.cache.get(FISH)
         assert isinstance(hit, CacheHit)
         assert hit.product.name == "Fish Sticks"
         assert hit.image == b"\xff\xd8jpeg"
@@ -74,14 +75,14 @@ class TestCacheContract:
         assert isinstance(hit, CacheHit) and hit.image is None
 
     def test_stale_after_ttl_but_still_returned(self, store: Store, clock: FakeClock) -> None:
-        store.cache.put("000413000222", product("000413000222"), b"img", credits=1.3)
+        store.cache.put(FISH, product(FISH), b"img", credits=1.3)
         clock.advance(7 * DAY - 1)
-        assert store.cache.get("000413000222").stale is False  # type: ignore[union-attr]
+        assert store.cache.get(FISH).stale is False  # type: ignore[union-attr]
         clock.advance(2)
-        hit = store.cache.get("000413000222")
+        hit = store.cache.get(FISH)
         assert isinstance(hit, CacheHit) and hit.stale and hit.image == b"img"
-        store.cache.put("000413000222", product("000413000222", "New"), b"img", credits=1.3)
-        hit = store.cache.get("000413000222")
+        store.cache.put(FISH, product(FISH, "New"), b"img", credits=1.3)
+        hit = store.cache.get(FISH)
         assert isinstance(hit, CacheHit) and not hit.stale
         assert hit.product.name == "New"
 
@@ -94,33 +95,33 @@ class TestCacheContract:
         assert store.cache.get("099999999993") is None
 
     def test_found_after_a_miss_replaces_it_and_miss_drops_product(self, store: Store) -> None:
-        store.cache.put_miss("000413000222")
-        store.cache.put("000413000222", product("000413000222"), b"img")
-        assert isinstance(store.cache.get("000413000222"), CacheHit)
-        store.cache.put_miss("000413000222")
-        assert isinstance(store.cache.get("000413000222"), CachedMiss)
+        store.cache.put_miss(FISH)
+        store.cache.put(FISH, product(FISH), b"img")
+        assert isinstance(store.cache.get(FISH), CacheHit)
+        store.cache.put_miss(FISH)
+        assert isinstance(store.cache.get(FISH), CachedMiss)
         assert store.cache.stats().products == 0
         assert list(store.cache.directory.iterdir()) == []
 
     def test_display_images(self, store: Store) -> None:
         key = "display-800x480-shopper"
-        assert not store.cache.put_display_image("000413000222", key, b"small")
-        store.cache.put("000413000222", product("000413000222"), b"big-original")
-        assert store.cache.put_display_image("000413000222", key, b"small")
-        assert store.cache.get_display_image("000413000222", key) == b"small"
-        assert store.cache.get_display_image("000413000222", "display-1024x600-staff") is None
+        assert not store.cache.put_display_image(FISH, key, b"small")
+        store.cache.put(FISH, product(FISH), b"big-original")
+        assert store.cache.put_display_image(FISH, key, b"small")
+        assert store.cache.get_display_image(FISH, key) == b"small"
+        assert store.cache.get_display_image(FISH, "display-1024x600-staff") is None
         # the same photo again keeps the scaled copy; a new photo drops it
-        store.cache.put("000413000222", product("000413000222"), b"big-original")
-        assert store.cache.get_display_image("000413000222", key) == b"small"
-        store.cache.put("000413000222", product("000413000222"), b"another photo")
-        assert store.cache.get_display_image("000413000222", key) is None
+        store.cache.put(FISH, product(FISH), b"big-original")
+        assert store.cache.get_display_image(FISH, key) == b"small"
+        store.cache.put(FISH, product(FISH), b"another photo")
+        assert store.cache.get_display_image(FISH, key) is None
         assert len(list(store.cache.directory.iterdir())) == 1
 
     def test_metadata_refresh_keeps_images(self, store: Store) -> None:
-        store.cache.put("000413000222", product("000413000222"), b"photo")
-        store.cache.put("000413000222", product("000413000222", "Renamed"), None, 0.3,
+        store.cache.put(FISH, product(FISH), b"photo")
+        store.cache.put(FISH, product(FISH, "Renamed"), None, 0.3,
                         keep_images=True)
-        hit = store.cache.get("000413000222")
+        hit = store.cache.get(FISH)
         assert isinstance(hit, CacheHit) and hit.image == b"photo" and hit.credits == 0.3
 
     def test_lru_eviction_by_bytes(self, tmp_path, clock: FakeClock, store: Store) -> None:
@@ -169,10 +170,10 @@ class TestCacheContract:
         assert order == ["000000000024", "000000000017"]
 
     def test_resolve_queued_caches_then_dequeues(self, store: Store) -> None:
-        store.queue.enqueue("000413000222", "hid:0", "network")
+        store.queue.enqueue(FISH, "hid:0", "network")
         store.queue.enqueue("099999999993", "hid:0", "network")
-        store.resolve_queued("000413000222", product("000413000222"), b"img", 1.3)
+        store.resolve_queued(FISH, product(FISH), b"img", 1.3)
         store.resolve_queued("099999999993", None)
         assert store.queue.items() == []
-        assert isinstance(store.cache.get("000413000222"), CacheHit)
+        assert isinstance(store.cache.get(FISH), CacheHit)
         assert isinstance(store.cache.get("099999999993"), CachedMiss)

@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import remount
-from store_helpers import product
 
 from kiosk.store import CacheHit, CacheWriteError, ScanNotSaved, Store, StoreCorrupt
+from tests.barcodes import CEREAL, FISH
 from tests.helpers import FakeClock
+from tests.store.store_helpers import product, remount
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,9 +51,9 @@ def test_damaged_files_are_moved_aside_on_open(
     with Store.open(tmp_path / "state", tmp_path / "cache") as s:
         kept = s.stats()
         assert 0 < kept.queue.depth <= 300 and kept.cache.products <= 40  # see test_salvage
-        s.queue.enqueue("017000161563", "hid:0", "network")
-        s.cache.put("017000161563", product("017000161563"), b"img")
-        assert isinstance(s.cache.get("017000161563"), CacheHit)
+        s.queue.enqueue(CEREAL, "hid:0", "network")
+        s.cache.put(CEREAL, product(CEREAL), b"img")
+        assert isinstance(s.cache.get(CEREAL), CacheHit)
         assert s.integrity_check() == {"queue": ["ok"], "cache": ["ok"]}
     assert len(list((tmp_path / "state").glob("kiosk.db.corrupt-*[0-9]"))) == 1
     assert len(list((tmp_path / "cache").glob("cache.db.corrupt-*[0-9]"))) == 1
@@ -62,7 +62,7 @@ def test_damaged_files_are_moved_aside_on_open(
     assert "kiosk.db" in lines[0] and "moved it to kiosk.db.corrupt-" in lines[0]
     with Store.open(tmp_path / "state", tmp_path / "cache") as s:  # and it stays fixed
         assert s.stats().queue.depth == kept.queue.depth + 1
-        assert s.queue.items()[-1].barcode == "017000161563"
+        assert s.queue.items()[-1].barcode == CEREAL
     assert len(_damage_lines(caplog)) == 2
 
 
@@ -93,8 +93,8 @@ def test_damage_found_while_running_is_repaired(
     db.write_bytes(os.urandom(db.stat().st_size))
     caplog.set_level(logging.WARNING, logger="kiosk.store")
     assert file_store.queue.stats().depth == 0
-    file_store.queue.enqueue("017000161563", "hid:0", "network")
-    assert [i.barcode for i in file_store.queue.items()] == ["017000161563"]
+    file_store.queue.enqueue(CEREAL, "hid:0", "network")
+    assert [i.barcode for i in file_store.queue.items()] == [CEREAL]
     assert len(_damage_lines(caplog)) == 1
 
 
@@ -109,15 +109,15 @@ def test_readonly_store_does_not_repair(tmp_path: Path) -> None:
 def test_readonly_store_on_missing_files_reads_empty(tmp_path: Path) -> None:
     with Store.open(tmp_path / "nothing", tmp_path / "nocache", readonly=True) as s:
         assert s.stats().queue.depth == 0
-        assert s.cache.get("017000161563") is None
+        assert s.cache.get(CEREAL) is None
     assert not (tmp_path / "nothing").exists()
 
 
 def test_damaged_image_file_is_not_shown(file_store: Store) -> None:
-    file_store.cache.put("017000161563", product("017000161563"), b"a real jpeg")
+    file_store.cache.put(CEREAL, product(CEREAL), b"a real jpeg")
     (image,) = file_store.cache.directory.iterdir()
     image.write_bytes(b"a real jp")  # truncated behind our back
-    hit = file_store.cache.get("017000161563")
+    hit = file_store.cache.get(CEREAL)
     assert isinstance(hit, CacheHit) and hit.image is None
 
 
@@ -129,7 +129,7 @@ def test_disk_full(tiny_fs: Path, caplog: pytest.LogCaptureFixture, clock: FakeC
     caplog.set_level(logging.INFO, logger="kiosk.store")
     store = Store.open(tiny_fs / "state", tiny_fs / "cache", clock=clock)
     store.queue.enqueue("000000000017", "hid:0", "network")
-    store.cache.put("000413000222", product("000413000222"), b"photo")
+    store.cache.put(FISH, product(FISH), b"photo")
     filler = tiny_fs / "filler"
     fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
     try:
@@ -153,7 +153,7 @@ def test_disk_full(tiny_fs: Path, caplog: pytest.LogCaptureFixture, clock: FakeC
         store.cache.put("04963406", product("04963406"), b"x" * 100_000)
     held = store.cache.get("04963406")  # still shown, from memory
     assert isinstance(held, CacheHit) and not held.saved and held.image == b"x" * 100_000
-    assert isinstance(store.cache.get("000413000222"), CacheHit)
+    assert isinstance(store.cache.get(FISH), CacheHit)
     assert len(_write_failures(caplog)) == 2  # one per file, not one per attempt
 
     filler.unlink()
@@ -212,7 +212,7 @@ def test_read_only_file_system(tiny_fs: Path, caplog: pytest.LogCaptureFixture) 
     """
     with Store.open(tiny_fs / "state", tiny_fs / "cache") as s:
         s.queue.enqueue("000000000017", "hid:0", "network")
-        s.cache.put("000413000222", product("000413000222"), b"photo")
+        s.cache.put(FISH, product(FISH), b"photo")
     caplog.set_level(logging.WARNING, logger="kiosk.store")
     remount(tiny_fs, "ro")
     try:
@@ -222,7 +222,7 @@ def test_read_only_file_system(tiny_fs: Path, caplog: pytest.LogCaptureFixture) 
         assert raised.value.kind == "readonly"
         with pytest.raises(ScanNotSaved):
             store.queue.enqueue("000000000031", "hid:0", "network")
-        hit = store.cache.get("000413000222")
+        hit = store.cache.get(FISH)
         assert isinstance(hit, CacheHit) and hit.image == b"photo"
         with pytest.raises(CacheWriteError):
             store.cache.put("04963406", product("04963406"), b"x")

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from store_helpers import product
 
 from kiosk.store import CacheHit, Store, StoreCorrupt
+from kiosk.store._damaged import prune_copies
 from kiosk.store.pages import Record, carve
 from kiosk.store.paid import PaidAnswer
-from kiosk.store.salvage import prune_copies
+from tests.store.store_helpers import product
 
 QUEUED = 200
 SPENT = 400

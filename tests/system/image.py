@@ -24,7 +24,6 @@ CI=true: CI builds fresh); the data disk is made per run, it is cheap.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -33,9 +32,10 @@ import shutil
 import subprocess
 import time
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.chroot import remove_tree
 
 __all__ = ["API_HOST", "ARCHES", "INSTALL_PI_ARGS", "LOG_HOST", "LOG_PORT", "Arch", "Guest",
            "build_guest"]
@@ -126,8 +126,7 @@ def build_guest(work: Path, checkout: Path, ca_cert: Path, api_key: str, *,
     key = _cache_key(checkout, arch)
     base = (cache / key) if cache is not None else (work / "base")
     if not (base / "done").exists():
-        if base.exists():
-            shutil.rmtree(base)
+        remove_tree(base)  # a build cut short: its root may still have mounts in it
         _build_base(base, checkout, arch)
         (base / "done").write_text(key + "\n")
     packages = tuple(json.loads((base / "packages.json").read_text()))
@@ -136,8 +135,7 @@ def build_guest(work: Path, checkout: Path, ca_cert: Path, api_key: str, *,
         return Guest(base / "vmlinuz", base / "initrd.img", base / "root.img", data_image,
                      packages, arch)
     data = work / "data"
-    if data.exists():
-        shutil.rmtree(data)
+    remove_tree(data)
     data.mkdir()
     shutil.copytree(base / "debs", data / "debs")
     _wheelhouse(checkout, data / "wheels", arch)
@@ -157,7 +155,8 @@ def _cache_key(checkout: Path, arch: str) -> str:
     """What the cached root depends on: this recipe and install-pi's package list."""
     digest = hashlib.sha256()
     digest.update(Path(__file__).read_bytes())
-    digest.update((checkout / "scripts" / "install-pi").read_bytes())
+    for script in ("install-pi", "lib/apt.sh"):  # install-pi's list, and how it prints it
+        digest.update((checkout / "scripts" / script).read_bytes())
     digest.update(repr((SUITE, MIRROR, arch, BASE_PACKAGES)).encode())
     return digest.hexdigest()[:16]
 
@@ -167,7 +166,9 @@ def _build_base(base: Path, checkout: Path, arch: str = ARCH) -> None:
     base.mkdir(parents=True)
     include = [f"linux-image-{arch}" if p == f"linux-image-{ARCH}" else p
                for p in BASE_PACKAGES]
-    _run(["debootstrap", "--variant=minbase", f"--arch={arch}",
+    # debootstrap mounts /proc and /sys in the root while it works: in a mount namespace
+    # of its own, so that they go with it even if it is killed.
+    _run([*_PRIVATE_MOUNTS, "debootstrap", "--variant=minbase", f"--arch={arch}",
           *(["--foreign"] if arch != ARCH else []),
           f"--include={','.join(include)}", SUITE, str(root), MIRROR], "debootstrap")
     if arch != ARCH:
@@ -178,15 +179,15 @@ def _build_base(base: Path, checkout: Path, arch: str = ARCH) -> None:
         target = root / relative.replace("ttyS0", ARCHES[arch].console)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
-    with _mounted(root) if arch == ARCH else contextlib.nullcontext():
-        _chroot(root, ["passwd", "-d", "root"], arch)
-        _chroot(root, ["systemctl", "enable", "systemd-networkd"], arch)
-        packages = _install_pi_packages(root, checkout, arch)
-        # The packages install-pi will ask for, downloaded here, installed there.
-        (root / "etc/apt/sources.list").write_text(f"deb {MIRROR} {SUITE} main\n")
-        _chroot(root, ["apt-get", "update", "-qq"], arch)
-        _chroot(root, ["apt-get", "install", "-y", "-qq", "--download-only",
-                       "--no-install-recommends", *packages], arch)
+    shutil.copy("/etc/resolv.conf", root / "etc/resolv.conf")  # for apt
+    _chroot(root, ["passwd", "-d", "root"], arch)
+    _chroot(root, ["systemctl", "enable", "systemd-networkd"], arch)
+    packages = _install_pi_packages(root, checkout, arch)
+    # The packages install-pi will ask for, downloaded here, installed there.
+    (root / "etc/apt/sources.list").write_text(f"deb {MIRROR} {SUITE} main\n")
+    _chroot(root, ["apt-get", "update", "-qq"], arch)
+    _chroot(root, ["apt-get", "install", "-y", "-qq", "--download-only",
+                   "--no-install-recommends", *packages], arch)
     debs = base / "debs"
     debs.mkdir()
     for deb in (root / "var/cache/apt/archives").glob("*.deb"):
@@ -195,7 +196,7 @@ def _build_base(base: Path, checkout: Path, arch: str = ARCH) -> None:
                            capture_output=True, check=True).stdout
     (debs / "Packages").write_bytes(index)
     (root / "etc/apt/sources.list").write_text(_HARNESS_FILES["etc/apt/sources.list"])
-    shutil.rmtree(root / "var/lib/apt/lists", ignore_errors=True)
+    remove_tree(root / "var/lib/apt/lists")
     (root / "var/lib/apt/lists/partial").mkdir(parents=True)
     (base / "packages.json").write_text(json.dumps(packages))
     kernel = max((root / "boot").glob("vmlinuz-*"))
@@ -203,7 +204,7 @@ def _build_base(base: Path, checkout: Path, arch: str = ARCH) -> None:
     shutil.copy(root / "boot" / kernel.name.replace("vmlinuz", "initrd.img"),
                 base / "initrd.img")
     _mkfs(root, base / "root.img", label="kioskroot", spare_mb=3072)
-    shutil.rmtree(root)
+    remove_tree(root)
 
 
 def _qemu_user_static(base: Path, arch: str) -> None:
@@ -254,7 +255,6 @@ def _second_stage(root: Path, arch: str) -> None:
     # skips its device-node check and binds the nodes (/dev is the host's, bound in).
     _chroot(root, ["env", "DEBOOTSTRAP_DIR=/debootstrap", "container=lxc",
                    "/debootstrap/debootstrap", "--second-stage"], arch)
-    shutil.copy("/etc/resolv.conf", root / "etc/resolv.conf")  # for apt, as _mounted does
 
 
 def _install_pi_packages(root: Path, checkout: Path, arch: str = ARCH) -> list[str]:
@@ -265,7 +265,7 @@ def _install_pi_packages(root: Path, checkout: Path, arch: str = ARCH) -> list[s
         out = _chroot(root, ["/tmp/install-pi-probe/scripts/install-pi", "--dry-run",
                              *INSTALL_PI_ARGS], arch).stdout
     finally:
-        shutil.rmtree(script)
+        remove_tree(script)
     for line in out.splitlines():
         found = re.match(r"would run: env DEBIAN_FRONTEND=noninteractive apt-get install "
                          r"-y --no-install-recommends (.*)$", line)
@@ -274,21 +274,15 @@ def _install_pi_packages(root: Path, checkout: Path, arch: str = ARCH) -> list[s
     raise RuntimeError(f"install-pi's dry run names no packages to install:\n{out}")
 
 
-@contextlib.contextmanager
-def _mounted(root: Path) -> Iterator[None]:
-    """/proc, /sys and /dev for the chroot, private so nothing leaks to the host."""
-    mounts = []
-    try:
-        for name in ("proc", "sys", "dev"):
-            target = root / name
-            _run(["mount", "--bind", f"/{name}", str(target)], f"mount {name}")
-            mounts.append(target)
-            _run(["mount", "--make-private", str(target)], f"private {name}")
-        shutil.copy("/etc/resolv.conf", root / "etc/resolv.conf")
-        yield
-    finally:
-        for target in reversed(mounts):
-            subprocess.run(["umount", "-l", str(target)], check=False)
+# Every chroot runs in a mount namespace of its own, private: what is mounted for it
+# (the machine's /proc, /sys and /dev, bound in) is never in the machine's mount table
+# and goes with the command, so no delete of the root can ever reach the machine's /dev.
+_PRIVATE_MOUNTS = ("unshare", "--mount", "--propagation", "private")
+_CHROOT = """
+for d in proc sys dev; do mount --bind "/$d" "$1/$d"; done
+root=$1; shift
+exec chroot "$root" "$@"
+"""
 
 
 def _chroot(root: Path, argv: list[str], arch: str = ARCH) -> subprocess.CompletedProcess[str]:
@@ -296,7 +290,8 @@ def _chroot(root: Path, argv: list[str], arch: str = ARCH) -> subprocess.Complet
            "DEBIAN_FRONTEND": "noninteractive"}
     if arch != ARCH:
         return _foreign_chroot(root, argv, env)
-    return _run(["chroot", str(root), *argv], " ".join(argv[:3]), env=env)
+    return _run([*_PRIVATE_MOUNTS, "sh", "-ec", _CHROOT, "sh", str(root), *argv],
+                " ".join(argv[:3]), env=env)
 
 
 _IN_NAMESPACE = """
