@@ -169,7 +169,8 @@ class _Handler(BaseHTTPRequestHandler):
         resp = self.server.handle_request_now(req)
         if resp.drop:
             self.close_connection = True
-            _reset(self.connection)
+            if resp.fault != "close":  # "close": the handler's end closes it in order
+                _reset(self.connection)
             return
         self._write(resp, rid)
 
