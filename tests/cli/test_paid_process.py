@@ -16,10 +16,9 @@ import pytest
 
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.endpoints import API_PREFIX
+from tests.barcodes import CEREAL
 from tests.resilience.util import paid_rows
 from tests.support.harness import ROOT, Kiosk
-
-CEREAL = "017000161563"
 
 
 def lookup(kiosk: Kiosk) -> subprocess.Popen[bytes]:

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.sandbox import Sandbox
+from tests.barcodes import CEREAL, FISH, UNKNOWN
 from tests.support.harness import ROOT
-
-CEREAL = "017000161563"
 
 
 @pytest.fixture
@@ -59,10 +58,10 @@ def test_lookup_costs_once_then_answers_from_the_cache(config: Path, sandbox: Sa
 def test_lookup_says_why_not(config: Path, sandbox: Sandbox) -> None:
     invalid = kiosk("lookup", "017000161564", "--config", str(config))
     assert invalid.returncode == 65 and "check digit" in invalid.stdout  # EX_DATAERR
-    unknown = kiosk("lookup", "012345678905", "--config", str(config))
+    unknown = kiosk("lookup", UNKNOWN, "--config", str(config))
     assert unknown.returncode == 0 and "not in the catalog" in unknown.stdout
     sandbox.set_online(False)
-    offline = kiosk("lookup", "000413000222", "--config", str(config))
+    offline = kiosk("lookup", FISH, "--config", str(config))
     assert offline.returncode == 1 and "could not be looked up now (network)" in offline.stdout
     assert sandbox.credits_spent() == 0
 

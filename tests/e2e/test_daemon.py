@@ -14,12 +14,10 @@ from pathlib import Path
 import pytest
 
 from kiosk.sandbox import Sandbox
+from tests.barcodes import CEREAL, FISH, SNACK, UNKNOWN
 from tests.support.harness import ROOT, Kiosk, PtyScanner
 
 pytestmark = pytest.mark.usefixtures("journal_running")
-
-CEREAL, FISH, SNACK = "017000161563", "000413000222", "080878194964"
-UNKNOWN = "012345678905"
 
 
 @pytest.fixture

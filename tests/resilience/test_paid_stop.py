@@ -10,10 +10,9 @@ from pathlib import Path
 
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.endpoints import API_PREFIX
+from tests.barcodes import CEREAL
 from tests.resilience.util import paid_rows
 from tests.support.harness import Kiosk, PtyScanner
-
-CEREAL = "017000161563"
 
 
 def test_sigterm_during_the_photo_keeps_what_was_paid(sandbox: Sandbox, tmp_path: Path) -> None:

@@ -19,9 +19,9 @@ from typing import Any
 
 from kiosk.sandbox import Sandbox
 from kiosk.store import CachedMiss, CacheHit, Store
+from tests.barcodes import CEREAL, FISH, SNACK
 from tests.support.harness import Event, Kiosk, PtyScanner
 
-CEREAL, FISH, SNACK = "017000161563", "000413000222", "080878194964"
 FINAL = ("shown", "cached", "not_found", "invalid", "duplicate", "error")
 
 

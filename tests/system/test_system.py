@@ -19,6 +19,7 @@ import pytest
 
 from kiosk.sandbox import Sandbox
 from kiosk.sandbox.faults import Fault
+from tests.barcodes import CEREAL, FISH
 from tests.system.bench import (
     API_BASE_URL,
     CONFIG,
@@ -34,8 +35,7 @@ from tests.system.machine import KEYBOARD_ID, SERIAL_ID
 
 pytestmark = pytest.mark.system
 
-CEREAL = "017000161563"
-FISH = "000413000222"
+
 RNG = random.Random(20261201)
 BENCH_PARTS = Path(__file__).resolve().parents[2] / "scripts" / "bench_parts"
 # llvmpipe, the software renderer Mesa falls back to on QEMU's virtio-gpu, compiles code at
