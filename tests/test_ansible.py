@@ -51,7 +51,7 @@ def test_the_playbook_passes_only_real_install_pi_options() -> None:
                                capture_output=True, text=True, check=True).stdout
     used = set(re.findall(r"'(--[a-z][a-z-]+)'", PLAYBOOK.read_text()))
     assert {"--store", "--lane", "--metrics", "--api-key-stdin", "--wheels"} <= used
-    assert {"--no-hw-watchdog", "--no-console-changes", "--keep-desktop"} <= used
+    assert {"--no-hw-watchdog", "--no-console-changes", "--keep-desktop", "--journal"} <= used
     assert {opt for opt in used if opt not in help_text} == set()
 
 
@@ -63,8 +63,9 @@ def test_the_screen_and_console_variables_become_install_pi_flags() -> None:
     cases = {
         "{}": [],
         '{"kiosk_hw_watchdog": false, "kiosk_console_changes": "false",'
-        ' "kiosk_keep_desktop": true}': ["--no-hw-watchdog", "--no-console-changes",
-                                         "--keep-desktop"],
+        ' "kiosk_keep_desktop": true, "kiosk_journal": "volatile"}': [
+            "--no-hw-watchdog", "--no-console-changes", "--keep-desktop", "--journal",
+            "volatile"],
     }
     for extra, flags in cases.items():
         flat = " ".join(expression.group(1).split())

@@ -133,6 +133,7 @@ def test_help_lists_every_option() -> None:
         "--no-console-changes",
         "--undo-console",
         "--no-hw-watchdog",
+        "--journal",
     ):
         assert option in res.stdout
 
@@ -206,7 +207,7 @@ def test_dry_run_does_not_read_the_key_from_stdin() -> None:
     _index(actions, "would write: /etc/kiosk/api_key (mode 0600")
     _index(actions, "would run: systemctl enable kiosk")
     # Nothing (re)starts the kiosk; the getty on tty1 is stopped all the same.
-    assert not any("--now kiosk" in a or "restart" in a for a in actions)
+    assert not any("--now kiosk" in a or "restart kiosk" in a for a in actions)
 
 
 @pytest.mark.skipif(
@@ -556,6 +557,27 @@ def test_the_flags_leave_the_screen_and_the_console_alone(tmp_path: Path) -> Non
     assert both.returncode == 2 and "exclude each other" in both.stderr
 
 
+def test_the_journal_is_kept_in_ram_only_when_asked_and_the_admin_is_warned(
+        tmp_path: Path) -> None:
+    """--journal volatile writes the RAM policy and restarts journald onto it; without a
+    log server the admin is told that every reboot loses the journal. A bad value is a
+    usage error before anything is done."""
+    fakes = _fake(tmp_path, "systemctl", FAKE_SYSTEMCTL.format(log=tmp_path / "log"))
+    res = _install("--dry-run", "--journal", "volatile", fakes=fakes)
+    assert res.returncode == 0, res.stderr
+    actions = _actions(res.stdout)
+    wrote = _index(actions, "would write: /etc/systemd/journald.conf.d/kiosk.conf")
+    assert "journal: in RAM (--journal volatile)" in actions[wrote]
+    assert _index(actions, "would run: systemctl restart systemd-journald") > wrote
+    assert not any("journalctl --flush" in a for a in actions)  # nothing to move to disk
+    assert "--journal volatile without --log-server" in res.stderr
+    central = _install("--dry-run", "--journal=volatile", "--log-server",
+                       "https://logs.example.com:19532", fakes=fakes)
+    assert central.returncode == 0 and "without --log-server" not in central.stderr
+    bad = _install("--dry-run", "--journal", "ram")
+    assert bad.returncode == 2 and "--journal must be persistent or volatile" in bad.stderr
+
+
 @needs_systemctl
 def test_a_desktop_image_is_switched_to_the_console_or_refused(tmp_path: Path) -> None:
     root = tmp_path / "root"
@@ -762,7 +784,11 @@ def test_in_a_chroot_the_steps_take_a_desktop_image_and_undo_restores_the_consol
                  "moved aside"):
         assert f"install-pi: {said}" in res.stdout
     assert "no /dev/watchdog0 here" in res.stderr
-    assert "install-pi: done, 12 changes." in res.stdout
+    # The journal on the card, bounded, whatever the image chose (see install-pi-boot).
+    assert (root / "etc/systemd/journald.conf.d/kiosk.conf").read_text().endswith(
+        "[Journal]\nStorage=persistent\nSystemMaxUse=64M\nSystemKeepFree=256M\n"
+        "SyncIntervalSec=5m\n")
+    assert "install-pi: done, 14 changes." in res.stdout
 
     installed = _files(root)
     again = _steps_in_chroot(tmp_path)
