@@ -133,8 +133,10 @@ class Bench:
         result: dict[str, str] = self.wait(ready, timeout, "kiosk READY")
         return result
 
-    def journal(self, *matches: str, since_cursor: bool = True) -> list[dict[str, Any]]:
-        """The kiosk's journal entries (after the mark) with every FIELD=value of `matches`.
+    def journal(self, *matches: str, since_cursor: bool = True,
+                boot: int | None = None) -> list[dict[str, Any]]:
+        """The kiosk's journal entries (after the mark) with every FIELD=value of `matches`;
+        of one boot only when `boot` is given (journalctl -b: 0 this one, -1 the one before).
 
         The fields are matched here, not by journalctl: systemd 252's journalctl returns
         nothing for field matches combined with --after-cursor when the cursor's own entry
@@ -143,6 +145,8 @@ class Bench:
         args = ["journalctl", "-u", "kiosk", "-o", "json", "--no-pager"]
         if since_cursor and self.journal_cursor:
             args += ["--after-cursor", self.journal_cursor]
+        if boot is not None:
+            args += ["-b", str(boot)]
         out = self.sh(" ".join(shlex.quote(a) for a in args), check=False)
         wanted = [m.split("=", 1) for m in matches]
         entries = [json.loads(line) for line in out.splitlines() if line.startswith("{")]

@@ -24,6 +24,7 @@ ROWS = (
     ("serial_hotplug_ok", "serial unplug and replug, no restart", "true"),
     ("journal_upload_ok", "journal at the log server, also after an outage", "true"),
     ("metrics_scraped_ok", "kiosk_* scraped from node_exporter by the host", "true"),
+    ("cpu_factor", "emulation factor S: a card made in the guest / on the host", ""),
     ("memory_growth_mb", "kiosk memory growth, idle on the KMS screen, MB", "< 8"),
     ("memory_peak_mb", "kiosk memory peak (MemoryMax=256M), MB", ""),
     ("anon_huge_pages_kb", "huge pages in the kiosk before / after, kB", "no more"),
@@ -39,6 +40,8 @@ ROWS = (
     ("watchdog_restart_ok", "frozen main loop restarted by the watchdog", "true"),
     ("watchdog_recovery_s", "freeze to a working kiosk again, s", ""),
     ("power_cuts", "power cuts (QEMU SIGKILLed)", ">= 11"),
+    ("journal_previous_boot_scans", "queued scans in the journal of the boot before a cut",
+     ">= 1"),
     ("queued_lost", "queued scans lost", "0"),
     ("double_charges", "lookups bought twice (random cuts)", "<= 1"),
     ("ledger_mismatch_credits", "credits the kiosk counts and the API did not (max per boot)",
@@ -60,7 +63,8 @@ ARM64_LEAVES_OUT = {"watchdog_restart_ok", "watchdog_recovery_s", "console_injec
                     "rotation_ok", "start_limit_recovered", "display_absent_ready",
                     "display_hotadd_card_s", "ledger_mismatch_credits",
                     "ledger_recovered_credits", "photo_redirects", "cut_moments",
-                    "window_guest_p50_ms", "window_guest_p95_ms"}
+                    "window_guest_p50_ms", "window_guest_p95_ms", "cpu_factor",
+                    "journal_previous_boot_scans"}
 ARM64_ONLY = {"machine", "compiled_in_guest"}
 
 

@@ -8,9 +8,12 @@ figure goes to system-test-results/amd64/summary.json as soon as it is known.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import shlex
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -471,6 +474,33 @@ def test_the_kiosks_memory_stays_flat_on_the_kms_screen(bench: Bench) -> None:
                       anon_huge_pages_kb=[before["huge_kb"], after["huge_kb"]])
 
 
+# --- 6c. the emulated CPU against the host's ---------------------------------------------------
+CALIBRATE = ("import calibrate, json; "
+             "print(json.dumps(calibrate.percentiles(calibrate.card_rounds())))")
+
+
+def test_the_emulated_cpu_is_weighed_against_the_hosts(bench: Bench, tmp_path: Path) -> None:
+    """The emulation factor S: the same card made from scratch (scripts/bench calibrate)
+    in the guest with the kiosk's Python and on this host, so a figure of the guest reads
+    as "S times the host's" or as something else. With it, for the same reading of the
+    start: systemd's critical chain to the kiosk and the slowest units of this boot."""
+    bench.ensure_running()
+    host = subprocess.run([sys.executable, str(BENCH_PARTS / "calibrate.py"), "--json",
+                           str(tmp_path / "host.json")], capture_output=True, text=True,
+                          timeout=600, check=True, env={**os.environ, "SDL_VIDEODRIVER": "dummy"})
+    host_ms = json.loads((tmp_path / "host.json").read_text())["card_ms"]
+    guest_ms = bench_in_the_guest(bench, ("calibrate.py",), CALIBRATE)
+    assert guest_ms["n"] == host_ms["n"] > 0, (host.stdout, guest_ms)
+    factor = guest_ms["p50"] / host_ms["p50"]
+    assert factor > 1, (guest_ms, host_ms)  # software emulation is never faster than the host
+    results_dir = bench.results.path.parent
+    for name, command in (("critical-chain", "systemd-analyze critical-chain kiosk.service"),
+                          ("blame", "systemd-analyze blame --no-pager | head -n 25")):
+        (results_dir / f"systemd-analyze-{name}.txt").write_text(bench.sh(command))
+    bench.results.set(cpu_factor=round(factor, 1), calibrate_host_ms=round(host_ms["p50"], 2),
+                      calibrate_guest_ms=round(guest_ms["p50"], 1))
+
+
 # --- 7. restart and the watchdog ------------------------------------------------------------
 
 
@@ -571,12 +601,19 @@ def window_in_the_guest(bench: Bench, lookups: int = 20) -> dict[str, Any]:
     """`scripts/bench`'s credits window (the API's debit to the kiosk's fsync of the
     paid answer) measured on the guest's CPU and disk: a sandbox inside the guest over
     loopback (plain HTTP: the kiosk's Python has no `cryptography`)."""
-    bench.sh("mkdir -p /var/tmp/bench_parts")
-    for name in ("credits.py", "_common.py", "_scan_trace.py"):
-        bench.machine.agent.write_file(f"/var/tmp/bench_parts/{name}",
-                                       (BENCH_PARTS / name).read_bytes())
     script = ("import credits, json, pathlib, tempfile; print(json.dumps(credits.measure_window("
               f"pathlib.Path(tempfile.mkdtemp(dir='/var/tmp')), {lookups}, tls=False)))")
+    return bench_in_the_guest(bench, ("credits.py", "_scan_trace.py"), script)
+
+
+def bench_in_the_guest(bench: Bench, parts: tuple[str, ...], script: str) -> dict[str, Any]:
+    """Run `script` (it prints one JSON object last) with the kiosk's own Python in the
+    guest, beside a copy of these bench parts and their shared helpers."""
+    bench.sh("mkdir -p /var/tmp/bench_parts")
+    for name in ("_common.py", *parts):
+        assert bench.machine.agent is not None
+        bench.machine.agent.write_file(f"/var/tmp/bench_parts/{name}",
+                                       (BENCH_PARTS / name).read_bytes())
     out = bench.sh(f"cd /var/tmp/bench_parts && /opt/kiosk/venv/bin/python -c "
                    f"{shlex.quote(script)}", timeout=600)
     return dict(json.loads(out.strip().splitlines()[-1]))
@@ -595,7 +632,13 @@ def test_power_cuts_keep_every_queued_scan_and_every_credit(bench: Bench) -> Non
     bench.wait_ready()
     state = store_state(bench)
     assert state["queued"] == codes and state["queue_integrity"] == "ok"  # all, in order
-    bench.results.set(queued_before_cut=len(codes), queued_after_cut=len(state["queued"]))
+    # The journal on the card (install-pi --journal persistent): what the kernel had
+    # written back before the cut is in the previous boot's journal.
+    journalled = {e["BARCODE"] for e in bench.journal(
+        "KIOSK_EVENT=scan", "OUTCOME=queued", since_cursor=False, boot=-1)} & set(codes)
+    assert journalled, "no scan of the boot before the cut in its journal"
+    bench.results.set(queued_before_cut=len(codes), queued_after_cut=len(state["queued"]),
+                      journal_previous_boot_scans=len(journalled))
     photos = bench.sandbox.faults.add("latency", seconds=PHOTO_HOLD_S, count=1_000_000,
                                       path="/image/")
     bench.sandbox.set_online(True)
