@@ -1045,7 +1045,7 @@ def test_rule_checker_rejects_broken_rules(bad: str) -> None:
 
 def test_udev_rules_are_well_formed() -> None:
     rules = _rules(RULES.read_text())
-    assert len(rules) == 2
+    assert len(rules) >= 2 and len(rules) % 2 == 0  # per scanner maker: HID and serial
     for rule in rules:
         assert _rule_problems(rule) == [], rule
     found = re.search(r"^SupplementaryGroups=(.*)$", UNIT.read_text(), re.M)
@@ -1062,9 +1062,8 @@ def test_udev_rules_are_well_formed() -> None:
 
 def test_udev_rules_name_the_scanners() -> None:
     text = RULES.read_text()
-    hid, serial = _rules(text)
+    hid, serial = (r for r in _rules(text) if 'ATTRS{idVendor}=="0c2e"' in r)
     assert 'SUBSYSTEM=="input"' in hid and 'KERNEL=="event*"' in hid
-    assert 'ATTRS{idVendor}=="05e0", ATTRS{idProduct}=="1200"' in hid
     assert 'SYMLINK+="input/barcode-scanner"' in hid and 'GROUP="input"' in hid
     assert 'SUBSYSTEM=="tty"' in serial and 'ATTRS{idVendor}=="0c2e"' in serial
     assert 'SYMLINK+="barcode-serial"' in serial and 'GROUP="dialout"' in serial
