@@ -158,7 +158,7 @@ class Daemon:
                 directory.mkdir(parents=True, exist_ok=True)
             except OSError as exc:  # a file in the way, or no permission to create it
                 raise StoreError(f"{key}: {directory} cannot be used: {exc.strerror}") from exc
-        self.pi.check_state(cfg.storage)
+        self.pi.at_start(cfg)
         with contextlib.ExitStack() as stack:
             self.store = Store.from_config(cfg.storage)
             stack.callback(self._close_store)

@@ -3,7 +3,8 @@
 Checked where the daemon's other periodic work is: the durability once at start (a
 mount does not change under a running kiosk), the firmware's power report every few
 seconds from the main loop (`PowerWatch`: two small sysfs reads). Both end in `Health`
-(metrics, STATUS=, the staff bar); each problem is one journal line when it starts.
+(metrics, STATUS=, the staff bar); each problem is one journal line when it starts. A
+password in a configuration others can read is said at start too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from kiosk.config import StorageConfig
+from kiosk.config import Config, StorageConfig
+from kiosk.config.exposure import exposed_secret
 from kiosk.daemon.health import Health
 from kiosk.daemon.power import PowerWatch
 from kiosk.store.durable import MOUNTINFO, volatile_dirs, volatile_warning
@@ -32,8 +34,15 @@ class PiHealth:
         self._power = power if power is not None else PowerWatch()
         self._mountinfo = mountinfo
 
+    def at_start(self, cfg: Config) -> None:
+        """One warning each: a configuration others can read that holds a password; the
+        state or cache directory held in RAM."""
+        if (secret := exposed_secret(cfg)) is not None:
+            logger.warning("%s", secret)
+        self.check_state(cfg.storage)
+
     def check_state(self, storage: StorageConfig) -> None:
-        """At start: one warning if the state or cache directory is held in RAM."""
+        """One warning if the state or cache directory is held in RAM."""
         found = volatile_dirs([storage.state_dir, storage.cache_dir], self._mountinfo)
         self._health.state_durable = not found
         if found:
