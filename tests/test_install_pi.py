@@ -148,6 +148,28 @@ def test_docs_mention_only_real_options() -> None:
 # --- dry runs on this machine ----------------------------------------------------------
 
 
+def test_state_dir_moves_state_and_cache_to_a_disk_of_their_own() -> None:
+    before = _snapshot()
+    res = _install("--dry-run", "--state-dir", "/srv/kiosk/")
+    assert _snapshot() == before
+    assert res.returncode == 0, res.stderr
+    actions = _actions(res.stdout)
+    if not Path("/etc/kiosk/kiosk.toml").exists():
+        write = _index(actions, "would write: /etc/kiosk/kiosk.toml (mode 0640")
+        assert ('storage.state_dir = "/srv/kiosk/state", storage.cache_dir = '
+                '"/srv/kiosk/cache"') in actions[write]
+    for sub in ("state", "cache"):
+        _index(actions, f"would run: install -d -m 0700 -o kiosk -g kiosk /srv/kiosk/{sub}")
+    dropin = _index(actions, "would write: /etc/systemd/system/kiosk.service.d/state-dir.conf")
+    assert dropin < _index(actions, "kiosk check-config --config /etc/kiosk/kiosk.toml")
+
+
+@pytest.mark.parametrize("bad", ["srv/kiosk", "/", "/srv/my kiosk"])
+def test_state_dir_must_be_an_absolute_path_a_unit_can_name(bad: str) -> None:
+    res = _install("--dry-run", "--state-dir", bad)
+    assert res.returncode == 2 and "--state-dir" in res.stderr
+
+
 def test_dry_run_prints_the_whole_install_and_changes_nothing() -> None:
     before = _snapshot()
     res = _install("--dry-run")
@@ -170,7 +192,7 @@ def test_dry_run_prints_the_whole_install_and_changes_nothing() -> None:
         assert "keeping the existing /etc/kiosk/kiosk.toml" in res.stdout
         assert not any("would write: /etc/kiosk/kiosk.toml" in a for a in actions)
     else:
-        write = _index(actions, "would write: /etc/kiosk/kiosk.toml (mode 0644")
+        write = _index(actions, "would write: /etc/kiosk/kiosk.toml (mode 0640")
         assert "absent" in actions[write]
     check = _index(actions, "kiosk check-config --config /etc/kiosk/kiosk.toml")
 
@@ -839,6 +861,8 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
 
     key_stat = (etc / "api_key").stat()
     assert stat.S_IMODE(key_stat.st_mode) == 0o600
+    # It may hold the proxy's password: the service's group reads it, nobody else.
+    assert stat.S_IMODE((etc / "kiosk.toml").stat().st_mode) == 0o640
     assert (etc / "api_key").read_text() == SECRET + "\n"
     assert stat.S_IMODE((opt / "src/pyproject.toml").stat().st_mode) & 0o004
     if os.geteuid() == 0:
