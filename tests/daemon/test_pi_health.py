@@ -13,6 +13,7 @@ from kiosk.daemon._pi import STATE_NOTICE, PiHealth
 from kiosk.daemon.health import Health, status_line
 from kiosk.daemon.power import PowerWatch
 from kiosk.metrics import Gauges, Metrics
+from kiosk.sandbox import Sandbox
 
 THROTTLED = "devices/platform/soc/soc:firmware/get_throttled"
 
@@ -92,3 +93,41 @@ def test_off_a_pi_the_power_metrics_are_absent() -> None:
     for name in ("kiosk_undervoltage", "kiosk_throttled", "kiosk_state_durable"):
         assert f"# TYPE {name} gauge\n" in text
         assert f"\n{name} " not in text
+
+
+def test_the_daemon_says_it_at_start_and_in_its_metrics(
+        ram_dir: Path, sandbox: Sandbox, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole daemon with its state in RAM and a Pi whose supply sags."""
+    from tests.daemon.inprocess import InProcess, messages
+    from tests.helpers import wait_for
+    from tests.test_metrics import parse, value
+
+    for name in ("NOTIFY_SOCKET", "WATCHDOG_USEC"):
+        monkeypatch.delenv(name, raising=False)
+    prom = ram_dir / "metrics.prom"
+    kiosk = InProcess(ram_dir, sandbox, metrics_file=prom)
+    sysfs = _sysfs(ram_dir, "0x50005")
+    kiosk.daemon.pi = PiHealth(kiosk.daemon.health, PowerWatch(sysfs))
+    caplog.set_level(logging.INFO)
+    seen: list[str] = []
+
+    def written() -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+        try:
+            return parse(prom.read_text())[1]
+        except (FileNotFoundError, KeyError):
+            return {}
+
+    def scenario(k: InProcess) -> None:
+        wait_for(lambda: ("kiosk_undervoltage", frozenset()) in written())
+        seen.append(prom.read_text())
+        seen.append(status_line(k.daemon.health))
+
+    kiosk.run(scenario)
+    samples = parse(seen[0])[1]
+    assert value(samples, "kiosk_state_durable") == 0
+    assert value(samples, "kiosk_undervoltage") == 1
+    assert value(samples, "kiosk_throttled") == 1
+    assert len(messages(caplog, "queued scans are kept in RAM")) == 1
+    assert len(messages(caplog, "under-voltage: the power supply is too weak")) == 1
+    assert STATE_NOTICE in seen[1] and "under-voltage" in seen[1]
