@@ -871,6 +871,7 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     # The update: the admin has edited config and rule; a stale source file must go.
     with (etc / "kiosk.toml").open("a") as f:
         f.write("# edited by the admin\n")
+    (etc / "kiosk.toml").chmod(0o644)  # as an older install-pi wrote it
     with rules.open("a") as f:
         f.write("# site scanner\n")
     (opt / "src/kiosk/stale_module.py").write_text("")
@@ -884,6 +885,8 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     assert "sk_rotated_key_2" not in out
     assert (etc / "kiosk.toml").read_text().endswith("# edited by the admin\n")
     assert 'client_id = "rd_client_test_1"' in (etc / "kiosk.toml").read_text()
+    assert stat.S_IMODE((etc / "kiosk.toml").stat().st_mode) == 0o640
+    assert f"+ chmod 0640 {etc / 'kiosk.toml'}" in res.stdout
     assert rules.read_text().endswith("# site scanner\n")
     assert not (opt / "src/kiosk/stale_module.py").exists()
     assert not dropin.exists() and "no backlight under" in res.stdout
