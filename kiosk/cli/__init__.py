@@ -1,7 +1,7 @@
 """The `kiosk` command: one entry point, a subcommand per job.
 
 One small module per command (`check_config`, `config_set`, `status`, `lookup`, `demo`,
-`sandbox`), each importing only what it needs, and each imported only when its command
+`sandbox`, `scanners`), each importing only what it needs, and each imported only when its command
 runs (the demo's and the sandbox's argument definitions import nothing heavy). So
 `kiosk --help`, `kiosk status`, `kiosk check-config` and `kiosk config set` stay fast and
 never load httpx, pygame, evdev or the sandbox (tests/cli/test_cli_imports.py checks
@@ -87,6 +87,16 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
     if cfg is None:
         return EX_CONFIG
     return lookup_command(cfg, args.barcode, as_json=args.json)
+
+
+def _cmd_scanners(args: argparse.Namespace) -> int:
+    from kiosk.cli.check_config import load_or_report
+    from kiosk.cli.scanners import scanners_command
+
+    cfg = load_or_report(args.config)
+    if cfg is None:
+        return EX_CONFIG
+    return scanners_command(cfg, as_json=args.json)
 
 
 def _help_of(parser: argparse.ArgumentParser) -> Handler:
@@ -191,6 +201,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_arg(p)
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.set_defaults(handler=_cmd_lookup)
+
+    p = sub.add_parser(
+        "scanners", help="list the devices that look like barcode readers, and which is used",
+        description="List the input devices and serial ports, mark those that look like "
+        "barcode readers (keys, name, the USB makers' table) and say which one the kiosk "
+        "uses with this configuration, and why (or why not).",
+    )
+    _add_config_arg(p)
+    p.add_argument("--json", action="store_true", help="one JSON list")
+    p.set_defaults(handler=_cmd_scanners)
     return parser
 
 

@@ -54,6 +54,7 @@ from kiosk.daemon._board import StatusBoard
 from kiosk.daemon._link import Link
 from kiosk.daemon._metrics import MetricsFile
 from kiosk.daemon._paint import PaintOrder
+from kiosk.daemon._pi import PiHealth
 from kiosk.daemon._reload import display_now, load_again, restart_only
 from kiosk.daemon._results import AfterShow, Results
 from kiosk.daemon._scan import ScanResult
@@ -143,6 +144,7 @@ class Daemon:
         self.status = StatusPublisher(self.health, self.notifier, self._status_writer.offer)
         # Prometheus metrics, when `metrics.textfile` names a file (set at start only).
         self._metrics = MetricsFile(cfg.metrics.path)
+        self.pi = PiHealth(self.health)  # state in RAM? power supply too weak?
 
     # --- start and stop -------------------------------------------------------------------
 
@@ -156,6 +158,7 @@ class Daemon:
                 directory.mkdir(parents=True, exist_ok=True)
             except OSError as exc:  # a file in the way, or no permission to create it
                 raise StoreError(f"{key}: {directory} cannot be used: {exc.strerror}") from exc
+        self.pi.at_start(cfg)
         with contextlib.ExitStack() as stack:
             self.store = Store.from_config(cfg.storage)
             stack.callback(self._close_store)
@@ -281,7 +284,7 @@ class Daemon:
             self.notifier.watchdog(now)
             waits = [now + pump_every, deadline, self.notifier.next_ping(), self.status.due,
                      self._metrics.due, self._scans_due, self.outbox.summary_due,
-                     self.link.probe_due]
+                     self.link.probe_due, self.pi.due]
             timeout = max(0.0, min(w for w in waits if w is not None) - now)
             try:
                 self._handle(self.events.get(timeout=timeout))
@@ -300,6 +303,8 @@ class Daemon:
             for scan in self.keyboard.poll(now):
                 self.worker.submit(scan)
             self.link.probe_if_due(now)
+            if self.pi.poll_if_due(now):
+                self.board.changed(refresh=False, bar=self.display.mode == "staff")
             self.board.publish_due(now)
             if self._metrics.due is not None and now >= self._metrics.due:
                 self._metrics.due = now + self.cfg.metrics.interval_s

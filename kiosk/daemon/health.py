@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from kiosk.api import ApiClient
+from kiosk.daemon.power import PowerReading
 from kiosk.daemon.systemd import Notifier
 from kiosk.display.screens import StatusInfo
 from kiosk.errors import StoreError
@@ -51,6 +52,11 @@ class Health:
     display: str | None = None  # why no screen shows the kiosk ("no display: …"); None: shown
     credits_spent_today: float | None = None  # UTC day, the larger of the kiosk's and API's
     spend_mismatch: float | None = None  # the API's spent-today minus the kiosk's, last check
+    # The Pi's own state (kiosk.daemon._pi): None where the machine cannot tell.
+    state_durable: bool | None = None
+    power: PowerReading | None = None
+    # Staff-bar hints by concern ("state", "power"): a problem the staff should pass on.
+    notices: dict[str, str] = field(default_factory=dict)
 
     @property
     def scanner_ok(self) -> bool:
@@ -65,7 +71,8 @@ class Health:
     def status_info(self) -> StatusInfo:
         return StatusInfo(online=bool(self.online), queue_depth=self.queue_depth,
                           credits_remaining=self.credits_remaining,
-                          scanner_connected=self.scanner_ok, last_error=self.last_error,
+                          scanner_connected=self.scanner_ok,
+                          last_error=self.last_error or next(iter(self.notices.values()), None),
                           set_aside=self.set_aside)
 
     def refresh(self, api: ApiClient, queue: Queue) -> None:
@@ -117,6 +124,7 @@ def status_line(h: Health) -> str:
         parts.append(f"{h.set_aside} set aside")
     if h.last_error:
         parts.append(h.last_error)
+    parts.extend(h.notices.values())
     return " · ".join(parts)
 
 
