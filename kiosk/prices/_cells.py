@@ -1,0 +1,133 @@
+"""One row's cells to a `PriceEntry`, or what is wrong with each cell (pure).
+
+Both formats meet here: the CSV reader hands over the cells' text, the JSON-lines reader
+its values turned to the same text, so a rule (the decimal format, the promotion's
+dates, the age limit's range) is written once and says the same in both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
+from kiosk.prices._entry import Normalize, PriceEntry
+from kiosk.sanitize import clean_text
+
+__all__ = ["Cell", "parse_row"]
+
+Cell = tuple[str, int]
+"""A cell's text (stripped; "" is empty) and its column."""
+
+MAX_NAME = 200
+MAX_RECALL = 300
+MAX_UNIT = 16
+_MONEY = re.compile(r"-?[0-9]{1,9}(\.[0-9]{1,4})?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_AGE = re.compile(r"-?[0-9]{1,3}")
+
+
+class _Row:
+    """Collects a row's problems while its cells are read."""
+
+    def __init__(self, cells: Mapping[str, Cell]) -> None:
+        self.cells = cells
+        self.problems: list[tuple[int, str]] = []
+
+    def text(self, name: str) -> str:
+        return self.cells[name][0] if name in self.cells else ""
+
+    def bad(self, name: str, message: str) -> None:
+        self.problems.append((self.cells[name][1] if name in self.cells else 1, message))
+
+    def money(self, name: str) -> Decimal | None:
+        text = self.text(name)
+        if not text:
+            return None
+        if not _MONEY.fullmatch(text):
+            hint = (" (use '.' as the decimal separator)"
+                    if re.fullmatch(r"-?[0-9]+,[0-9]+", text) else "")
+            self.bad(name, f"{name}: {text[:40]!r} is not a decimal number such as 1.29{hint}")
+            return None
+        value = Decimal(text)
+        if value < 0:
+            self.bad(name, f"{name}: {text} is negative")
+            return None
+        return value
+
+    def day(self, name: str) -> date | None:
+        text = self.text(name)
+        if not text:
+            return None
+        try:
+            if not _DATE.fullmatch(text):
+                raise ValueError
+            return date.fromisoformat(text)
+        except ValueError:
+            self.bad(name, f"{name}: {text[:40]!r} is not a date as YYYY-MM-DD")
+            return None
+
+    def words(self, name: str, max_len: int) -> str | None:
+        text = self.text(name)
+        if len(text) > max_len:
+            self.bad(name, f"{name}: {len(text)} characters, at most {max_len}")
+            return None
+        return clean_text(text, max_len) or None
+
+
+def parse_row(cells: Mapping[str, Cell], normalize: Normalize
+              ) -> PriceEntry | list[tuple[int, str]]:
+    """The entry, or each problem as (column, message)."""
+    row = _Row(cells)
+    barcode = _barcode(row, normalize)
+    price = row.money("price")
+    promo_price = row.money("promo_price")
+    promo_from, promo_until = row.day("promo_from"), row.day("promo_until")
+    _promotion(row, promo_from, promo_until)
+    unit_price = row.money("unit_price")
+    unit = row.words("unit", MAX_UNIT)
+    if (unit_price is None) != (unit is None) and not row.problems:
+        row.bad("unit_price" if unit_price is None else "unit",
+                "unit_price and unit go together: e.g. 1.29 and \"100 g\"")
+    age_limit = _age(row)
+    recall = row.words("recall", MAX_RECALL)
+    name = row.words("name", MAX_NAME)
+    if row.problems or barcode is None:
+        return row.problems
+    return PriceEntry(barcode, price, promo_price, promo_from, promo_until, unit_price, unit,
+                      age_limit, recall, name)
+
+
+def _barcode(row: _Row, normalize: Normalize) -> str | None:
+    text = row.text("barcode")
+    if not text:
+        row.bad("barcode", "barcode: empty")
+        return None
+    try:
+        return normalize(text)
+    except ValueError as exc:
+        row.bad("barcode", f"barcode: {text[:40]!r}: {exc}")
+        return None
+
+
+def _promotion(row: _Row, start: date | None, end: date | None) -> None:
+    given = {n for n in ("promo_price", "promo_from", "promo_until") if row.text(n)}
+    if not given or len(given) == 3:
+        if start is not None and end is not None and end < start:
+            row.bad("promo_until", f"promo_until: {end} is before promo_from {start}")
+        return
+    missing = [n for n in ("promo_price", "promo_from", "promo_until") if n not in given]
+    first = sorted(given, key=lambda n: row.cells[n][1])[0]
+    row.bad(first, f"a promotion needs promo_price, promo_from and promo_until: "
+                   f"{', '.join(missing)} missing")
+
+
+def _age(row: _Row) -> int | None:
+    text = row.text("age_limit")
+    if not text:
+        return None
+    if not _AGE.fullmatch(text) or not 0 <= int(text) <= 99:
+        row.bad("age_limit", f"age_limit: {text[:40]!r} is not a whole number from 0 to 99")
+        return None
+    return int(text) or None
