@@ -158,6 +158,9 @@ class PriceBook:
             rows = read_entries(stream, fmt, normalize, limits, problems)
             with self._writer() as conn:
                 counts = _fill(conn, rows, problems)
+                if counts[0] == 0 and not problems.items:
+                    # A failed export is often a header alone: it must not wipe the prices.
+                    problems.add(0, 0, "no price rows: a file without any is refused")
                 if _moved(path, before):
                     problems.add(0, 0, "changed while it was read; it is read again when "
                                        "it stays still")

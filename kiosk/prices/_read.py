@@ -127,7 +127,12 @@ def _unknown(name: str) -> str:
 
 def _header(text: str, line: int, problems: Problems) -> tuple[str, list[str]] | None:
     delimiter = ";" if text.count(";") > text.count(",") else ","
-    names = [n.strip().lower() for n in next(csv.reader([text], delimiter=delimiter))]
+    try:
+        cells = next(csv.reader([text], delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        problems.add(line, 1, f"not CSV: {exc}")
+        return None
+    names = [n.strip().lower() for n in cells]
     before = len(problems.items)
     for column, name in enumerate(names, start=1):
         if name not in COLUMNS:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from kiosk.cli.check_prices import gs1_gtin
 from kiosk.prices import Limits, PriceBook
+from kiosk.scanner.gs1 import check_digit
 
 HEADER = "barcode,price,promo_price,promo_from,promo_until,unit_price,unit,age_limit,recall,name"
 GOOD = f"""{HEADER}
@@ -30,3 +31,8 @@ def load(book: PriceBook, path: Path, limits: Limits | None = None) -> list[str]
     """Import `path`; its problems as text (empty: accepted)."""
     outcome = book.import_file(path, gs1_gtin, limits or Limits())
     return [str(p) for p in outcome.problems]
+
+
+def gtin(body: str) -> str:
+    """`body` with its GS1 check digit: a barcode every file takes."""
+    return body + check_digit(body)

@@ -166,6 +166,7 @@ def test_the_format_is_sniffed_without_a_telling_name(book: PriceBook, tmp_path:
     ("barcode,price,name\n012345678905,1," + "x" * 200 + "\n", Limits(max_line_bytes=100),
      ":2:1: line longer than 100 bytes"),
     ("", Limits(), "empty: a CSV price file starts with a header row"),
+    (f"{HEADER}\n,,,,,,,,,\n", Limits(), "no price rows: a file without any is refused"),
 ])
 def test_bounds(book: PriceBook, tmp_path: Path, text: str, limits: Limits,
                 message: str) -> None:
