@@ -12,15 +12,16 @@ cells, then a second row for a barcode already seen), and only a file without a 
 problem replaces the old table (DROP, RENAME, COMMIT). A refused file rolls back, and so
 does a crash or a power cut at any point before the commit: the old prices stay. Under
 WAL a lookup from another connection reads the old table until the commit, so scans go
-on during an import. A lookup is one read of the table's primary key (a B-tree of a
-few levels: three or four page reads at 100,000 rows, in the page cache after the
-first), no network.
+on during an import. A lookup is a search of the barcode index and one read of the row
+it names (B-trees of three levels at 100,000 rows, in the page cache after the first
+scans), no network.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import sqlite3
 import threading
 import time
@@ -40,14 +41,20 @@ logger = logging.getLogger(__name__)
 
 _FIELDS = ("price", "promo_price", "promo_from", "promo_until", "unit_price", "unit",
            "age_limit", "recall", "name")
-_TABLE = """CREATE TABLE IF NOT EXISTS {name} (
-    barcode TEXT PRIMARY KEY, line INTEGER NOT NULL, price TEXT, promo_price TEXT,
-    promo_from TEXT, promo_until TEXT, unit_price TEXT, unit TEXT, age_limit INTEGER,
-    recall TEXT, name TEXT) WITHOUT ROWID"""
+# A rowid table filled in file order (appended, its pages full) and its barcode index
+# built after, sorted, in one pass: smaller and faster to write than a table keyed by
+# barcode filled in random order. The UNIQUE index is also the duplicate check.
+_TABLE = """CREATE TABLE {name} (
+    barcode TEXT NOT NULL, line INTEGER NOT NULL, barcode_column INTEGER NOT NULL,
+    price TEXT, promo_price TEXT, promo_from TEXT, promo_until TEXT, unit_price TEXT,
+    unit TEXT, age_limit INTEGER, recall TEXT, name TEXT)"""
+_INDEX = "CREATE UNIQUE INDEX {index} ON {name} (barcode)"
 _META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 _SELECT = f"SELECT {', '.join(_FIELDS)} FROM prices WHERE barcode = ?"
-_INSERT = (f"INSERT OR IGNORE INTO prices_new (barcode, line, {', '.join(_FIELDS)}) "
-           f"VALUES ({', '.join('?' * (len(_FIELDS) + 2))})")
+_INSERT = (f"INSERT INTO prices_new (barcode, line, barcode_column, {', '.join(_FIELDS)}) "
+           f"VALUES ({', '.join('?' * (len(_FIELDS) + 3))})")
+_DUPLICATES = """SELECT barcode, line, barcode_column FROM prices_new WHERE barcode IN (
+    SELECT barcode FROM prices_new GROUP BY barcode HAVING COUNT(*) > 1) ORDER BY barcode, line"""
 _BATCH = 2000
 
 
@@ -177,7 +184,8 @@ class PriceBook:
     def _writer(self) -> _Writer:
         if self.path is None:
             return _Writer(self._conn, self._lock, own=False)
-        return _Writer(_open(str(self.path)), None, own=True)
+        conn = _open(str(self.path))
+        return _Writer(conn, None, own=True)
 
 
 class _Writer:
@@ -211,7 +219,10 @@ def _open(where: str) -> sqlite3.Connection:
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA journal_size_limit=4194304")
-        conn.execute(_TABLE.format(name="prices"))
+        conn.execute(_TABLE.format(name="prices").replace("TABLE", "TABLE IF NOT EXISTS", 1))
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND "
+                        "tbl_name = 'prices'").fetchone() is None:
+            conn.execute(_INDEX.format(index="IF NOT EXISTS prices_by_barcode", name="prices"))
         conn.execute(_META)
     except BaseException:
         conn.close()
@@ -233,38 +244,39 @@ def _damaged(exc: sqlite3.DatabaseError) -> bool:
 
 def _fill(conn: sqlite3.Connection, rows: Iterator[tuple[int, int, PriceEntry]],
           problems: Problems) -> tuple[int, int, int, int]:
-    """Insert the rows into a new table; a barcode seen before is a problem."""
+    """Insert the rows into a new table and index it; a barcode seen before is a problem."""
     conn.execute("DROP TABLE IF EXISTS prices_new")
     conn.execute(_TABLE.format(name="prices_new"))
     entries = promotions = recalls = ages = 0
     batch: list[tuple[object, ...]] = []
-    keys: list[tuple[str, int, int]] = []
     for line, column, entry in rows:
         entries += 1
         promotions += entry.promo_price is not None
         recalls += entry.recall is not None
         ages += entry.age_limit is not None
-        batch.append(_row(line, entry))
-        keys.append((entry.barcode, line, column))
+        batch.append(_row(line, column, entry))
         if len(batch) >= _BATCH:
-            _insert(conn, batch, keys, problems)
-            batch, keys = [], []
-    _insert(conn, batch, keys, problems)
+            conn.executemany(_INSERT, batch)
+            batch = []
+    conn.executemany(_INSERT, batch)
+    _index(conn, problems)
     return entries, promotions, recalls, ages
 
 
-def _insert(conn: sqlite3.Connection, batch: list[tuple[object, ...]],
-            keys: list[tuple[str, int, int]], problems: Problems) -> None:
-    before = conn.total_changes
-    conn.executemany(_INSERT, batch)
-    if conn.total_changes - before == len(batch):
-        return
-    for barcode, line, column in keys:  # only when a barcode came twice
-        (first,) = conn.execute("SELECT line FROM prices_new WHERE barcode = ?",
-                                (barcode,)).fetchone()
-        if first != line:
-            problems.add(line, column, f"barcode {barcode} again: already on line {first} "
-                                       "(the same GTIN after GS1 normalization)")
+def _index(conn: sqlite3.Connection, problems: Problems) -> None:
+    # Index names are global in a database: the old table's index is still there.
+    index = f"prices_by_barcode_{secrets.token_hex(4)}"
+    try:
+        conn.execute(_INDEX.format(index=index, name="prices_new"))
+    except sqlite3.IntegrityError:  # only now, on the way to a refusal, find which
+        first: dict[str, int] = {}
+        for barcode, line, column in conn.execute(_DUPLICATES):
+            if barcode in first:
+                problems.add(line, column, f"barcode {barcode} again: already on line "
+                                           f"{first[barcode]} (the same GTIN after GS1 "
+                                           "normalization)")
+            else:
+                first[barcode] = line
 
 
 def _swap(conn: sqlite3.Connection, summary: Summary) -> None:
@@ -280,8 +292,8 @@ def _swap(conn: sqlite3.Connection, summary: Summary) -> None:
     conn.execute("COMMIT")
 
 
-def _row(line: int, e: PriceEntry) -> tuple[object, ...]:
-    return (e.barcode, line, _text(e.price), _text(e.promo_price),
+def _row(line: int, column: int, e: PriceEntry) -> tuple[object, ...]:
+    return (e.barcode, line, column, _text(e.price), _text(e.promo_price),
             _text(e.promo_from), _text(e.promo_until), _text(e.unit_price), e.unit,
             e.age_limit, e.recall, e.name)
 

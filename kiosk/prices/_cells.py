@@ -36,7 +36,8 @@ class _Row:
         self.problems: list[tuple[int, str]] = []
 
     def text(self, name: str) -> str:
-        return self.cells[name][0] if name in self.cells else ""
+        cell = self.cells.get(name)
+        return "" if cell is None else cell[0]
 
     def bad(self, name: str, message: str) -> None:
         self.problems.append((self.cells[name][1] if name in self.cells else 1, message))
@@ -70,6 +71,8 @@ class _Row:
 
     def words(self, name: str, max_len: int) -> str | None:
         text = self.text(name)
+        if not text:
+            return None
         if len(text) > max_len:
             self.bad(name, f"{name}: {len(text)} characters, at most {max_len}")
             return None
