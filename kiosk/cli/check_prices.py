@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from kiosk import config
-from kiosk.errors import ConfigError
-from kiosk.exitcodes import EX_CONFIG, EX_DATAERR, EX_OK
+from kiosk.errors import ConfigError, StoreError
+from kiosk.exitcodes import EX_CONFIG, EX_DATAERR, EX_FAILURE, EX_OK
 from kiosk.prices import PriceBook, limits_of
 from kiosk.scanner import Invalid, normalize
 
@@ -28,7 +28,8 @@ def gs1_gtin(text: str) -> str:
 
 
 def check_prices(path: Path, config_path: Path | None) -> int:
-    """Print each problem as FILE:LINE:COLUMN: message and a summary; 0 good, 65 refused.
+    """Print each problem as FILE:LINE:COLUMN: message and a summary; 0 good, 65 refused,
+    1 not readable.
 
     The bounds are the configuration's `[prices]` when `config_path` is given, else
     their defaults."""
@@ -40,8 +41,15 @@ def check_prices(path: Path, config_path: Path | None) -> int:
             for line in exc.problems:
                 print(f"error: {line}", file=sys.stderr)
             return EX_CONFIG
-    with PriceBook(None) as book:
-        outcome = book.import_file(path, gs1_gtin, limits_of(prices_cfg))
+    try:
+        with PriceBook(None) as book:
+            outcome = book.import_file(path, gs1_gtin, limits_of(prices_cfg))
+    except OSError as exc:
+        print(f"{path}: cannot be read: {exc.strerror}", file=sys.stderr)
+        return EX_FAILURE
+    except StoreError as exc:
+        print(f"{path}: cannot be checked: {exc}", file=sys.stderr)
+        return EX_FAILURE
     for problem in outcome.problems:
         print(problem, file=sys.stderr)
     if not outcome.accepted:

@@ -19,6 +19,7 @@ scans), no network.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -120,7 +121,7 @@ class PriceBook:
 
     def lookup(self, barcode: str) -> PriceEntry | None:
         """The entry for a normalized barcode, or None when the price file has none."""
-        with self._lock:
+        with self._failing("cannot be read"), self._lock:
             row = self._conn.execute(_SELECT, (barcode,)).fetchone()
         return None if row is None else _entry(barcode, row)
 
@@ -134,12 +135,12 @@ class PriceBook:
 
     def meta(self) -> dict[str, str]:
         """The record kept beside the prices: what was imported, what a source last saw."""
-        with self._lock:
+        with self._failing("cannot be read"), self._lock:
             return dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
 
     def remember(self, values: dict[str, str]) -> None:
         """Keep a source's own notes (validators, a refused file's hash) across restarts."""
-        with self._lock, self._conn:
+        with self._failing("cannot be written"), self._lock, self._conn:
             self._conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", values.items())
 
     def import_file(self, path: Path, normalize: Normalize, limits: Limits, *,
@@ -147,15 +148,12 @@ class PriceBook:
         """Check the whole file and, only if it has no problem, make it the prices in use.
 
         `label` names the file in problems (a URL for a download); `sha256`, the file's
-        hash, is recorded so a source can tell the same file from a new one."""
+        hash, is recorded so a source can tell the same file from a new one. Raises
+        OSError when the file cannot be opened or read to its end, StoreError when the
+        database fails: not the file's fault, so no outcome, and nothing changed."""
         name = label or str(path)
         problems = Problems(name, limits.max_problems)
-        try:
-            stream = path.open("rb")
-        except OSError as exc:
-            problems.add(0, 0, f"cannot be read: {exc.strerror}")
-            return ImportOutcome(tuple(problems.all()), self.summary())
-        with stream:
+        with path.open("rb") as stream:
             before = os.fstat(stream.fileno())
             if before.st_size > limits.max_bytes:
                 problems.add(0, 0, f"{before.st_size} bytes, more than the limit of "
@@ -163,23 +161,42 @@ class PriceBook:
                 return ImportOutcome(tuple(problems.all()), self.summary())
             fmt = format_of(path.name if label is None else label, stream.peek(64))
             rows = read_entries(stream, fmt, normalize, limits, problems)
-            with self._writer() as conn:
-                counts = _fill(conn, rows, problems)
-                if counts[0] == 0 and not problems.items:
-                    # A failed export is often a header alone: it must not wipe the prices.
-                    problems.add(0, 0, "no price rows: a file without any is refused")
-                if _moved(path, before):
-                    problems.add(0, 0, "changed while it was read; it is read again when "
-                                       "it stays still")
-                if problems.items:
-                    conn.execute("ROLLBACK")
-                else:
-                    summary = Summary(*counts, source=name, sha256=sha256,
-                                      imported_at=time.time())
-                    _swap(conn, summary)
+            with self._failing("the import failed"):
+                summary = self._import(rows, path, before, problems, name, sha256)
         if problems.items:
             return ImportOutcome(tuple(problems.all()), self.summary())
         return ImportOutcome((), summary)
+
+    def _import(self, rows: Iterator[tuple[int, int, PriceEntry]], path: Path,
+                before: os.stat_result, problems: Problems, name: str, sha256: str | None
+                ) -> Summary:
+        """Fill the new table; swap it in if no problem was found. Raises OSError when
+        the file cannot be read to its end, sqlite3.Error when the database fails: in
+        both cases nothing changed."""
+        summary = Summary()
+        with self._writer() as conn:
+            counts = _fill(conn, rows, problems)
+            if counts[0] == 0 and not problems.items:
+                # A failed export is often a header alone: it must not wipe the prices.
+                problems.add(0, 0, "no price rows: a file without any is refused")
+            if _moved(path, before):
+                problems.add(0, 0, "changed while it was read; it is read again when "
+                                   "it stays still")
+            if problems.items:
+                conn.execute("ROLLBACK")
+            else:
+                summary = Summary(*counts, source=name, sha256=sha256,
+                                  imported_at=time.time())
+                _swap(conn, summary)
+        return summary
+
+    @contextlib.contextmanager
+    def _failing(self, what: str) -> Iterator[None]:
+        """SQLite's errors as the one StoreError a caller catches (disk full, damage)."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path or 'prices in memory'}: {what}: {exc}") from exc
 
     def _writer(self) -> _Writer:
         if self.path is None:

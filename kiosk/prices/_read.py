@@ -115,8 +115,9 @@ def read_rows(stream: IO[bytes], fmt: Format, limits: Limits, problems: Problems
             return
         yield row
         if problems.full:
-            problems.stopped_at = lines.number
-            return
+            break
+    if problems.full:
+        problems.stopped_at = lines.number
 
 
 def _unknown(name: str) -> str:
@@ -135,7 +136,9 @@ def _header(text: str, line: int, problems: Problems) -> tuple[str, list[str]] |
     names = [n.strip().lower() for n in cells]
     before = len(problems.items)
     for column, name in enumerate(names, start=1):
-        if name not in COLUMNS:
+        if not name:
+            problems.add(line, column, "a column without a name (a separator too many?)")
+        elif name not in COLUMNS:
             problems.add(line, column, _unknown(name))
         elif names.index(name) != column - 1:
             problems.add(line, column, f"column {name!r} twice")

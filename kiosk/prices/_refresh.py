@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from kiosk.errors import StoreError
 from kiosk.prices._book import ImportOutcome, PriceBook
 from kiosk.prices._entry import Limits, Normalize
 from kiosk.prices._sources import Candidate, Source, refused_key
@@ -28,15 +29,26 @@ class PriceRefresher:
         self.limits = limits
 
     def refresh(self) -> list[ImportOutcome]:
-        """Import each source's new file, if any; what became of each."""
+        """Import each source's new file, if any; what became of each file that was
+        checked (one that could not be read to its end or stored is logged, not listed)."""
         outcomes = []
         for source in self.sources:
-            candidate = source.poll(self.book.meta())
-            if candidate is not None:
-                try:
-                    outcomes.append(self._import(candidate))
-                finally:
-                    candidate.discard()
+            try:
+                candidate = source.poll(self.book.meta())
+            except StoreError as exc:
+                logger.warning("price file %s not checked: %s", source.label, exc)
+                continue
+            if candidate is None:
+                continue
+            try:
+                outcomes.append(self._import(candidate))
+            except (StoreError, OSError) as exc:
+                # Not the file's fault (a disk, a stick pulled out): tried again next poll.
+                logger.warning("price file %s could not be imported: %s; the prices in use "
+                               "stay", candidate.label, exc)
+                source.reset()
+            finally:
+                candidate.discard()
         return outcomes
 
     def _import(self, candidate: Candidate) -> ImportOutcome:

@@ -54,7 +54,12 @@ class Candidate:
 class Source(Protocol):
     label: str
 
-    def poll(self, meta: Mapping[str, str]) -> Candidate | None: ...
+    def poll(self, meta: Mapping[str, str]) -> Candidate | None:
+        """A file not handled yet, or None; never raises for the source's own trouble."""
+
+    def reset(self) -> None:
+        """Forget what this source has seen: the next poll offers its file again (after
+        an import that failed for a reason not the file's)."""
 
 
 def refused_key(label: str) -> str:
@@ -107,6 +112,9 @@ class FileSource:
         self._stat = stat
         return Candidate(self.path, self.label, sha256) if _new(meta, self.label, sha256) else None
 
+    def reset(self) -> None:
+        self._stat = None
+
 
 class UrlSource:
     """A price file at an https:// URL, polled with conditional requests.
@@ -138,6 +146,9 @@ class UrlSource:
         except (httpx.HTTPError, OSError) as exc:
             self._say(f"{type(exc).__name__}")
             return None
+
+    def reset(self) -> None:
+        """Nothing to forget: a URL's validators are kept only once its file was handled."""
 
     def _get(self, headers: dict[str, str], meta: Mapping[str, str]) -> Candidate | None:
         with self.client.stream("GET", self.url, headers=headers,

@@ -10,7 +10,7 @@ import pytest
 from kiosk import config
 from kiosk.cli import main
 from kiosk.errors import ConfigError
-from kiosk.exitcodes import EX_CONFIG, EX_DATAERR, EX_OK
+from kiosk.exitcodes import EX_CONFIG, EX_DATAERR, EX_FAILURE, EX_OK
 from tests.cli.test_cli_imports import HEAVY, loaded_by
 from tests.helpers import write_config
 from tests.prices.price_files import GOOD, write
@@ -36,6 +36,12 @@ def test_a_bad_file_gets_every_problem_placed(tmp_path: Path,
         f"{path}:3:3: age_limit: '120' is not a whole number from 0 to 99",
         f"{path}: 3 problem(s); the kiosk would refuse it and keep its old prices",
     ]
+
+
+def test_an_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-prices", str(tmp_path / "missing.csv")]) == EX_FAILURE
+    assert capsys.readouterr().err == (
+        f"{tmp_path / 'missing.csv'}: cannot be read: No such file or directory\n")
 
 
 def test_the_bounds_come_from_the_configuration(tmp_path: Path,

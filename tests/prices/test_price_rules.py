@@ -99,6 +99,7 @@ def test_a_second_row_for_a_gtin_is_a_duplicate(book: PriceBook, tmp_path: Path)
     ("barcode,price,age_limt", "1:3: unknown column 'age_limt' (did you mean 'age_limit'?)"),
     ("barcode,name", "1:1: the header has no column 'price'"),
     ("barcode,price,price", "1:3: column 'price' twice"),
+    ("barcode,price,", "1:3: a column without a name (a separator too many?)"),
 ])
 def test_the_header_is_checked(book: PriceBook, tmp_path: Path, header: str,
                                message: str) -> None:
@@ -181,6 +182,8 @@ def test_reading_stops_at_the_problem_limit(book: PriceBook, tmp_path: Path) -> 
     assert problems[-1].endswith(":6:1: stopped here after 5 problems")
 
 
-def test_an_unreadable_file_is_one_problem(book: PriceBook, tmp_path: Path) -> None:
-    assert load(book, tmp_path / "missing.csv") == [
-        f"{tmp_path / 'missing.csv'}: cannot be read: No such file or directory"]
+def test_reading_stops_at_the_problem_limit_also_on_bad_bytes(book: PriceBook,
+                                                               tmp_path: Path) -> None:
+    problems = load(book, write(tmp_path, b"barcode,price\n" + b"\xff\n" * 50),
+                    Limits(max_problems=3))
+    assert problems[-1].endswith(":3:1: stopped here after 3 problems"), problems

@@ -17,7 +17,15 @@ import pytest
 from kiosk.api.transport import bounds, make_http_client
 from kiosk.cli.check_prices import gs1_gtin
 from kiosk.config import ApiConfig
-from kiosk.prices import FileSource, Limits, PriceBook, PriceRefresher, UrlSource
+from kiosk.prices import (
+    Candidate,
+    FileSource,
+    Limits,
+    PriceBook,
+    PriceRefresher,
+    Source,
+    UrlSource,
+)
 from tests.prices.price_files import GOOD, write
 
 BAD = "barcode,price\n012345678905,-1\n"
@@ -65,7 +73,7 @@ def server() -> Iterator[tuple[str, Served]]:
     thread.join(10)
 
 
-def refresher(tmp_path: Path, *sources: FileSource | UrlSource) -> PriceRefresher:
+def refresher(tmp_path: Path, *sources: Source) -> PriceRefresher:
     return PriceRefresher(PriceBook(tmp_path / "state" / "prices.db"), sources, gs1_gtin,
                           Limits())
 
@@ -97,6 +105,41 @@ def test_a_bad_file_is_refused_once_and_logged_with_its_places(
     again = refresher(tmp_path, FileSource(path))
     assert again.refresh() == []
     assert caplog.messages == []
+
+
+class VanishingSource:
+    """A source whose file is gone by the time it is imported (a USB stick pulled out)."""
+
+    label = "stick"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.resets = 0
+
+    def poll(self, meta: object) -> Candidate | None:
+        return Candidate(self.path, self.label, "0" * 64)
+
+    def reset(self) -> None:
+        self.resets += 1
+
+
+def test_a_file_gone_before_its_import_is_tried_again(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    source = VanishingSource(tmp_path / "gone.csv")
+    r = refresher(tmp_path, source)
+    with caplog.at_level(logging.WARNING, logger="kiosk.prices"):
+        assert r.refresh() == []
+    assert source.resets == 1
+    assert "price file stick could not be imported" in caplog.text
+    assert "refused stick" not in r.book.meta()  # not the file's fault: not refused
+
+
+def test_a_path_reset_is_offered_again(tmp_path: Path) -> None:
+    source = FileSource(write(tmp_path, GOOD))
+    assert source.poll({}) is not None
+    assert source.poll({}) is None
+    source.reset()
+    assert source.poll({}) is not None
 
 
 def test_a_restart_does_not_import_the_same_file_again(tmp_path: Path) -> None:
