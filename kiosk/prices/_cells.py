@@ -90,8 +90,9 @@ def parse_row(cells: Mapping[str, Cell], normalize: Normalize
     _promotion(row, promo_from, promo_until)
     unit_price = row.money("unit_price")
     unit = row.words("unit", MAX_UNIT)
-    if (unit_price is None) != (unit is None) and not row.problems:
-        row.bad("unit_price" if unit_price is None else "unit",
+    has_unit_price, has_unit = bool(row.text("unit_price")), bool(row.text("unit"))
+    if has_unit_price != has_unit:
+        row.bad("unit" if has_unit_price else "unit_price",
                 "unit_price and unit go together: e.g. 1.29 and \"100 g\"")
     age_limit = _age(row)
     recall = row.words("recall", MAX_RECALL)

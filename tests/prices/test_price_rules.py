@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.cli.check_prices import gs1_gtin
 from kiosk.prices import Limits, PriceBook, PriceEntry
 from tests.prices.price_files import GOOD, HEADER, load, write
 
@@ -73,6 +74,12 @@ def test_each_bad_cell_is_placed(book: PriceBook, tmp_path: Path, cells: str, co
     problems = load(book, write(tmp_path, f"{HEADER}\n012345678905,{cells}\n"))
     where = f"{tmp_path / 'prices.csv'}:2:{column or 11}: "
     assert any(p.startswith(where) and message in p for p in problems), problems
+
+
+def test_every_problem_of_a_row_is_reported(book: PriceBook, tmp_path: Path) -> None:
+    path = write(tmp_path, f"{HEADER}\n012345678906,-1,,,,1.5,,100,,\n")
+    problems = book.import_file(path, gs1_gtin, Limits()).problems
+    assert [(p.line, p.column) for p in problems] == [(2, 1), (2, 2), (2, 7), (2, 8)], problems
 
 
 @pytest.mark.parametrize(("barcode", "message"), [
