@@ -29,7 +29,7 @@ _AGE = re.compile(r"-?[0-9]{1,3}")
 
 
 class _Row:
-    """Collects a row's problems while its cells are read."""
+    """A row's cells, and its problems collected while they are read."""
 
     def __init__(self, cells: Mapping[str, Cell]) -> None:
         self.cells = cells
@@ -42,8 +42,7 @@ class _Row:
     def bad(self, name: str, message: str) -> None:
         self.problems.append((self.cells[name][1] if name in self.cells else 1, message))
 
-    def money(self, name: str) -> Decimal | None:
-        text = self.text(name)
+    def money(self, name: str, text: str) -> Decimal | None:
         if not text:
             return None
         if not _MONEY.fullmatch(text):
@@ -57,8 +56,7 @@ class _Row:
             return None
         return value
 
-    def day(self, name: str) -> date | None:
-        text = self.text(name)
+    def day(self, name: str, text: str) -> date | None:
         if not text:
             return None
         try:
@@ -69,8 +67,7 @@ class _Row:
             self.bad(name, f"{name}: {text[:40]!r} is not a date as YYYY-MM-DD")
             return None
 
-    def words(self, name: str, max_len: int) -> str | None:
-        text = self.text(name)
+    def words(self, name: str, text: str, max_len: int) -> str | None:
         if not text:
             return None
         if len(text) > max_len:
@@ -81,30 +78,33 @@ class _Row:
 
 def parse_row(cells: Mapping[str, Cell], normalize: Normalize
               ) -> PriceEntry | list[tuple[int, str]]:
-    """The entry, or each problem as (column, message)."""
+    """The entry, or each problem as (column, message). Every cell is read (once), so
+    a row's problems are all reported together."""
     row = _Row(cells)
-    barcode = _barcode(row, normalize)
-    price = row.money("price")
-    promo_price = row.money("promo_price")
-    promo_from, promo_until = row.day("promo_from"), row.day("promo_until")
-    _promotion(row, promo_from, promo_until)
-    unit_price = row.money("unit_price")
-    unit = row.words("unit", MAX_UNIT)
-    has_unit_price, has_unit = bool(row.text("unit_price")), bool(row.text("unit"))
-    if has_unit_price != has_unit:
-        row.bad("unit" if has_unit_price else "unit_price",
+    text = row.text
+    barcode = _barcode(row, text("barcode"), normalize)
+    price = row.money("price", text("price"))
+    promo = (text("promo_price"), text("promo_from"), text("promo_until"))
+    promo_price = row.money("promo_price", promo[0])
+    promo_from, promo_until = row.day("promo_from", promo[1]), row.day("promo_until", promo[2])
+    if any(promo):
+        _promotion(row, promo, promo_from, promo_until)
+    unit_texts = (text("unit_price"), text("unit"))
+    unit_price = row.money("unit_price", unit_texts[0])
+    unit = row.words("unit", unit_texts[1], MAX_UNIT)
+    if bool(unit_texts[0]) != bool(unit_texts[1]):
+        row.bad("unit" if unit_texts[0] else "unit_price",
                 "unit_price and unit go together: e.g. 1.29 and \"100 g\"")
-    age_limit = _age(row)
-    recall = row.words("recall", MAX_RECALL)
-    name = row.words("name", MAX_NAME)
+    age_limit = _age(row, text("age_limit"))
+    recall = row.words("recall", text("recall"), MAX_RECALL)
+    name = row.words("name", text("name"), MAX_NAME)
     if row.problems or barcode is None:
         return row.problems
     return PriceEntry(barcode, price, promo_price, promo_from, promo_until, unit_price, unit,
                       age_limit, recall, name)
 
 
-def _barcode(row: _Row, normalize: Normalize) -> str | None:
-    text = row.text("barcode")
+def _barcode(row: _Row, text: str, normalize: Normalize) -> str | None:
     if not text:
         row.bad("barcode", "barcode: empty")
         return None
@@ -115,20 +115,23 @@ def _barcode(row: _Row, normalize: Normalize) -> str | None:
         return None
 
 
-def _promotion(row: _Row, start: date | None, end: date | None) -> None:
-    given = {n for n in ("promo_price", "promo_from", "promo_until") if row.text(n)}
-    if not given or len(given) == 3:
+_PROMO = ("promo_price", "promo_from", "promo_until")
+
+
+def _promotion(row: _Row, texts: tuple[str, str, str], start: date | None,
+               end: date | None) -> None:
+    if all(texts):
         if start is not None and end is not None and end < start:
             row.bad("promo_until", f"promo_until: {end} is before promo_from {start}")
         return
-    missing = [n for n in ("promo_price", "promo_from", "promo_until") if n not in given]
-    first = sorted(given, key=lambda n: row.cells[n][1])[0]
+    given = [n for n, t in zip(_PROMO, texts, strict=True) if t]
+    missing = [n for n, t in zip(_PROMO, texts, strict=True) if not t]
+    first = min(given, key=lambda n: row.cells[n][1])
     row.bad(first, f"a promotion needs promo_price, promo_from and promo_until: "
                    f"{', '.join(missing)} missing")
 
 
-def _age(row: _Row) -> int | None:
-    text = row.text("age_limit")
+def _age(row: _Row, text: str) -> int | None:
     if not text:
         return None
     if not _AGE.fullmatch(text) or not 0 <= int(text) <= 99:
