@@ -105,7 +105,9 @@ class PriceBook:
             aside = self.path.with_name(f"{self.path.name}.damaged-{int(time.time())}")
             logger.error("%s is damaged (%s); moved to %s, the prices are imported again",
                          self.path, exc, aside.name)
-            os.replace(self.path, aside)
+            for suffix in ("", "-wal", "-shm"):  # an old WAL must not replay into the new
+                with contextlib.suppress(FileNotFoundError):
+                    os.replace(f"{self.path}{suffix}", f"{aside}{suffix}")
             conn = _open(where)
         return conn
 

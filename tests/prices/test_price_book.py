@@ -120,6 +120,6 @@ def test_a_damaged_database_is_set_aside(tmp_path: Path) -> None:
     with PriceBook(db) as book:
         assert book.summary().entries == 0
         assert load(book, write(tmp_path, GOOD)) == []
-    assert [p.name.startswith("prices.db.damaged-") for p in tmp_path.iterdir()].count(True) == 1
+    assert len([p for p in tmp_path.iterdir() if p.name.startswith("prices.db.damaged-")]) == 1
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM prices").fetchone() == (3,)
