@@ -44,11 +44,13 @@ class Problems:
         return len(self.items) >= self.limit
 
     def all(self) -> list[Problem]:
-        """Every problem, and a last one saying where reading stopped, if it did."""
+        """Every problem in file order (the whole file's first; a duplicate, found at the
+        end, at its line), and a last one saying where reading stopped, if it did."""
+        ordered = sorted(self.items, key=lambda p: (p.line, p.column))
         if self.stopped_at is None:
-            return list(self.items)
-        return [*self.items, Problem(self.file, self.stopped_at, 1,
-                                     f"stopped here after {self.limit} problems")]
+            return ordered
+        return [*ordered, Problem(self.file, self.stopped_at, 1,
+                                  f"stopped here after {self.limit} problems")]
 
 
 def format_of(name: str, head: bytes) -> Format:

@@ -95,6 +95,12 @@ def test_bad_barcodes_say_why(book: PriceBook, tmp_path: Path, barcode: str,
     assert problems[0].startswith(f"{tmp_path / 'prices.csv'}:2:1: ")
 
 
+def test_problems_come_in_file_order(book: PriceBook, tmp_path: Path) -> None:
+    text = "barcode,price\n012345678905,1\n012345678905,2\n4006381333931,-1\n"
+    problems = book.import_file(write(tmp_path, text), gs1_gtin, Limits()).problems
+    assert [(p.line, p.column) for p in problems] == [(3, 1), (4, 2)]
+
+
 def test_a_second_row_for_a_gtin_is_a_duplicate(book: PriceBook, tmp_path: Path) -> None:
     text = "price,barcode\n1,012345678905\n2,4006381333931\n3,0012345678905\n"
     problems = load(book, write(tmp_path, text))
