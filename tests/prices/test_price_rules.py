@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from kiosk.cli.check_prices import gs1_gtin
 from kiosk.prices import Limits, PriceBook, PriceEntry
+from tests.helpers import REPO
 from tests.prices.price_files import GOOD, HEADER, load, write
 
 
@@ -200,3 +202,14 @@ def test_reading_stops_at_the_problem_limit_also_on_bad_bytes(book: PriceBook,
     problems = load(book, write(tmp_path, b"barcode,price\n" + b"\xff\n" * 50),
                     Limits(max_problems=3))
     assert problems[-1].endswith(":3:1: stopped here after 3 problems"), problems
+
+
+@pytest.mark.parametrize("fence", ["csv", "json"])
+def test_the_documented_examples_are_taken(book: PriceBook, tmp_path: Path, fence: str) -> None:
+    """docs/prices.md's two example files, as an admin would copy them."""
+    doc = (REPO / "docs" / "prices.md").read_text(encoding="utf-8")
+    example = re.search(rf"```{fence}\n(.*?)```", doc, re.S)
+    assert example is not None
+    name = "prices.csv" if fence == "csv" else "prices.jsonl"
+    assert load(book, write(tmp_path, example.group(1), name)) == []
+    assert book.lookup("012345678905") is not None
