@@ -70,6 +70,7 @@ class Gauges:
     online: bool | None = None
     last_api_success_at: float | None = None
     spend_limit_reached: bool = False
+    clock_skew_s: float | None = None  # the kiosk's clock minus the API's Date
 
 
 class _Histogram:
@@ -221,6 +222,9 @@ class Metrics:
         yield from _family("kiosk_spend_limit_reached", "gauge",
                            "1 while the spending guard holds lookups back.",
                            [({}, int(g.spend_limit_reached))])
+        yield from _family("kiosk_clock_skew_seconds", "gauge",
+                           "The kiosk's clock minus the API's Date at the last answer "
+                           "(negative: behind).", _known(g.clock_skew_s))
         yield from _family("kiosk_scanner_connected", "gauge",
                            "1 when the scanner is connected, 0 when it is not.",
                            [({"scanner": s}, int(ok)) for s, ok in sorted(g.scanners.items())])
@@ -234,7 +238,7 @@ METRIC_NAMES = (
     "kiosk_credits_spent_total", "kiosk_credits_remaining", "kiosk_queued_scans",
     "kiosk_queue_oldest_age_seconds", "kiosk_queued_scans_set_aside", "kiosk_online",
     "kiosk_api_last_success_timestamp_seconds", "kiosk_token_expiry_timestamp_seconds",
-    "kiosk_spend_limit_reached", "kiosk_scanner_connected",
+    "kiosk_spend_limit_reached", "kiosk_scanner_connected", "kiosk_clock_skew_seconds",
 )
 
 Sample = tuple[Mapping[str, str], float]
