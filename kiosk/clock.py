@@ -9,12 +9,12 @@ says which and why):
 - **monotonic time** (`time.monotonic`) for what lives within one boot: the spending
   guard's sliding windows, the access token's lifetime and a refused key's back-off.
   A step of the wall clock does not move it at all.
-- **`SteadyClock`**: wall time that never goes back, for what is stamped on disk and
-  compared later (the queue's and the cache's times). It starts at the newest time
-  already written down (a persisted high-water mark: the store's own stamps), so a
-  boot at 1970 or at a stale fake-hwclock does not stamp the past, and a step back runs
-  on from where the clock was, at the monotonic rate, instead of reopening a window.
-  A step forward is followed (it is usually NTP putting the clock right).
+- **`SteadyClock`**: wall time for what is stamped on disk and compared later (the
+  queue's and the cache's times). It starts at the newest time already written down
+  (a persisted high-water mark: the store's own stamps), so a boot at 1970 or at a
+  stale fake-hwclock does not stamp the past, then runs on the monotonic clock: a step
+  back reopens nothing, and a step forward is taken up only together with the stamps,
+  so nothing ages by a step (`kiosk.store.Store.follow_clock`).
 - **the API's `Date` header**, where the API is the authority: a `Retry-After` date
   (`kiosk.backoff`) and the skew this module measures (`skew_from_date`), which the
   client reports once when it is over `SKEW_WARN_S`.
@@ -31,8 +31,8 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["NTP_ADVICE", "SKEW_WARN_S", "Clock", "SteadyClock", "describe_span", "skew_from_date",
-           "utc_text"]
+__all__ = ["NTP_ADVICE", "SKEW_WARN_S", "STEP_S", "Clock", "SteadyClock", "describe_span",
+           "skew_from_date", "utc_text"]
 
 Clock = Callable[[], float]
 """Seconds: `time.time` for wall time, `time.monotonic` within a boot."""
@@ -45,6 +45,10 @@ NTP_ADVICE = ("let the kiosk reach an NTP server the store's network allows "
               "(`sudo ./scripts/install-pi --ntp-server HOST`), or allow NTP (UDP port 123) "
               "out; `timedatectl` shows whether the clock is synchronised")
 """What to do about a wrong clock, the same words wherever the kiosk says so."""
+
+STEP_S = 60.0
+"""A wall clock this far ahead of a `SteadyClock` was stepped (NTP slews smaller errors,
+and the monotonic clock is slewed with it)."""
 
 _YEAR = 365 * 86400.0
 
@@ -102,13 +106,17 @@ def utc_text(at: float) -> str:
 
 
 class SteadyClock:
-    """Wall time that never goes back: `max(wall, last + monotonic time since last)`.
+    """Wall time for what is stamped on disk: monotonic within a boot, never stepped.
 
-    `floor` is the newest time already written down (the store's stamps): the clock
-    starts no earlier, so stamps made after a boot at 1970 are not older than stamps
-    made before it. A step back is absorbed (the clock runs on from where it was, at
-    the monotonic rate, until the wall clock catches up); a step forward is followed.
-    Thread-safe; callable like `time.time`.
+    It starts at the wall clock or at `floor`, the newest time already written down,
+    whichever is later (a boot at 1970 or at a stale fake-hwclock does not stamp the
+    past), then runs on the monotonic clock: a step of the wall clock either way moves
+    nothing by itself. A step back is absorbed for good (this clock stays ahead until
+    the wall catches up; nothing it stamped reopens). A step forward is NTP putting the
+    clock right: the store (`kiosk.store.Store.follow_clock`) takes it up with `adopt`,
+    moving the stamps it holds by the same amount first, so that nothing ages by the
+    step. Within a boot, time that passed is what the monotonic clock says. Thread-safe;
+    callable like `time.time`.
     """
 
     def __init__(self, wall: Clock = time.time, monotonic: Clock = time.monotonic,
@@ -116,18 +124,24 @@ class SteadyClock:
         self._wall = wall
         self._monotonic = monotonic
         self._lock = threading.Lock()
-        self._last = max(wall(), floor if floor is not None and math.isfinite(floor)
-                         else -math.inf)
-        self._last_mono = monotonic()
+        start = wall()
+        if floor is not None and math.isfinite(floor):
+            start = max(start, floor)
+        self._offset = start - monotonic()
 
     def __call__(self) -> float:
         with self._lock:
-            mono = self._monotonic()
-            now = max(self._wall(), self._last + max(0.0, mono - self._last_mono))
-            self._last, self._last_mono = now, mono
-            return now
+            return self._monotonic() + self._offset
 
-    @property
-    def behind(self) -> float:
-        """How far the wall clock is behind this one now (0 when it is not)."""
-        return max(0.0, self() - self._wall())
+    def from_wall(self, at: float) -> float:
+        """A wall-clock reading of a moment ago (a scan's time) in this clock's frame."""
+        return at - self.wall_ahead()
+
+    def wall_ahead(self) -> float:
+        """How far the wall clock is ahead of this one (negative: behind)."""
+        return self._wall() - self()
+
+    def adopt(self, step: float) -> None:
+        """Move this clock forward by `step` (never back), once the stamps have moved."""
+        with self._lock:
+            self._offset += max(0.0, step)

@@ -37,19 +37,21 @@ def test_utc_text() -> None:
     assert utc_text(0.0) == "1970-01-01 00:00 UTC"
 
 
-def test_the_steady_clock_follows_a_step_forward_and_absorbs_a_step_back() -> None:
+def test_the_steady_clock_runs_on_the_monotonic_clock_and_moves_only_when_told() -> None:
     wall, mono = FakeClock(NOW), FakeClock(50.0)
     clock = SteadyClock(wall, mono)
     assert clock() == NOW
     wall.advance(YEAR)  # NTP: forward
     mono.advance(1.0)
-    assert clock() == NOW + YEAR
-    wall.advance(-YEAR)  # back: runs on at the monotonic rate
+    assert clock() == NOW + 1.0 and clock.wall_ahead() == YEAR - 1.0
+    assert clock.from_wall(wall.now - 2.0) == NOW - 1.0  # a scan two seconds ago
+    clock.adopt(clock.wall_ahead())
+    assert clock() == wall.now
+    wall.advance(-2 * YEAR)  # back: absorbed
     mono.advance(10.0)
+    assert clock() == NOW + YEAR + 10.0 and clock.wall_ahead() == -(2 * YEAR + 10.0)
+    clock.adopt(-5.0)  # never back
     assert clock() == NOW + YEAR + 10.0
-    assert clock.behind == pytest.approx(YEAR + 10.0)
-    wall.now, mono.now = NOW + YEAR + 100.0, mono.now + 20.0  # the wall catches up
-    assert clock() == NOW + YEAR + 100.0 and clock.behind == 0.0
 
 
 def test_the_steady_clock_starts_at_its_floor_after_a_boot_at_1970() -> None:
