@@ -1,10 +1,9 @@
 """The kiosk's clock against the API's: the skew from every answer's `Date`, one journal
-line when it is over five minutes, and a certificate "not yet valid" or "expired" over
-the sandbox's real TLS told as a clock problem, with the scans queued meanwhile."""
+line when it is over five minutes, the staff bar's hint and the metric. (A certificate
+"not yet valid" over the sandbox's real TLS: `test_transport`.)"""
 
 from __future__ import annotations
 
-import datetime
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -13,14 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kiosk.api import ApiClient, ClockWrong, RefreshTokenFile, Secret, TokenAuth, make_http_client
+from kiosk.api import ApiClient, RefreshTokenFile, Secret, TokenAuth, make_http_client
 from kiosk.config import ApiConfig
 from kiosk.daemon.health import Health, clock_hint
-from kiosk.daemon.lookups import Lookups
 from kiosk.metrics import Gauges, Metrics
 from kiosk.sandbox import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, Sandbox
 from kiosk.store import Store
-from tests.barcodes import CEREAL, FISH
 from tests.helpers import FakeClock
 
 YEAR = 365 * 86400.0
@@ -90,38 +87,6 @@ def test_a_skew_under_five_minutes_is_kept_and_not_told(
         api.balance()
     assert api.clock_skew == pytest.approx(-200, abs=5)
     assert clock_lines(caplog) == []
-
-
-@pytest.mark.parametrize(("shift", "words"), [
-    (datetime.timedelta(days=1), "certificate is not yet valid"),
-    (datetime.timedelta(days=-60), "certificate has expired"),
-])
-def test_a_certificate_out_of_its_dates_is_a_clock_problem_and_scans_wait(
-        make_sandbox: Callable[..., Sandbox], make_api: Callable[..., ApiClient],
-        tmp_path: Path, caplog: pytest.LogCaptureFixture,
-        shift: datetime.timedelta, words: str) -> None:
-    start = datetime.datetime.now(datetime.UTC) + shift
-    sandbox = make_sandbox(rpm=10_000, tls_valid_from=start)
-    store = Store.open(tmp_path / "state", tmp_path / "cache", clock=FakeClock())
-    lookups = Lookups(store, make_api(sandbox))
-    try:
-        with caplog.at_level(logging.INFO, logger="kiosk"):
-            first = lookups.lookup(CEREAL, "test")
-            second = lookups.lookup(FISH, "test")
-        assert (first.outcome, first.reason) == ("queued", "clock")
-        assert (second.outcome, second.reason) == ("queued", "clock")
-        assert isinstance(first.error, ClockWrong)
-        assert [i.barcode for i in store.queue.items()] == [CEREAL, FISH]  # kept, in order
-    finally:
-        store.close()
-    told = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(told) == 1  # once, not per scan
-    text = told[0].getMessage()
-    assert words in text and "the kiosk's clock, not a missing CA" in text
-    assert "It says " + datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d") in text
-    assert "install-pi --ntp-server HOST" in text
-    assert "update-ca-certificates" not in text and "api.ca_file" not in text
-    assert sandbox.ledger == []  # nothing reached the API: no credit spent
 
 
 def test_the_skew_reaches_the_staff_bar_and_the_metrics(
