@@ -27,11 +27,11 @@ boot, so a step of the wall clock either way neither forgets what was spent (a s
 forward) nor holds lookups back for a year (a step back). The wall clock (`clock`) only
 stamps the ledger's rows and says which UTC day it is; a spend's wall time is taken in
 the current wall clock's frame (now minus its monotonic age), so "today" follows a
-step. Rows read back at a start are placed by their wall age, and a row from the future
-of the clock (written before a step back, or before a boot at 1970) counts as spent
-just now: kept, and freed a full window later. What a restart cannot see is a row
-stamped before a step forward in the previous boot: it reads as old; the day limit
-takes the API's own count at the next `reconcile`, which a step does not touch.
+step. In the daemon that wall clock is the store's (`Ledger.now`), which starts no
+earlier than the newest stamp and takes up a step forward only together with every
+stamp, these rows included: a restart after a boot at 1970 and NTP reads them at their
+true age. Rows read back at a start are placed by their wall age, and a row from the
+future of the clock counts as spent just now: kept, and freed a full window later.
 """
 
 from __future__ import annotations
@@ -55,7 +55,12 @@ HOUR, DAY = 3600.0, 86400.0
 
 
 class Ledger(Protocol):
-    """Where spending is kept: (time.time(), credits) pairs."""
+    """Where spending is kept: (wall time, credits) pairs."""
+
+    def now(self) -> float:
+        """The wall time its rows are stamped on (the store's, which a step of the wall
+        clock does not move: see `kiosk.store.Store`)."""
+        ...
 
     def record(self, at: float, credits: float) -> None: ...
 
@@ -79,13 +84,16 @@ class Reservation:
 
 class SpendGuard:
     """Thread-safe. A limit of 0 means no limit. `clock`: wall time (the ledger's stamps,
-    the UTC day); `monotonic`: the windows (see the module's docstring)."""
+    the UTC day; default: the ledger's own, else `time.time`); `monotonic`: the windows
+    (see the module's docstring)."""
 
     def __init__(self, per_hour: float, per_day: float, ledger: Ledger | None = None,
-                 clock: Clock = time.time, monotonic: Clock = time.monotonic) -> None:
+                 clock: Clock | None = None, monotonic: Clock = time.monotonic) -> None:
         self.per_hour = per_hour
         self.per_day = per_day
         self._ledger = ledger
+        if clock is None:
+            clock = ledger.now if ledger is not None else time.time
         self._clock = clock
         self._mono = monotonic
         self._lock = threading.Lock()

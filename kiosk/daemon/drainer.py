@@ -176,6 +176,7 @@ class Drainer:
         if due or self._store.cache.access_flush_due:
             self._last_housekeeping = now
             self._store.housekeeping()
+            self._store.follow_clock()
             self._chores_due |= due and self._chores is not None
         if self._chores_due and self._chores is not None:
             self._chores_due = False

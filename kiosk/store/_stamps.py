@@ -60,14 +60,17 @@ def _max(c: sqlite3.Connection, queries: tuple[str, ...]) -> list[float]:
 
 
 def shift_stamps(queue_db: Database, cache_db: Database, step: float, upto: float) -> None:
-    """Move every stamp up to `upto` forward by `step`: the queue's scan times, the
-    cache's fetch and miss times. One transaction per file, both before the clock moves.
-    The spend rows keep the wall time they were paid at (the spending guard measures its
-    windows on the monotonic clock, see `kiosk.api.spending`)."""
+    """Move every stamp up to `upto` forward by `step`: the queue's scan times, the spend
+    rows and paid answers, the cache's fetch, access and miss times. One transaction per
+    file, both before the clock moves."""
     def queue(c: sqlite3.Connection) -> None:
         for column in _QUEUE_COLUMNS:
             c.execute(f"UPDATE queue SET {column} = {column} + ? WHERE {column} <= ?",
                       (step, upto))
+        c.execute("UPDATE spending SET at = at + ? WHERE at <= ?", (step, upto))
+        c.execute("UPDATE paid SET paid_at = paid_at + ?1, url_expires_at = url_expires_at + ?1, "
+                  "cached_at = cached_at + ?1, photo_done_at = photo_done_at + ?1 "
+                  "WHERE paid_at <= ?2", (step, upto))
 
     def cache(c: sqlite3.Connection) -> None:
         for table, column in _CACHE_COLUMNS:

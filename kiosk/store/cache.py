@@ -313,6 +313,10 @@ class Cache:
             return 0
         return len(pending)
 
+    def shift_held(self, step: float, upto: float) -> None:
+        """Move the times of what is held in memory as the stored ones were moved."""
+        self._held.shift(step, upto)
+
     def sweep(self) -> int:
         """Remove temp files and files no row names (left by a crash); how many.
 

@@ -17,8 +17,8 @@ no earlier than the newest stamp already in either file and runs on the monotoni
 clock. A Pi that boots at 1970 or at a stale fake-hwclock time, or whose clock NTP
 steps back, therefore never stamps an answer as older than the scan it answers (which
 would buy it again), nor reopens a product's or a miss's lifetime; a step forward is
-taken up by `follow_clock` (with the housekeeping) together with every stamp, so it
-expires nothing and re-buys nothing.
+taken up by `follow_clock` (the drainer's housekeeping) together with every stamp, so
+it expires nothing and re-buys nothing.
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ class Store:
         self._cache_db = cache_db
         self.queue = queue
         self.cache = cache
-        self.spending = SpendLog(queue_db)
-        self.paid = PaidAnswers(queue_db)
+        self.spending = SpendLog(queue_db, clock or time.time)
+        self.paid = PaidAnswers(queue_db, clock or time.time)
 
     @classmethod
     def open(
@@ -164,25 +164,28 @@ class Store:
         with contextlib.suppress(StoreWriteError):
             self.queue.flush_held()
         self.cache.flush_access_times()
-        self.follow_clock()
 
     def follow_clock(self) -> float:
         """Take up a step forward of the wall clock (NTP after a boot on a wrong clock):
         every stamp moves by the step first, then the store's clock; the step, or 0.
 
-        A step back is never followed: the store's clock runs on (`SteadyClock`)."""
+        A step back is never followed: the store's clock runs on (`SteadyClock`). One
+        process moves the stamps: the daemon's drainer, with its housekeeping (`kiosk
+        lookup` and `kiosk status` never do, so nothing is moved twice)."""
         clock = self._clock
         if not isinstance(clock, SteadyClock):
             return 0.0
         step = clock.wall_ahead()
         if step < STEP_S:
             return 0.0
+        upto = clock()
         try:
-            shift_stamps(self._queue_db, self._cache_db, step, clock())
+            shift_stamps(self._queue_db, self._cache_db, step, upto)
         except StoreWriteError as exc:  # tried again with the next housekeeping
             logger.warning("the clock was set %s forward; the stored times could not be "
                            "moved with it yet (%s)", describe_span(step), exc)
             return 0.0
+        self.cache.shift_held(step, upto)
         clock.adopt(step)
         logger.warning("the clock was set %s forward; queued scans and cached products "
                        "keep their ages (their times moved with it)", describe_span(step))

@@ -197,3 +197,22 @@ def test_spending_written_before_a_boot_on_a_wrong_clock_still_counts(
             guard.check()
         mono.advance(3600)
         guard.check()
+
+
+def test_spending_during_a_boot_at_1970_counts_after_ntp_and_a_restart(tmp_path: Path) -> None:
+    """The daemon's guard stamps its rows on the store's clock (`Ledger.now`), whose
+    stamps follow NTP's step: a restart afterwards reads them at their true age."""
+    wall, mono = FakeClock(1_800_000_000.0), FakeClock(1000.0)
+    dirs = (tmp_path / "state", tmp_path / "cache")
+    with Store.open(*dirs, clock=wall, monotonic=mono) as store:
+        store.queue.enqueue(CEREAL, "hid:0", "network")  # the kiosk's last stamp
+    wall.now, mono.now = 100.0, 5.0  # a power cut; the Pi boots at 1970
+    with Store.open(*dirs, clock=wall, monotonic=mono) as store:
+        SpendGuard(5.0, 100.0, store.spending, monotonic=mono).spent(5.2)
+        mono.advance(60)
+        wall.now = 1_800_000_000.0 + 7200  # NTP: the power was off for two hours
+        assert store.follow_clock() > 0
+    mono.advance(10)
+    with (Store.open(*dirs, clock=wall, monotonic=mono) as store,  # a crash, a restart
+          pytest.raises(SpendLimited)):
+        SpendGuard(5.0, 100.0, store.spending, monotonic=mono).check()
