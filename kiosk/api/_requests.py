@@ -183,6 +183,12 @@ class Requests:
             logger.warning("the kiosk's clock agrees with the API's again (%s %s)",
                            describe_span(skew), "ahead" if skew > 0 else "behind")
 
+    def _stamp_now(self) -> float:
+        """The wall time paid answers are stamped on: the spending guard's (the store's
+        clock in the daemon, which a step of the wall clock does not move), else the
+        wall clock's."""
+        return self.spend.wall() if self.spend is not None else self._wall()
+
     def _spent(self, credits: float) -> None:
         if self.spend is not None:
             self.spend.spent(credits)

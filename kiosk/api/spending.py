@@ -115,6 +115,10 @@ class SpendGuard:
         self.mismatch: float | None = None
         """The API's spent-today minus this kiosk's at the last `reconcile`."""
 
+    def wall(self) -> float:
+        """The wall time this guard stamps spending on (a paid answer's `paid_at`)."""
+        return self._clock()
+
     @property
     def limited(self) -> bool:
         """True while the limit holds new lookups back (for the metrics)."""

@@ -13,12 +13,13 @@ import httpx
 import pytest
 
 from kiosk.api import ApiClient, RefreshTokenFile, Secret, TokenAuth, make_http_client
+from kiosk.api.spending import SpendGuard
 from kiosk.config import ApiConfig
 from kiosk.daemon.health import Health, clock_hint
 from kiosk.metrics import Gauges, Metrics
 from kiosk.sandbox import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, Sandbox
 from kiosk.store import Store
-from tests.helpers import FakeClock
+from tests.helpers import FakeClock, sandbox_api, sandbox_http, with_photo
 
 YEAR = 365 * 86400.0
 
@@ -117,3 +118,21 @@ def test_the_skew_reaches_the_staff_bar_and_the_metrics(
 def test_the_staff_bar_hint_appears_over_five_minutes(skew: float | None,
                                                       hint: str | None) -> None:
     assert clock_hint(skew) == hint
+
+
+def test_a_signed_url_is_judged_on_the_clock_its_answer_was_recorded_by(
+        sandbox: Sandbox, tmp_path: Path) -> None:
+    """The store's clock a year behind the wall (a step not taken up yet): a fresh
+    signed URL is used, not replaced through the paid redirect."""
+    wall = FakeClock(time.time() - YEAR)
+    http = sandbox_http(sandbox)
+    try:
+        api = sandbox_api(sandbox, http, tmp_path, spend=SpendGuard(0, 0, clock=wall))
+        barcode = with_photo(sandbox)[0]
+        paid = api.buy(barcode)
+        assert paid.front_url and paid.url_expires_at == pytest.approx(wall.now + 840)
+        image, _, extra = api.photo(barcode, paid.front_url, paid.url_expires_at)
+    finally:
+        http.close()
+    assert image is not None and extra == 0.0
+    assert not any(e.path.endswith(f"/products/{barcode}/image") for e in sandbox.ledger)
