@@ -52,9 +52,11 @@ def transport_error(exc: httpx.HTTPError, what: str) -> TransportError:
     if verify is not None:
         detail = getattr(verify, "verify_message", None) or str(verify)
         host = exc.request.url.host if _has_request(exc) else "the API"
-        if getattr(verify, "verify_code", None) in CLOCK_VERIFY_CODES:
-            return ClockWrong(f"certificate of {host} {detail} at this kiosk's time",
-                              code="tls_clock")
+        code = getattr(verify, "verify_code", None)
+        if code in CLOCK_VERIFY_CODES:
+            state = "is not yet valid" if code == 9 else "has expired"
+            return ClockWrong(f"the kiosk's clock is off: the certificate of {host} {state} "
+                              "at its time", code="tls_clock")
         return UntrustedCertificate(
             f"certificate of {host} not trusted ({detail})", code="tls_untrusted")
     if isinstance(exc, httpx.ProxyError):

@@ -249,8 +249,8 @@ class Requests:
             known = ("" if skew is None or abs(skew) <= SKEW_WARN_S else
                      f", {describe_span(skew)} {'ahead of' if skew > 0 else 'behind'} the "
                      "API's at its last answer")
-            logger.error("%s: this is the kiosk's clock, not a missing CA. It says %s%s; "
-                         "set it right: %s. Scans are saved until then.", error,
+            logger.error("%s (not a missing CA). It says %s%s; set it right: %s. Scans are "
+                         "saved until then.", error,
                          utc_text(self._wall()), known, NTP_ADVICE)
         elif warn:
             logger.error("%s. If this network inspects TLS, install its CA certificate: copy it "
