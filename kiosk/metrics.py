@@ -74,6 +74,7 @@ class Gauges:
     state_durable: bool | None = None
     undervoltage: bool | None = None
     throttled: bool | None = None
+    clock_skew_s: float | None = None  # the kiosk's clock minus the API's Date
 
 
 class _Histogram:
@@ -225,6 +226,9 @@ class Metrics:
         yield from _family("kiosk_spend_limit_reached", "gauge",
                            "1 while the spending guard holds lookups back.",
                            [({}, int(g.spend_limit_reached))])
+        yield from _family("kiosk_clock_skew_seconds", "gauge",
+                           "The kiosk's clock minus the API's Date at the last answer "
+                           "(negative: behind).", _known(g.clock_skew_s))
         yield from _family("kiosk_scanner_connected", "gauge",
                            "1 when the scanner is connected, 0 when it is not.",
                            [({"scanner": s}, int(ok)) for s, ok in sorted(g.scanners.items())])
@@ -249,7 +253,7 @@ METRIC_NAMES = (
     "kiosk_credits_spent_total", "kiosk_credits_remaining", "kiosk_queued_scans",
     "kiosk_queue_oldest_age_seconds", "kiosk_queued_scans_set_aside", "kiosk_online",
     "kiosk_api_last_success_timestamp_seconds", "kiosk_token_expiry_timestamp_seconds",
-    "kiosk_spend_limit_reached", "kiosk_scanner_connected",
+    "kiosk_spend_limit_reached", "kiosk_scanner_connected", "kiosk_clock_skew_seconds",
     "kiosk_state_durable", "kiosk_undervoltage", "kiosk_throttled",
 )
 

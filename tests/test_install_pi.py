@@ -127,6 +127,7 @@ def test_help_lists_every_option() -> None:
         "--metrics",
         "--log-server",
         "--log-server-ca",
+        "--ntp-server",
         "--store",
         "--lane",
         "--keep-desktop",
@@ -318,6 +319,21 @@ def test_dry_run_with_a_log_server_sets_up_journal_upload(tmp_path: Path) -> Non
     assert not any("journal-upload" in a or "journal-remote" in a for a in plain)
 
 
+def test_dry_run_with_an_ntp_server_writes_the_timesyncd_drop_in() -> None:
+    before = _snapshot()
+    res = _install("--dry-run", "--ntp-server", "ntp.store.lan 10.0.0.1")
+    assert _snapshot() == before
+    assert res.returncode == 0, res.stderr
+    actions = _actions(res.stdout)
+    conf = _index(actions, "would write: /etc/systemd/timesyncd.conf.d/kiosk.conf (mode 0644")
+    assert "NTP=ntp.store.lan 10.0.0.1" in actions[conf]
+    ntp_on = _index(actions, "would run: timedatectl set-ntp true")
+    restart = _index(actions, "would run: systemctl restart systemd-timesyncd")
+    assert conf < ntp_on < restart
+    plain = _actions(_install("--dry-run").stdout)
+    assert not any("timesync" in a or "set-ntp" in a for a in plain)
+
+
 @pytest.mark.parametrize(
     ("args", "directory", "message"),
     [
@@ -399,6 +415,9 @@ def test_keys_are_not_set_in_a_config_that_would_be_invalid(tmp_path: Path) -> N
         (["--store", 'x" evil = "1'], 2, "--store: up to 64 letters"),
         (["--lane", "-lane"], 2, "--lane: up to 64 letters"),
         (["--store"], 2, "needs a NAME"),
+        (["--ntp-server"], 2, "needs a HOST"),
+        (["--ntp-server", "ntp.lan\nFallbackNTP=evil"], 2, "--ntp-server: give a host name"),
+        (["--ntp-server", "ntp.lan;reboot"], 2, "--ntp-server: give a host name"),
     ],
 )
 def test_bad_usage_is_refused(tmp_path: Path, args: list[str], status: int, message: str) -> None:
@@ -849,10 +868,12 @@ def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     backlights.mkdir(parents=True)
     (backlights / "10-0045").symlink_to(panel)  # as sysfs links a class to its device
     res = _install("--prefix", root, "--api-key-file", key, "--client-id", "rd_client_test_1",
-                   "--metrics", backlights=backlights)
+                   "--metrics", "--ntp-server", "ntp.store.lan", backlights=backlights)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out
     assert SECRET not in out
+    timesyncd = root / "etc/systemd/timesyncd.conf.d/kiosk.conf"
+    assert timesyncd.read_text().endswith("[Time]\nNTP=ntp.store.lan\n")
 
     opt, etc = root / "opt/kiosk", root / "etc/kiosk"
     assert (root / "etc/systemd/system/kiosk.service").read_bytes() == UNIT.read_bytes()

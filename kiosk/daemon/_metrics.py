@@ -57,7 +57,8 @@ class MetricsFile:
             spend_limit_reached=api.spend is not None and api.spend.limited,
             state_durable=h.state_durable,
             undervoltage=None if h.power is None else h.power.under_voltage,
-            throttled=None if h.power is None else h.power.throttled))
+            throttled=None if h.power is None else h.power.throttled,
+            clock_skew_s=api.clock_skew))
         self.metrics.write(self.path)
 
     def remove(self) -> None:
