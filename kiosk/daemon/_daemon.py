@@ -5,8 +5,10 @@ Threads, and why:
 - the **main thread** owns pygame (its display is not thread-safe): it paints (a card as
   soon as the product data is in, its photo when downloaded), logs each scan once the
   complete card is on screen (so `FIRST_PAINT_MS` and `LATENCY_MS` are the shopper's
-  waits), talks to systemd, and sleeps on one queue between events, so an idle kiosk
-  costs nothing;
+  waits), talks to systemd, and sleeps on one queue until the next event or the next
+  thing due (the attract arrow's frame, a watchdog ping, a status write), never on a
+  fixed poll in full screen, so an idle kiosk costs next to nothing (`Daemon.wakes`
+  counts why it woke);
 - the **scan worker** (`kiosk.daemon.worker`): a fast lane that validates scans and answers
   from the cache, and a lookup lane that asks the API in order, so a cached card never
   waits behind a slow lookup;
@@ -18,9 +20,10 @@ The other threads reach the main thread only through its queue, with the plain v
 of `kiosk.daemon.events`; the main loop matches on their type. Scan results come
 through the worker's outbox (`kiosk.daemon.outbox`) instead, with one `ScansReady` on
 the queue at a time: a reader gone wild (hundreds of frames a second) can grow neither
-queue, gets one paint per display frame at most (`FRAME_INTERVAL_S`: the newest
-result is painted, the ones it covers are journalled), and its invalid frames and
-double reads a few journal lines and a "suppressed N" summary per window.
+queue, gets one paint per display frame (`FRAME_INTERVAL_S`) past a short burst (the
+newest result is painted, the ones it covers are journalled; `kiosk.daemon._pace`),
+and its invalid frames and double reads a few journal lines and a "suppressed N"
+summary per window.
 
 Components start in order (store, API client, display, lookups, worker, drainer,
 readers). An orderly stop (SIGTERM/SIGINT) tells every thread at once (and the API
@@ -42,6 +45,7 @@ import logging
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -53,6 +57,7 @@ from kiosk.config import Config, DisplayConfig
 from kiosk.daemon._board import StatusBoard
 from kiosk.daemon._link import Link
 from kiosk.daemon._metrics import MetricsFile
+from kiosk.daemon._pace import Pacer
 from kiosk.daemon._paint import PaintOrder
 from kiosk.daemon._reload import display_now, load_again, restart_only
 from kiosk.daemon._results import AfterShow, Results
@@ -84,7 +89,10 @@ __all__ = ["FRAME_INTERVAL_S", "STOP_WAIT_MAX_S", "Daemon"]
 
 logger = logging.getLogger(__name__)
 
-FRAME_INTERVAL_S = 1 / 60  # scan results are painted at most this often (a 60 Hz panel)
+FRAME_INTERVAL_S = 1 / 60  # scan results are painted this often at most, past a short
+# burst (a 60 Hz panel; `kiosk.daemon._pace`)
+WINDOW_EVENTS_S = 0.05  # in a window, its events (the keyboard: a reader) are read this often
+EARLY_S = 0.001
 # An orderly stop waits this long at most for every thread together: a lookup in flight
 # has at most `api.lookup_deadline_s` left, and its answer is cached within a second or
 # two. systemd's TimeoutStopSec (systemd/kiosk.service) is sized from it.
@@ -101,8 +109,8 @@ class Daemon:
     `signals=False` leaves the process's signal handlers alone (a daemon run off the
     main thread, or inside a test runner). `after_show` is called on the main thread
     after each paint of a scan's screen: twice for a card drawn before its photo
-    arrived (the result `photo_pending` first), once otherwise; results that
-    arrive within one `frame_interval_s` are painted once, the newest. `display`
+    arrived (the result `photo_pending` first), once otherwise; past a burst of paints,
+    results that arrive within one `frame_interval_s` are painted once, the newest. `display`
     builds the screen (tests pass one with a fake sysfs to play a screen coming and going).
     """
 
@@ -125,9 +133,11 @@ class Daemon:
         # results wait in the outbox, announced by one ScansReady at a time.
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.outbox = Outbox()
-        self._frame_interval_s = frame_interval_s
+        self._pacer = Pacer(frame_interval_s)
         self._scans_due: float | None = None  # when to take the outbox's results
-        self._painted_at = float("-inf")
+        # Why the main loop woke, counted: an event, or the name of what was due
+        # (`_deadlines`); "early" before anything was. Read by tests and benches.
+        self.wakes: Counter[str] = Counter()
         self._gate = StopGate()
         self._stop_wait_s = min(cfg.api.lookup_deadline_s + STOP_CACHE_S, STOP_WAIT_MAX_S)
         self._stoppable = Stoppables()
@@ -272,28 +282,16 @@ class Daemon:
     # --- the main loop ----------------------------------------------------------------------
 
     def _loop(self) -> None:
-        # In a window the keyboard is a reader, so window events are read often; full
-        # screen only needs them now and then.
-        pump_every = 0.5 if self.cfg.display.fullscreen else 0.05
         deadline = self.display.tick()
         while not self._stop.is_set() and not self.display.quit_requested:
             now = time.monotonic()
             self.notifier.watchdog(now)
-            waits = [now + pump_every, deadline, self.notifier.next_ping(), self.status.due,
-                     self._metrics.due, self._scans_due, self.outbox.summary_due,
-                     self.link.probe_due]
-            timeout = max(0.0, min(w for w in waits if w is not None) - now)
-            try:
-                self._handle(self.events.get(timeout=timeout))
-                while True:  # drain a burst before the next paint deadline check
-                    self._handle(self.events.get_nowait())
-            except queue.Empty:
-                pass
+            self._wait(now, deadline)
             now = time.monotonic()
             if self._scans_due is not None and now >= self._scans_due:
                 self._scans_due = None
-                if (painted_at := self.results.show(self.outbox.take())) is not None:
-                    self._painted_at = painted_at
+                if (painted := self.results.show(self.outbox.take())) is not None:
+                    self._pacer.painted(painted.at, completes=painted.completes)
             if (due := self.outbox.summary_due) is not None and now >= due:
                 self.results.suppressed(self.outbox.summary())
             deadline = self.display.tick(now)  # reads window events (the keyboard) too
@@ -304,6 +302,39 @@ class Daemon:
             if self._metrics.due is not None and now >= self._metrics.due:
                 self._metrics.due = now + self.cfg.metrics.interval_s
                 self._metrics.write(self.board.refresh(), self.api, self.store)
+
+    def _deadlines(self, now: float, display: float | None) -> dict[str, float | None]:
+        """What the loop has to do next, by name, and when (None: nothing pending)."""
+        return {
+            # In a window the keyboard is a reader and pygame has no descriptor to wait
+            # on, so its events are read often; full screen reads them whenever the loop
+            # runs (the attract arrow's frames, a card, a watchdog ping), which is also
+            # when SDL's own input queue is drained on KMS/DRM.
+            "window events": None if self.cfg.display.fullscreen else now + WINDOW_EVENTS_S,
+            "display": display, "watchdog": self.notifier.next_ping(),
+            "status": self.status.due, "metrics": self._metrics.due,
+            "scans": self._scans_due, "noise summary": self.outbox.summary_due,
+            "probe": self.link.probe_due,
+        }
+
+    def _wait(self, now: float, display: float | None) -> None:
+        """Sleep on the queue until the next event or the next deadline, whichever comes
+        first, then handle every event that came (a burst at once); count why it woke
+        in `wakes` ("event", a deadline's name, or "early": before anything was due)."""
+        pending = [(at, name) for name, at in self._deadlines(now, display).items()
+                   if at is not None]
+        at, name = min(pending) if pending else (None, "")
+        try:
+            first = self.events.get(timeout=None if at is None else max(0.0, at - now))
+        except queue.Empty:
+            # A lock's timed wait may return a hair before its time.
+            self.wakes[name if time.monotonic() >= (at or 0.0) - EARLY_S else "early"] += 1
+            return
+        self.wakes["event"] += 1
+        self._handle(first)
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._handle(self.events.get_nowait())
 
     def _handle(self, event: Event) -> None:
         match event:
@@ -330,7 +361,9 @@ class Daemon:
 
     def _scans_ready(self) -> None:
         if self._scans_due is None:
-            self._scans_due = max(time.monotonic(), self._painted_at + self._frame_interval_s)
+            early = self.order.awaiting_photo
+            completes = early is not None and self.outbox.completes(early)
+            self._scans_due = self._pacer.due(time.monotonic(), completes=completes)
 
     def _shown(self, result: ScanResult, display: Display) -> None:
         if self._after_show is not None:  # read now: a test may swap it while running

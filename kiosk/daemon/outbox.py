@@ -74,6 +74,11 @@ class Outbox:
         with self._lock:
             return len(self._records) + (self._quiet is not None)
 
+    def completes(self, seq: int) -> bool:
+        """Whether the complete result (photo drawn) of scan `seq` is waiting."""
+        with self._lock:
+            return any(r.seq == seq and not r.photo_pending for r in self._records)
+
     def dropped(self, kind: str, n: int = 1) -> None:
         """Count frames dropped before they became results (the worker's inbox)."""
         with self._lock:

@@ -1,0 +1,58 @@
+"""When the main loop may paint the scan results that came: at once, unless paints are
+really coming faster than a panel shows them.
+
+A panel shows 60 frames a second; a reader gone wild sends hundreds of results. So paints
+are paced by a token bucket: `burst` paints may follow each other at once, and past
+that one per `interval_s` on average (the results that came meanwhile are painted
+together, the newest drawn). A lone scan never waits for a frame slot because another
+scan's card went up a few milliseconds before (a fixed "one paint per frame" made every
+such card wait up to 16.7 ms: the bench's back-to-back scans paid it on every card).
+
+The complete card of the scan whose early card (the product data, its photo still
+downloading) was the last paint goes up at once and costs no token: it is the card
+the shopper is waiting for, it changes only the photo's panel, and it can come only
+once per lookup, so it cannot flood. On loopback the photo arrives a few milliseconds
+after the data; waiting for the next frame slot added up to a frame to the complete
+card (the uncached latency's slow mode). Skipping the early paint instead when the photo
+is "about to arrive" would need a guess, and over a real network it would cost the
+shopper the round trip the early card saves.
+
+Pure: the caller passes the clock in.
+"""
+
+from __future__ import annotations
+
+__all__ = ["BURST", "Pacer"]
+
+BURST = 2  # paints that may follow each other without waiting
+
+
+class Pacer:
+    def __init__(self, interval_s: float, burst: int = BURST) -> None:
+        if interval_s <= 0 or burst < 1:
+            raise ValueError("a pacer needs a positive interval and a burst of at least one")
+        self.interval_s = interval_s
+        self.burst = burst
+        self._tokens = float(burst)
+        self._at = float("-inf")  # when `_tokens` was last brought up to date
+
+    def _refill(self, now: float) -> float:
+        if self._at == float("-inf"):
+            return float(self.burst)
+        return min(float(self.burst), self._tokens + (now - self._at) / self.interval_s)
+
+    def due(self, now: float, *, completes: bool = False) -> float:
+        """When results that came at `now` may be painted (`completes`: they hold the
+        complete card of the early card painted last)."""
+        if completes:
+            return now
+        tokens = self._refill(now)
+        if tokens >= 1.0:
+            return now
+        return now + (1.0 - tokens) * self.interval_s
+
+    def painted(self, at: float, *, completes: bool = False) -> None:
+        """A paint of scan results happened at `at` (monotonic)."""
+        tokens = self._refill(at)
+        self._tokens = tokens if completes else max(0.0, tokens - 1.0)
+        self._at = at
