@@ -360,10 +360,14 @@ class Daemon:
             self.events.put(ScansReady())
 
     def _scans_ready(self) -> None:
-        if self._scans_due is None:
-            early = self.order.awaiting_photo
-            completes = early is not None and self.outbox.completes(early)
-            self._scans_due = self._pacer.due(time.monotonic(), completes=completes)
+        """Results came: when to paint them (`kiosk.daemon._pace`). Told again when a
+        complete card joins its held early card, which brings the paint forward."""
+        early = self.order.awaiting_photo
+        completes = early is not None and self.outbox.completes(early)
+        held = self.outbox.waiting_early()
+        due = self._pacer.due(time.monotonic(), completes=completes,
+                              early_scan_at=held.t_last if held is not None else None)
+        self._scans_due = due if self._scans_due is None else min(self._scans_due, due)
 
     def _shown(self, result: ScanResult, display: Display) -> None:
         if self._after_show is not None:  # read now: a test may swap it while running

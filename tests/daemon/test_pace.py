@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.daemon._pace import Pacer
+from kiosk.daemon._pace import HOLD_S, Pacer
 
 FRAME = 0.01
 
@@ -46,3 +46,19 @@ def test_the_bucket_refills_to_the_burst_and_no_further() -> None:
 def test_a_pacer_that_could_never_paint_is_refused(interval: float, burst: int) -> None:
     with pytest.raises(ValueError):
         Pacer(interval, burst)
+
+
+def test_an_early_card_whose_data_came_fast_waits_a_little_for_its_photo() -> None:
+    pacer = Pacer(FRAME)
+    assert pacer.due(1.005, early_scan_at=1.000) == pytest.approx(1.005 + HOLD_S)
+
+
+def test_an_early_card_after_a_real_round_trip_is_painted_at_once() -> None:
+    pacer = Pacer(FRAME)
+    assert pacer.due(1.100, early_scan_at=1.000) == 1.100  # data after 100 ms
+
+
+def test_a_held_early_card_still_waits_for_the_bucket() -> None:
+    pacer = Pacer(0.5, burst=1)
+    pacer.painted(1.000)
+    assert pacer.due(1.001, early_scan_at=1.000) == pytest.approx(1.500)
