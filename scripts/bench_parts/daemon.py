@@ -7,9 +7,13 @@ watchdog interval of systemd/kiosk.service):
 - READY: seconds from exec to READY=1 on the notify socket, over every start below
   (fresh state and cache each time); the median is the figure.
 - latency: the daemon's own `LATENCY_MS` journal field (the scan's last byte, as the
-  serial reader stamps it, to the card painted). One scan at a time: the next is sent
-  once the journal has the previous one. Uncached = outcome "shown" (API lookup and
-  front-image download over loopback, no added latency); cached = outcome "cached"
+  serial reader stamps it, to the complete card painted), and for uncached scans also
+  `FIRST_PAINT_MS` (to the first paint: the card with its data, or the complete card
+  when it was drawn in one go). One scan at a time: the next is sent once the journal
+  has the previous one (about 15 ms later: faster than a panel shows, so past a
+  burst the daemon paces such cards at 60 Hz, `kiosk/daemon/_pace.py`). Uncached =
+  outcome "shown" (API lookup and front-image download over loopback, no added
+  latency); cached = outcome "cached"
   (the same products scanned again). Each size runs several fresh processes, each
   scanning the whole catalog uncached in its own random order, then cached.
   The sandbox serves these runs with its rate limit raised (rpm below): hundreds of
