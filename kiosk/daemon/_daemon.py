@@ -57,7 +57,7 @@ from kiosk.config import Config, DisplayConfig
 from kiosk.daemon._board import StatusBoard
 from kiosk.daemon._link import Link
 from kiosk.daemon._metrics import MetricsFile
-from kiosk.daemon._pace import Pacer
+from kiosk.daemon._pace import HOLD_S, Pacer
 from kiosk.daemon._paint import PaintOrder
 from kiosk.daemon._reload import display_now, load_again, restart_only
 from kiosk.daemon._results import AfterShow, Results
@@ -110,14 +110,16 @@ class Daemon:
     main thread, or inside a test runner). `after_show` is called on the main thread
     after each paint of a scan's screen: twice for a card drawn before its photo
     arrived (the result `photo_pending` first), once otherwise; past a burst of paints,
-    results that arrive within one `frame_interval_s` are painted once, the newest. `display`
+    results that arrive within one `frame_interval_s` are painted once, the newest; an
+    early card whose data came within `early_hold_s` of its scan waits that long at most
+    for its photo (`kiosk.daemon._pace`). `display`
     builds the screen (tests pass one with a fake sysfs to play a screen coming and going).
     """
 
     def __init__(self, cfg: Config, *, readers: ReaderFactory | None = open_readers,
                  transport: httpx.BaseTransport | None = None, signals: bool = True,
                  after_show: AfterShow | None = None,
-                 frame_interval_s: float = FRAME_INTERVAL_S,
+                 frame_interval_s: float = FRAME_INTERVAL_S, early_hold_s: float = HOLD_S,
                  display: Callable[[DisplayConfig], Display] = Display) -> None:
         self.cfg = cfg
         self._make_display = display
@@ -133,7 +135,7 @@ class Daemon:
         # results wait in the outbox, announced by one ScansReady at a time.
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.outbox = Outbox()
-        self._pacer = Pacer(frame_interval_s)
+        self._pacer = Pacer(frame_interval_s, hold_s=early_hold_s)
         self._scans_due: float | None = None  # when to take the outbox's results
         # Why the main loop woke, counted: an event, or the name of what was due
         # (`_deadlines`); "early" before anything was. Read by tests and benches.
@@ -330,8 +332,8 @@ class Daemon:
             # A lock's timed wait may return a hair before its time.
             self.wakes[name if time.monotonic() >= (at or 0.0) - EARLY_S else "early"] += 1
             return
-        self.wakes["event"] += 1
         self._handle(first)
+        self.wakes["event"] += 1  # after: a test may wait for an event to be handled
         with contextlib.suppress(queue.Empty):
             while True:
                 self._handle(self.events.get_nowait())

@@ -36,11 +36,12 @@ HOLD_S = 0.020  # a fast early card waits this long at most for its photo
 
 
 class Pacer:
-    def __init__(self, interval_s: float, burst: int = BURST) -> None:
-        if interval_s <= 0 or burst < 1:
+    def __init__(self, interval_s: float, burst: int = BURST, hold_s: float = HOLD_S) -> None:
+        if interval_s <= 0 or burst < 1 or hold_s < 0:
             raise ValueError("a pacer needs a positive interval and a burst of at least one")
         self.interval_s = interval_s
         self.burst = burst
+        self.hold_s = hold_s
         self._tokens = float(burst)
         self._at = float("-inf")  # when `_tokens` was last brought up to date
 
@@ -58,8 +59,8 @@ class Pacer:
             return now
         tokens = self._refill(now)
         due = now if tokens >= 1.0 else now + (1.0 - tokens) * self.interval_s
-        if early_scan_at is not None and now - early_scan_at <= HOLD_S:
-            due = max(due, now + HOLD_S)
+        if early_scan_at is not None and now - early_scan_at <= self.hold_s:
+            due = max(due, now + self.hold_s)
         return due
 
     def painted(self, at: float, *, completes: bool = False) -> None:

@@ -163,3 +163,30 @@ def test_the_complete_card_goes_up_at_once_after_its_early_card_not_a_frame_late
     running.run(scenario)
     assert [(p.barcode, p.pending) for p in running.paints] == [
         (codes[0], True), (codes[0], False), (codes[1], True), (codes[1], False)]
+
+
+def test_an_early_card_that_came_fast_is_drawn_once_complete_when_its_photo_follows(
+        daemon_env: None, tmp_path: Path, sandbox: Sandbox,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A hold an hour long: the complete card joining the held early card must end the
+    hold (the test would time out otherwise), and only the complete card is drawn."""
+    running = Running(tmp_path, sandbox, early_hold_s=3600.0)
+    (code,) = with_photo(sandbox)[:1]
+    product = Product.from_api(public_record(sandbox.catalog[code]), barcode=code)
+
+    def post(pending: bool) -> None:
+        running.daemon.post(ScanResult(Outcome.SHOWN, code, product, source="test",
+                                       t_last=time.monotonic(), seq=3001,
+                                       photo_pending=pending))
+
+    def scenario(r: Running) -> None:
+        handled = r.daemon.wakes["event"]
+        post(True)
+        wait_for(lambda: r.daemon.wakes["event"] > handled, what="the early card seen")
+        post(False)
+        wait_for(lambda: len(scan_entries(caplog)) >= 1, what="the scan's journal entry")
+
+    running.run(scenario)
+    assert [(p.barcode, p.pending) for p in running.paints] == [(code, False)]
+    (entry,) = scan_entries(caplog)
+    assert entry["FIRST_PAINT_MS"] == entry["LATENCY_MS"]  # drawn in one go
