@@ -353,7 +353,7 @@ class Daemon:
             case Stop():
                 self._stop.set()
 
-    # --- scan results: coalesced, painted at most once a frame ------------------------------
+    # --- scan results: coalesced, paced (kiosk.daemon._pace) ---------------------------------
 
     def post(self, result: ScanResult) -> None:
         """A scan's result, from any thread (the scan worker's lanes; a test): into the
