@@ -70,6 +70,11 @@ class Gauges:
     online: bool | None = None
     last_api_success_at: float | None = None
     spend_limit_reached: bool = False
+    # The Pi's own state (kiosk.daemon.pi): None where the machine cannot tell.
+    state_durable: bool | None = None
+    undervoltage: bool | None = None
+    throttled: bool | None = None
+    clock_skew_s: float | None = None  # the kiosk's clock minus the API's Date
 
 
 class _Histogram:
@@ -221,9 +226,23 @@ class Metrics:
         yield from _family("kiosk_spend_limit_reached", "gauge",
                            "1 while the spending guard holds lookups back.",
                            [({}, int(g.spend_limit_reached))])
+        yield from _family("kiosk_clock_skew_seconds", "gauge",
+                           "The kiosk's clock minus the API's Date at the last answer "
+                           "(negative: behind).", _known(g.clock_skew_s))
         yield from _family("kiosk_scanner_connected", "gauge",
                            "1 when the scanner is connected, 0 when it is not.",
                            [({"scanner": s}, int(ok)) for s, ok in sorted(g.scanners.items())])
+        yield from _family("kiosk_state_durable", "gauge",
+                           "0 when the state or cache directory is held in RAM (tmpfs, the "
+                           "overlay file system): a power cut loses queued scans.",
+                           _known(None if g.state_durable is None else int(g.state_durable)))
+        yield from _family("kiosk_undervoltage", "gauge",
+                           "1 while the Pi's firmware reports under-voltage; absent off a Pi.",
+                           _known(None if g.undervoltage is None else int(g.undervoltage)))
+        yield from _family("kiosk_throttled", "gauge",
+                           "1 while the Pi's firmware caps or throttles the CPU (power or "
+                           "heat); absent off a Pi.",
+                           _known(None if g.throttled is None else int(g.throttled)))
 
 
 # Every family the file can hold; the README's list and the alert rules are tested
@@ -234,7 +253,8 @@ METRIC_NAMES = (
     "kiosk_credits_spent_total", "kiosk_credits_remaining", "kiosk_queued_scans",
     "kiosk_queue_oldest_age_seconds", "kiosk_queued_scans_set_aside", "kiosk_online",
     "kiosk_api_last_success_timestamp_seconds", "kiosk_token_expiry_timestamp_seconds",
-    "kiosk_spend_limit_reached", "kiosk_scanner_connected",
+    "kiosk_spend_limit_reached", "kiosk_scanner_connected", "kiosk_clock_skew_seconds",
+    "kiosk_state_durable", "kiosk_undervoltage", "kiosk_throttled",
 )
 
 Sample = tuple[Mapping[str, str], float]

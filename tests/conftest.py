@@ -1,6 +1,6 @@
 """Test-wide set-up: no test may open a real window or sound device; and the fixtures
 more than one test directory uses: the sandbox API, a settable clock, a store on disk,
-the fonts' measure."""
+the fonts' measure, a directory in RAM."""
 
 from __future__ import annotations
 
@@ -74,3 +74,18 @@ def measure() -> FontMeasure:
     from kiosk.display.text import FontMeasure
 
     return FontMeasure()
+
+
+@pytest.fixture
+def ram_dir() -> Iterator[Path]:
+    """A fresh directory on /dev/shm (a tmpfs on every Linux with systemd or docker),
+    removed after: state held in RAM, as the overlay file system leaves it."""
+    import tempfile
+
+    from kiosk.store.durable import parse_mountinfo, placement
+
+    mounts = parse_mountinfo(Path("/proc/self/mountinfo").read_text())
+    if not placement(os.path.realpath("/dev/shm"), mounts).volatile:
+        pytest.skip("/dev/shm is not a tmpfs here")
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as ram:
+        yield Path(ram)

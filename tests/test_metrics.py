@@ -253,7 +253,7 @@ def test_promtool_checks_the_alert_rules(promtool: str) -> None:
     res = subprocess.run([promtool, "check", "rules", str(RULES)], capture_output=True,
                          text=True, timeout=60, check=False)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "SUCCESS: 8 rules found" in res.stdout
+    assert "SUCCESS: 10 rules found" in res.stdout
 
 
 def test_the_alert_rules_fire_on_their_series(promtool: str) -> None:
@@ -268,7 +268,8 @@ def test_every_alert_is_tested_and_names_only_exported_metrics() -> None:
     rules, tests = RULES.read_text(), RULE_TESTS.read_text()
     alerts = re.findall(r"^\s+- alert: (\w+)$", rules, re.M)
     assert {"KioskOffline", "KioskQueueStale", "KioskCreditsLow", "KioskScannerDisconnected",
-            "KioskSpendLimitReached", "KioskNotRunning"} <= set(alerts)
+            "KioskSpendLimitReached", "KioskNotRunning", "KioskUnderVoltage",
+            "KioskStateInRam"} <= set(alerts)
     # A test that expects the alert to fire (an exp_labels follows its name).
     fired = set(re.findall(r"alertname: (\w+)\n\s+exp_alerts:\n\s+- exp_labels", tests))
     assert fired == set(alerts)

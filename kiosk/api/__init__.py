@@ -9,6 +9,7 @@ from kiosk.api.client import ApiClient, LookupResult, client_for
 from kiosk.api.errors import (
     ApiError,
     BadRequest,
+    ClockWrong,
     CredentialsRefused,
     InsufficientCredits,
     NotFound,
@@ -29,6 +30,7 @@ __all__ = [
     "ApiClient",
     "ApiError",
     "BadRequest",
+    "ClockWrong",
     "CredentialsRefused",
     "InsufficientCredits",
     "LookupResult",

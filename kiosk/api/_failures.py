@@ -17,6 +17,7 @@ import httpx
 from kiosk.api.errors import (
     AnswerRefused,
     ApiError,
+    ClockWrong,
     ProxyRefused,
     ServerError,
     TransportError,
@@ -26,6 +27,7 @@ from kiosk.api.responses import error_code
 from kiosk.api.transport import Bounds
 
 __all__ = [
+    "CLOCK_VERIFY_CODES",
     "Charged",
     "charged_kind",
     "closed_unanswered",
@@ -38,6 +40,10 @@ __all__ = [
 
 Charged = Literal["yes", "maybe", "no"]
 
+CLOCK_VERIFY_CODES = frozenset({9, 10})
+"""OpenSSL's X509_V_ERR_CERT_NOT_YET_VALID and X509_V_ERR_CERT_HAS_EXPIRED: the
+certificate is fine, the time it was checked at is not (see `ClockWrong`)."""
+
 
 def transport_error(exc: httpx.HTTPError, what: str) -> TransportError:
     """The typed error for an httpx failure below HTTP: no link, TLS refused, proxy
@@ -45,11 +51,14 @@ def transport_error(exc: httpx.HTTPError, what: str) -> TransportError:
     verify = _cause(exc, ssl.SSLCertVerificationError)
     if verify is not None:
         detail = getattr(verify, "verify_message", None) or str(verify)
-        hint = ("; check the clock (timedatectl)"
-                if "not yet valid" in detail or "expired" in detail else "")
         host = exc.request.url.host if _has_request(exc) else "the API"
+        code = getattr(verify, "verify_code", None)
+        if code in CLOCK_VERIFY_CODES:
+            state = "is not yet valid" if code == 9 else "has expired"
+            return ClockWrong(f"the kiosk's clock is off: the certificate of {host} {state} "
+                              "at its time", code="tls_clock")
         return UntrustedCertificate(
-            f"certificate of {host} not trusted ({detail}{hint})", code="tls_untrusted")
+            f"certificate of {host} not trusted ({detail})", code="tls_untrusted")
     if isinstance(exc, httpx.ProxyError):
         return ProxyRefused(f"the proxy refused the connection ({exc})", code="proxy_refused")
     if isinstance(exc, httpx.ConnectError):

@@ -11,7 +11,6 @@ that cannot be had never fails the lookup: the card is drawn without it.
 from __future__ import annotations
 
 import logging
-import time
 import urllib.parse
 
 import httpx
@@ -38,7 +37,10 @@ class Photos(Requests):
         note, credits spent on a redirect)."""
         if deadline is None:
             deadline = self._clock() + self._deadline_s
-        valid = url is not None and (expires_at is None or time.time() < expires_at)
+        # `expires_at` is on the clock the answer was recorded by (the store's, through
+        # the spending guard): compared on the same one, a step of the wall clock does
+        # not throw away a URL that is still good (a redirect costs credits).
+        valid = url is not None and (expires_at is None or self._stamp_now() < expires_at)
         return self._download_front(barcode, url if valid else None, deadline)
 
     def _download_front(

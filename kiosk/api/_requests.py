@@ -30,6 +30,7 @@ from kiosk.api.auth import TokenAuth
 from kiosk.api.errors import (
     AnswerRefused,
     ApiError,
+    ClockWrong,
     RateLimited,
     ServerError,
     SpendLimited,
@@ -41,6 +42,7 @@ from kiosk.api.pricing import Pricing
 from kiosk.api.responses import error_from_response, json_body, request_id
 from kiosk.api.spending import Reservation, SpendGuard
 from kiosk.api.transport import BOUNDS, JSON_MAX_BYTES, Bounds
+from kiosk.clock import NTP_ADVICE, SKEW_WARN_S, Clock, describe_span, skew_from_date, utc_text
 
 __all__ = ["Body", "ClientState", "Requests"]
 
@@ -63,6 +65,8 @@ class ClientState:
     pricing: Pricing = field(default_factory=Pricing)
     pricing_read_at: float | None = None  # monotonic
     pricing_tried_at: float | None = None
+    clock_skew: float | None = None  # the kiosk's wall clock minus the API's Date, last answer
+    clock_warned: bool = False  # the skew is over SKEW_WARN_S and that was logged
 
 
 class Requests:
@@ -84,8 +88,10 @@ class Requests:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         spend: SpendGuard | None = None,
+        wall: Clock = time.time,
     ) -> None:
         self._http = http
+        self._wall = wall
         self.spend = spend
         self._base = base_url.rstrip("/")
         self.auth = auth
@@ -134,6 +140,7 @@ class Requests:
         except ApiError as exc:  # the token flow (refused key, 5xx), a body out of bounds
             raise self._no_answer(exc) from None
         self._saw_link(True, None)
+        self._observe_date(response)
         try:
             body = json_body(response)
         except AnswerRefused as exc:
@@ -148,6 +155,39 @@ class Requests:
         if isinstance(error, RateLimited):
             self.pacer.hold_off(error.retry_after)
         raise self._failed(error)
+
+    @property
+    def clock_skew(self) -> float | None:
+        """The kiosk's wall clock minus the API's `Date` at the last answer, in seconds
+        (positive: the kiosk is ahead); None until an answer carried a usable Date."""
+        return self.state.clock_skew
+
+    def _observe_date(self, response: httpx.Response) -> None:
+        """Measure the clock against the answer's `Date`; one journal line when the skew
+        goes over `SKEW_WARN_S`, one when it is back under (not one per answer)."""
+        now = self._wall()
+        skew = skew_from_date(response.headers.get("Date"), now)
+        if skew is None:
+            return
+        over = abs(skew) > SKEW_WARN_S
+        with self._state_lock:
+            self.state.clock_skew = skew
+            changed = over is not self.state.clock_warned
+            self.state.clock_warned = over
+        if changed and over:
+            logger.warning("the kiosk's clock is %s %s the API's (it says %s): TLS "
+                           "certificates and the API's day depend on it; %s",
+                           describe_span(skew), "ahead of" if skew > 0 else "behind",
+                           utc_text(now), NTP_ADVICE)
+        elif changed:
+            logger.warning("the kiosk's clock agrees with the API's again (%s %s)",
+                           describe_span(skew), "ahead" if skew > 0 else "behind")
+
+    def _stamp_now(self) -> float:
+        """The wall time paid answers are stamped on: the spending guard's (the store's
+        clock in the daemon, which a step of the wall clock does not move), else the
+        wall clock's."""
+        return self.spend.wall() if self.spend is not None else self._wall()
 
     def _spent(self, credits: float) -> None:
         if self.spend is not None:
@@ -204,7 +244,15 @@ class Requests:
             self.state.last_error = short(error)
             warn = isinstance(error, UntrustedCertificate) and not self.state.tls_warned
             self.state.tls_warned |= warn
-        if warn:
+        if warn and isinstance(error, ClockWrong):
+            skew = self.state.clock_skew
+            known = ("" if skew is None or abs(skew) <= SKEW_WARN_S else
+                     f", {describe_span(skew)} {'ahead of' if skew > 0 else 'behind'} the "
+                     "API's at its last answer")
+            logger.error("%s (not a missing CA). It says %s%s; set it right: %s. Scans are "
+                         "saved until then.", error,
+                         utc_text(self._wall()), known, NTP_ADVICE)
+        elif warn:
             logger.error("%s. If this network inspects TLS, install its CA certificate: copy it "
                          "to /usr/local/share/ca-certificates/<name>.crt, run "
                          "`sudo update-ca-certificates`, then `sudo systemctl restart kiosk` "

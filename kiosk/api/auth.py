@@ -16,6 +16,12 @@ network: the lock only decides who renews, the others wait on an event for at mo
 their own request's deadline. The token calls inherit that deadline and byte limit
 (`kiosk.api.transport.BOUNDS`) from the request that needed the token, so they are
 bounded like any other call.
+
+Which clock: a token's lifetime (`expires_in`) and a refused key's back-off are spans
+from now, so they run on the **monotonic** clock (`clock`): a step of the wall clock
+(a Pi's NTP after a boot at 1970) neither throws away a good token (a step forward)
+nor keeps a dead one, or a refusal, for a year (a step back). The wall clock (`wall`)
+only turns the expiry into a Unix time for `kiosk status` and the metrics.
 """
 
 from __future__ import annotations
@@ -71,7 +77,8 @@ class TokenAuth(httpx.Auth):
         api_key: Callable[[], Secret],
         token_file: RefreshTokenFile | None = None,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
         refused_backoff: Backoff | None = None,
     ) -> None:
         self._base = base_url.rstrip("/")
@@ -79,6 +86,7 @@ class TokenAuth(httpx.Auth):
         self._api_key = api_key
         self._token_file = token_file
         self._clock = clock
+        self._wall = wall
         self._lock = threading.Lock()
         self._access: AccessToken | None = None
         self._refresh: str | None = token_file.load() if token_file else None
@@ -96,8 +104,9 @@ class TokenAuth(httpx.Auth):
 
     @property
     def expires_at(self) -> float | None:
+        """When the access token expires, in Unix time (as the wall clock reads now)."""
         token = self._access
-        return token.expires_at if token else None
+        return self._wall() + (token.expires_at - self._clock()) if token else None
 
     @property
     def credentials_refused(self) -> bool:

@@ -34,7 +34,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -233,7 +232,7 @@ class ApiClient(Photos):
             self.spend.settle(reservation, paid.credits, write if record else None)
         if not written:
             try:
-                write(time.time(), paid.credits)
+                write(self._stamp_now(), paid.credits)
             except StoreError as exc:  # as the guard does: the answer is still shown
                 logger.warning("the paid answer for %s could not be written down (%s)",
                                barcode, exc)

@@ -5,7 +5,8 @@ The tree (all under `kiosk.errors.ApiError`)::
     ApiError
     ├── RetryableError           try again later; the scan is queued
     │   ├── TransportError       connect/read timeout, reset, DNS
-    │   │   ├── UntrustedCertificate  the certificate did not verify (CA not installed, clock)
+    │   │   ├── UntrustedCertificate  the certificate did not verify (CA not installed)
+    │   │   │   └── ClockWrong   "not yet valid" / "expired": the kiosk's clock is off
     │   │   └── ProxyRefused     the proxy answered CONNECT with an error (407, 403, ...)
     │   ├── ServerError          5xx, or a body that is not the JSON we expect
     │   │   └── AnswerRefused    a body the kiosk stopped reading: too large, too slow,
@@ -35,6 +36,7 @@ __all__ = [
     "ApiError",
     "BadAnswer",
     "BadRequest",
+    "ClockWrong",
     "CredentialsRefused",
     "InsufficientCredits",
     "NotFound",
@@ -77,6 +79,17 @@ class UntrustedCertificate(TransportError):
     @property
     def reason(self) -> str:
         return "tls_untrusted"
+
+
+class ClockWrong(UntrustedCertificate):
+    """The certificate is "not yet valid" or "expired" at the kiosk's time: on a Pi
+    without a real-time clock that is almost always the kiosk's clock (a boot at the
+    time fake-hwclock saved, NTP blocked), not the API's certificate. The admin must set
+    the clock, not install a CA; scans are queued meanwhile, like any TLS failure."""
+
+    @property
+    def reason(self) -> str:
+        return "clock"
 
 
 class ProxyRefused(TransportError):

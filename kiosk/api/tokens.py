@@ -31,7 +31,7 @@ MAX_LIFETIME_S = 7 * 86400
 @dataclass(frozen=True)
 class AccessToken:
     value: str
-    expires_at: float  # time.time() seconds
+    expires_at: float  # on the clock of `TokenAuth` (monotonic: a wall step moves nothing)
     issued_at: float
 
     def __repr__(self) -> str:  # never show the token itself

@@ -1,9 +1,10 @@
 """The `kiosk` command: one entry point, a subcommand per job.
 
-One small module per command (`check_config`, `config_set`, `status`, `lookup`, `demo`,
-`sandbox`), each importing only what it needs, and each imported only when its command
-runs (the demo's and the sandbox's argument definitions import nothing heavy). So
-`kiosk --help`, `kiosk status`, `kiosk check-config` and `kiosk config set` stay fast and
+One small module per command (`check_config`, `check_prices`, `config_set`, `status`,
+`lookup`, `demo`, `sandbox`, `scanners`), each importing only what it needs, and each
+imported only when its command runs (the demo's and the sandbox's argument definitions
+import nothing heavy). So `kiosk --help`, `kiosk status`, `kiosk check-config` and
+`kiosk config set` stay fast and
 never load httpx, pygame, evdev or the sandbox (tests/cli/test_cli_imports.py checks
 `sys.modules`).
 
@@ -44,6 +45,12 @@ def _cmd_config_set(args: argparse.Namespace) -> int:
     from kiosk.cli.config_set import config_set
 
     return config_set(args.config, args.pairs, stdout=args.stdout)
+
+
+def _cmd_check_prices(args: argparse.Namespace) -> int:
+    from kiosk.cli.check_prices import check_prices
+
+    return check_prices(args.file, args.config)
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
@@ -89,6 +96,16 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
     return lookup_command(cfg, args.barcode, as_json=args.json)
 
 
+def _cmd_scanners(args: argparse.Namespace) -> int:
+    from kiosk.cli.check_config import load_or_report
+    from kiosk.cli.scanners import scanners_command
+
+    cfg = load_or_report(args.config)
+    if cfg is None:
+        return EX_CONFIG
+    return scanners_command(cfg, as_json=args.json)
+
+
 def _help_of(parser: argparse.ArgumentParser) -> Handler:
     """A handler for a command given without its action: its own help, exit 2."""
 
@@ -119,6 +136,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="also check that an API key can be found (it is never printed)",
     )
     p.set_defaults(handler=_cmd_check_config)
+
+    p = sub.add_parser(
+        "check-prices", help="check a price file (exit 0 if the kiosk takes it, 65 if not)",
+        description="Check a price file (CSV or JSON lines; see docs/prices.md) exactly as "
+        "the kiosk imports it: every problem is printed as FILE:LINE:COLUMN: message, then "
+        "a summary. Exit status: 0 it would be taken, 65 it would be refused (the kiosk "
+        "keeps its old prices), 78 a bad --config.",
+    )
+    p.add_argument("file", type=Path, metavar="FILE", help="the price file")
+    p.add_argument(
+        "--config", type=Path, default=None, metavar="PATH",
+        help="take the bounds (prices.max_mb, prices.max_rows) from this configuration "
+        "file (default: their defaults)",
+    )
+    p.set_defaults(handler=_cmd_check_prices)
 
     p = sub.add_parser(
         "config", help="change the configuration file: kiosk config set KEY VALUE",
@@ -191,6 +223,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_arg(p)
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.set_defaults(handler=_cmd_lookup)
+
+    p = sub.add_parser(
+        "scanners", help="list the devices that look like barcode readers, and which is used",
+        description="List the input devices and serial ports, mark those that look like "
+        "barcode readers (keys, name, the USB makers' table) and say which one the kiosk "
+        "uses with this configuration, and why (or why not).",
+    )
+    _add_config_arg(p)
+    p.add_argument("--json", action="store_true", help="one JSON list")
+    p.set_defaults(handler=_cmd_scanners)
     return parser
 
 

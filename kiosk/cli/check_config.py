@@ -14,7 +14,21 @@ from kiosk import config
 from kiosk.errors import ConfigError
 from kiosk.exitcodes import EX_CONFIG, EX_OK
 
-__all__ = ["check_config", "load_or_report"]
+__all__ = ["check_config", "load_or_report", "machine_warnings"]
+
+
+def machine_warnings(cfg: config.Config) -> list[str]:
+    """What this machine does to the configuration: a password others can read, state
+    that a power cut would lose (the daemon says the same at start)."""
+    from kiosk.config.exposure import exposed_secret
+    from kiosk.store.durable import volatile_dirs, volatile_warning
+
+    found = []
+    if (secret := exposed_secret(cfg)) is not None:
+        found.append(secret)
+    if volatile := volatile_dirs([cfg.storage.state_dir, cfg.storage.cache_dir]):
+        found.append(volatile_warning(volatile))
+    return found
 
 
 def load_or_report(path: Path) -> config.Config | None:
@@ -37,6 +51,7 @@ def check_config(path: Path, *, key: bool) -> int:
         config.resolve_client_id(cfg)
     except ConfigError as exc:
         warnings.extend(exc.problems)
+    warnings.extend(machine_warnings(cfg))
     if key:
         # The key is the API client's, read by its code: loading it (and httpx) is the
         # price of checking exactly what the daemon will do.

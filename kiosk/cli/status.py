@@ -44,6 +44,7 @@ def collect(cfg: Config) -> dict[str, Any]:
     daemon = StatusFile.find(cfg.storage.state_dir)
     running = daemon is not None and _alive(daemon.get("pid"))
     out["daemon"] = "running" if running else "not running"
+    _state_durability(cfg, out)
     if daemon is not None and running:
         out["pid"] = daemon.get("pid")
         out["online"] = daemon.get("online")
@@ -77,6 +78,17 @@ def collect(cfg: Config) -> dict[str, Any]:
     out["cache_products"] = stats.cache.products
     out["cache_bytes"] = stats.cache.bytes
     return out
+
+
+def _state_durability(cfg: Config, out: dict[str, Any]) -> None:
+    """Whether a power cut keeps the queue: "no" names the directories held in RAM."""
+    from kiosk.store.durable import volatile_dirs
+
+    volatile = volatile_dirs([cfg.storage.state_dir, cfg.storage.cache_dir])
+    out["state_durable"] = not volatile
+    if volatile:
+        out["state_in_ram"] = {str(p.directory): p.why for p in volatile}
+        out["state_fix"] = "sudo ./scripts/install-pi --state-dir PATH (see docs/pi.md)"
 
 
 def _iso(value: object) -> str | None:

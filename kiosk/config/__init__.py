@@ -23,6 +23,7 @@ from kiosk.config._schema import (
     DisplayConfig,
     FleetConfig,
     MetricsConfig,
+    PricesConfig,
     ScannerConfig,
     StorageConfig,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "DisplayConfig",
     "FleetConfig",
     "MetricsConfig",
+    "PricesConfig",
     "ScannerConfig",
     "StorageConfig",
     "from_dict",

@@ -171,3 +171,15 @@ def _label_is_plain(label: str) -> str | None:
         return (f"{label!r}: up to 64 letters, digits, spaces, '.', '_' or '-', starting "
                 "with a letter or digit, e.g. \"berlin-mitte\"")
     return None
+
+
+@_rule("prices.url")
+def _prices_url_is_https(url: str) -> str | None:
+    return url_problem(url) if url else None
+
+
+@_rule("prices.currency")
+def _currency_is_a_code(currency: str) -> str | None:
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        return f"{currency[:20]!r} is not an ISO 4217 code such as \"EUR\", \"USD\" or \"ILS\""
+    return None

@@ -17,6 +17,7 @@ __all__ = [
     "DisplayConfig",
     "FleetConfig",
     "MetricsConfig",
+    "PricesConfig",
     "ScannerConfig",
     "StorageConfig",
     "devices",
@@ -166,6 +167,27 @@ class FleetConfig:
 
 
 @dataclass(frozen=True)
+class PricesConfig:
+    path: Path | None = _opt(
+        None, "the store's price file on this machine (CSV or JSON lines, docs/prices.md), "
+        "checked for changes every poll"
+    )
+    url: str = _opt("", "an https:// URL of the price file, polled with ETag / "
+                    "If-Modified-Since through the API's trust store and proxy; empty: none")
+    poll_interval_s: float = _opt(
+        60.0, "how often the path and the URL are checked for a new file", min=5, max=86400
+    )
+    max_mb: float = _opt(50.0, "a larger price file is refused", min=0.01, max=1024)
+    max_rows: int = _opt(500_000, "a price file with more rows is refused", min=1,
+                         max=10_000_000)
+    currency: str = _opt("EUR", "ISO 4217 code of the prices' currency, e.g. EUR, USD, ILS")
+    skip_api_for_unknown: bool = _opt(
+        False, "a barcode in the price file that the API does not know (or while offline) "
+        "gets a price card with its name, and no credit is spent asking the API"
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     api: ApiConfig = field(default_factory=ApiConfig)
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
@@ -173,6 +195,7 @@ class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     fleet: FleetConfig = field(default_factory=FleetConfig)
+    prices: PricesConfig = field(default_factory=PricesConfig)
     path: Path | None = field(default=None, metadata={"internal": True})
 
     @property

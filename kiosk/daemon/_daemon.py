@@ -1,34 +1,13 @@
 """`kiosk run`: wire readers, lookups, queue and screen into one systemd service.
 
-Threads, and why:
-
-- the **main thread** owns pygame (its display is not thread-safe): it paints (a card as
-  soon as the product data is in, its photo when downloaded), logs each scan once the
-  complete card is on screen (so `FIRST_PAINT_MS` and `LATENCY_MS` are the shopper's
-  waits), talks to systemd, and sleeps on one queue between events, so an idle kiosk
-  costs nothing;
-- the **scan worker** (`kiosk.daemon.worker`): a fast lane that validates scans and answers
-  from the cache, and a lookup lane that asks the API in order, so a cached card never
-  waits behind a slow lookup;
-- the **drainer** resolves queued scans when the API answers again
-  (`kiosk.daemon.drainer`);
-- one thread per **reader** (`kiosk.scanner`).
-
-The other threads reach the main thread only through its queue, with the plain values
-of `kiosk.daemon.events`; the main loop matches on their type. Scan results come
-through the worker's outbox (`kiosk.daemon.outbox`) instead, with one `ScansReady` on
-the queue at a time: a reader gone wild (hundreds of frames a second) can grow neither
-queue, gets one paint per display frame at most (`FRAME_INTERVAL_S`: the newest
-result is painted, the ones it covers are journalled), and its invalid frames and
-double reads a few journal lines and a "suppressed N" summary per window.
-
-Components start in order (store, API client, display, lookups, worker, drainer,
-readers). An orderly stop (SIGTERM/SIGINT) tells every thread at once (and the API
-client to send nothing new and abandon a photo, `kiosk.daemon.shutdown`), then waits for
-them all against one deadline (`STOP_WAIT_MAX_S`): a paid answer on the wire is let
-arrive and be cached. The display, the API client and last the store are closed after
-that; the store not at all while a thread that uses it still runs. SIGHUP reloads the
-configuration.
+The main thread owns pygame and sleeps on one queue (`kiosk.daemon._wake`); a scan
+worker with a fast and a lookup lane, the drainer and one thread per reader reach it
+only through that queue, with the plain values of `kiosk.daemon.events`, and scan
+results through the outbox, one `ScansReady` at a time, so a reader gone wild can grow
+neither. Paints are paced past a short burst (`FRAME_INTERVAL_S`, `kiosk.daemon._pace`).
+Why each thread, and the order of start and stop: docs/architecture.md, "The threads".
+A stop (SIGTERM/SIGINT) tells every thread at once, then waits for them all against one
+deadline (`STOP_WAIT_MAX_S`): a paid answer on the wire is let arrive and be cached.
 
 Built in-process (the tests do) it takes its seams as arguments: a reader factory (or
 none), an httpx transport (`httpx.MockTransport`) or a sandbox's URL in the
@@ -42,6 +21,7 @@ import logging
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -53,11 +33,14 @@ from kiosk.config import Config, DisplayConfig
 from kiosk.daemon._board import StatusBoard
 from kiosk.daemon._link import Link
 from kiosk.daemon._metrics import MetricsFile
+from kiosk.daemon._pace import HOLD_S, Pacer
 from kiosk.daemon._paint import PaintOrder
+from kiosk.daemon._pi import PiHealth
 from kiosk.daemon._reload import display_now, load_again, restart_only
 from kiosk.daemon._results import AfterShow, Results
 from kiosk.daemon._scan import ScanResult
 from kiosk.daemon._threads import ReaderFactory, Readers, Stoppables, install_signals
+from kiosk.daemon._wake import Waker
 from kiosk.daemon.drainer import Drainer
 from kiosk.daemon.events import (
     Drained,
@@ -84,7 +67,9 @@ __all__ = ["FRAME_INTERVAL_S", "STOP_WAIT_MAX_S", "Daemon"]
 
 logger = logging.getLogger(__name__)
 
-FRAME_INTERVAL_S = 1 / 60  # scan results are painted at most this often (a 60 Hz panel)
+FRAME_INTERVAL_S = 1 / 60  # scan results are painted this often at most, past a short
+# burst (a 60 Hz panel; `kiosk.daemon._pace`)
+WINDOW_EVENTS_S = 0.05  # in a window, its events (the keyboard: a reader) are read this often
 # An orderly stop waits this long at most for every thread together: a lookup in flight
 # has at most `api.lookup_deadline_s` left, and its answer is cached within a second or
 # two. systemd's TimeoutStopSec (systemd/kiosk.service) is sized from it.
@@ -101,16 +86,20 @@ class Daemon:
     `signals=False` leaves the process's signal handlers alone (a daemon run off the
     main thread, or inside a test runner). `after_show` is called on the main thread
     after each paint of a scan's screen: twice for a card drawn before its photo
-    arrived (the result `photo_pending` first), once otherwise; results that
-    arrive within one `frame_interval_s` are painted once, the newest. `display`
-    builds the screen (tests pass one with a fake sysfs to play a screen coming and going).
+    arrived (the result `photo_pending` first), once otherwise; past a burst of paints,
+    results that arrive within one `frame_interval_s` are painted once, the newest; an
+    early card whose data came within `early_hold_s` of its scan waits that long at most
+    for its photo (`kiosk.daemon._pace`). `display` builds the screen (tests pass one
+    with a fake sysfs to play a screen coming and going). `stop_wait_s` bounds an
+    orderly stop's wait for the threads (default: from `api.lookup_deadline_s`).
     """
 
     def __init__(self, cfg: Config, *, readers: ReaderFactory | None = open_readers,
                  transport: httpx.BaseTransport | None = None, signals: bool = True,
                  after_show: AfterShow | None = None,
-                 frame_interval_s: float = FRAME_INTERVAL_S,
-                 display: Callable[[DisplayConfig], Display] = Display) -> None:
+                 frame_interval_s: float = FRAME_INTERVAL_S, early_hold_s: float = HOLD_S,
+                 display: Callable[[DisplayConfig], Display] = Display,
+                 stop_wait_s: float | None = None) -> None:
         self.cfg = cfg
         self._make_display = display
         self._transport = transport
@@ -125,11 +114,12 @@ class Daemon:
         # results wait in the outbox, announced by one ScansReady at a time.
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.outbox = Outbox()
-        self._frame_interval_s = frame_interval_s
+        self._pacer = Pacer(frame_interval_s, hold_s=early_hold_s)
         self._scans_due: float | None = None  # when to take the outbox's results
-        self._painted_at = float("-inf")
+        self._waker = Waker()  # the main loop's sleep (`kiosk.daemon._wake`)
         self._gate = StopGate()
-        self._stop_wait_s = min(cfg.api.lookup_deadline_s + STOP_CACHE_S, STOP_WAIT_MAX_S)
+        self._stop_wait_s = (min(cfg.api.lookup_deadline_s + STOP_CACHE_S, STOP_WAIT_MAX_S)
+                             if stop_wait_s is None else stop_wait_s)
         self._stoppable = Stoppables()
         self.health = Health()
         self.notifier = Notifier()
@@ -143,6 +133,7 @@ class Daemon:
         self.status = StatusPublisher(self.health, self.notifier, self._status_writer.offer)
         # Prometheus metrics, when `metrics.textfile` names a file (set at start only).
         self._metrics = MetricsFile(cfg.metrics.path)
+        self.pi = PiHealth(self.health)  # state in RAM? power supply too weak?
 
     # --- start and stop -------------------------------------------------------------------
 
@@ -156,6 +147,7 @@ class Daemon:
                 directory.mkdir(parents=True, exist_ok=True)
             except OSError as exc:  # a file in the way, or no permission to create it
                 raise StoreError(f"{key}: {directory} cannot be used: {exc.strerror}") from exc
+        self.pi.at_start(cfg)
         with contextlib.ExitStack() as stack:
             self.store = Store.from_config(cfg.storage)
             stack.callback(self._close_store)
@@ -231,6 +223,12 @@ class Daemon:
         self.events.put(Stop())
 
     @property
+    def wakes(self) -> Counter[str]:
+        """Why the main loop woke, counted: "event", the name of what was due
+        (`_deadlines`), or "early" before anything was. Read by tests and benches."""
+        return self._waker.wakes
+
+    @property
     def stopping(self) -> bool:
         return self._stop.is_set()
 
@@ -272,38 +270,42 @@ class Daemon:
     # --- the main loop ----------------------------------------------------------------------
 
     def _loop(self) -> None:
-        # In a window the keyboard is a reader, so window events are read often; full
-        # screen only needs them now and then.
-        pump_every = 0.5 if self.cfg.display.fullscreen else 0.05
         deadline = self.display.tick()
         while not self._stop.is_set() and not self.display.quit_requested:
             now = time.monotonic()
             self.notifier.watchdog(now)
-            waits = [now + pump_every, deadline, self.notifier.next_ping(), self.status.due,
-                     self._metrics.due, self._scans_due, self.outbox.summary_due,
-                     self.link.probe_due]
-            timeout = max(0.0, min(w for w in waits if w is not None) - now)
-            try:
-                self._handle(self.events.get(timeout=timeout))
-                while True:  # drain a burst before the next paint deadline check
-                    self._handle(self.events.get_nowait())
-            except queue.Empty:
-                pass
+            self._waker.wait(self.events, self._deadlines(now, deadline), now, self._handle)
             now = time.monotonic()
             if self._scans_due is not None and now >= self._scans_due:
                 self._scans_due = None
-                if (painted_at := self.results.show(self.outbox.take())) is not None:
-                    self._painted_at = painted_at
+                if (painted := self.results.show(self.outbox.take())) is not None:
+                    self._pacer.painted(painted.at, completes=painted.completes)
             if (due := self.outbox.summary_due) is not None and now >= due:
                 self.results.suppressed(self.outbox.summary())
             deadline = self.display.tick(now)  # reads window events (the keyboard) too
             for scan in self.keyboard.poll(now):
                 self.worker.submit(scan)
             self.link.probe_if_due(now)
+            if self.pi.poll_if_due(now):
+                self.board.changed(refresh=False, bar=self.display.mode == "staff")
             self.board.publish_due(now)
             if self._metrics.due is not None and now >= self._metrics.due:
                 self._metrics.due = now + self.cfg.metrics.interval_s
                 self._metrics.write(self.board.refresh(), self.api, self.store)
+
+    def _deadlines(self, now: float, display: float | None) -> dict[str, float | None]:
+        """What the loop has to do next, by name, and when (None: nothing pending)."""
+        return {
+            # In a window the keyboard is a reader and pygame has no descriptor to wait
+            # on, so its events are read often; full screen reads them whenever the loop
+            # runs (the attract arrow's frames, a card, a watchdog ping), which is also
+            # when SDL's own input queue is drained on KMS/DRM.
+            "window events": None if self.cfg.display.fullscreen else now + WINDOW_EVENTS_S,
+            "display": display, "watchdog": self.notifier.next_ping(),
+            "status": self.status.due, "metrics": self._metrics.due,
+            "scans": self._scans_due, "noise summary": self.outbox.summary_due,
+            "probe": self.link.probe_due, "pi": self.pi.due,
+        }
 
     def _handle(self, event: Event) -> None:
         match event:
@@ -320,7 +322,7 @@ class Daemon:
             case Stop():
                 self._stop.set()
 
-    # --- scan results: coalesced, painted at most once a frame ------------------------------
+    # --- scan results: coalesced, paced (kiosk.daemon._pace) ---------------------------------
 
     def post(self, result: ScanResult) -> None:
         """A scan's result, from any thread (the scan worker's lanes; a test): into the
@@ -329,8 +331,14 @@ class Daemon:
             self.events.put(ScansReady())
 
     def _scans_ready(self) -> None:
-        if self._scans_due is None:
-            self._scans_due = max(time.monotonic(), self._painted_at + self._frame_interval_s)
+        """Results came: when to paint them (`kiosk.daemon._pace`). Told again when a
+        complete card joins its held early card, which brings the paint forward."""
+        early = self.order.awaiting_photo
+        completes = early is not None and self.outbox.completes(early)
+        held = self.outbox.waiting_early()
+        due = self._pacer.due(time.monotonic(), completes=completes,
+                              early_scan_at=held.t_last if held is not None else None)
+        self._scans_due = due if self._scans_due is None else min(self._scans_due, due)
 
     def _shown(self, result: ScanResult, display: Display) -> None:
         if self._after_show is not None:  # read now: a test may swap it while running

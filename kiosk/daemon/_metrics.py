@@ -54,7 +54,11 @@ class MetricsFile:
             credits_remaining=h.credits_remaining, token_expires_at=h.token_expires_at,
             scanners=dict(h.scanners), online=h.online,
             last_api_success_at=api.state.last_answer_at,
-            spend_limit_reached=api.spend is not None and api.spend.limited))
+            spend_limit_reached=api.spend is not None and api.spend.limited,
+            state_durable=h.state_durable,
+            undervoltage=None if h.power is None else h.power.under_voltage,
+            throttled=None if h.power is None else h.power.throttled,
+            clock_skew_s=api.clock_skew))
         self.metrics.write(self.path)
 
     def remove(self) -> None:

@@ -33,6 +33,7 @@ class Plan:
     shown: list[tuple[ScanResult, ScreenState | None]]
     top: tuple[ScanResult, ScreenState] | None
     drawn_before: int  # the newest scan on screen before this batch
+    completes: bool = False  # `top` is the complete card of the early card drawn last
 
     def drawn(self, record: ScanResult) -> bool:
         return self.top is not None and record is self.top[0]
@@ -48,6 +49,9 @@ class PaintOrder:
     def __init__(self, recent_max: int = RECENT_MAX) -> None:
         self.recent: deque[RecentScan] = deque(maxlen=recent_max)
         self._drawn_seq = 0
+        # The scan whose early card (no photo yet) is the last paint: its complete card
+        # may go up at once (`kiosk.daemon._pace`). None once anything else is drawn.
+        self.awaiting_photo: int | None = None
         # (seq, when) of the card drawn before its photo arrived: the one lookup in flight.
         self._first_paint: tuple[int, float] | None = None
 
@@ -66,9 +70,13 @@ class PaintOrder:
                 top = (record, state)
         if staff:
             self._list_recent(shown, top[0] if top else None)
+        completes = False
         if top is not None:
             self._drawn_seq = max(self._drawn_seq, top[0].seq)
-        return Plan(shown, top, drawn_before)
+            early = _early(top[0])
+            completes = not early and top[0].seq != 0 and top[0].seq == self.awaiting_photo
+            self.awaiting_photo = top[0].seq if early and top[0].seq else None
+        return Plan(shown, top, drawn_before, completes)
 
     def settle(self, record: ScanResult, painted_at: float | None) -> Paints | None:
         """When `record` was drawn and when its scan was first drawn; None for a card

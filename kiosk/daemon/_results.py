@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from kiosk.daemon._board import StatusBoard
 from kiosk.daemon._paint import PaintOrder, Paints
@@ -24,7 +25,7 @@ from kiosk.display import Display
 from kiosk.metrics import Metrics
 from kiosk.outcome import Outcome
 
-__all__ = ["AfterShow", "Results"]
+__all__ = ["AfterShow", "Painted", "Results"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,15 @@ _SUPPRESSED_LABELS = {
     "dropped_valid": "VALID scans dropped unread (the reader sent faster than scans are "
                      "handled)", "unshown": "results neither drawn nor journalled",
 }
+
+
+@dataclass(frozen=True)
+class Painted:
+    """A paint of scan results: when (monotonic), and whether it was the complete card
+    of the early card drawn last (`kiosk.daemon._pace`)."""
+
+    at: float
+    completes: bool
 
 
 class Results:
@@ -53,10 +63,10 @@ class Results:
         self._metrics = metrics
         self._after_show = after_show
 
-    def show(self, batch: Batch) -> float | None:
+    def show(self, batch: Batch) -> Painted | None:
         """Paint the newest of the results that came since the last paint, once, then
         journal each (in the order they came) with when it was drawn, if it was. When it
-        painted (monotonic), or None."""
+        painted, or None."""
         plan = self._order.plan(batch, self._credits(), staff=self._display.mode == "staff")
         if any(r.news for r in batch.records):
             self._board.changed()  # an API answer, or a queued scan
@@ -70,7 +80,7 @@ class Results:
         for record, state in plan.shown:
             self._scanned(record, plan.covered(record, state),
                           painted_at if plan.drawn(record) else None)
-        return painted_at
+        return None if painted_at is None else Painted(painted_at, plan.completes)
 
     def _scanned(self, record: ScanResult, covered: bool, painted_at: float | None) -> None:
         """One result's journal entry and metrics (`covered`: a later scan was on screen

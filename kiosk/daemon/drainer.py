@@ -10,7 +10,11 @@ a 429's `Retry-After`).
 
 A scan whose answer is already in the cache from after it was queued (a crash
 between `resolve_queued`'s two commits, or the same product looked up online in the
-meantime) is dequeued without a lookup, so a crash costs no second lookup.
+meantime) is dequeued without a lookup, so a crash costs no second lookup. Both
+times come from the store's one clock, which never goes back and takes up a step
+forward only together with every stamp (`kiosk.store.Store.follow_clock`): a Pi whose
+clock NTP steps by a year either way between the queueing and the answer does not
+buy the answer again. The pace and back-off waits are on the monotonic clock.
 
 A failure of the item's own is different: an answer that was paid for and could not
 be used or cached, or an exception outside the error tree (a bug met this product).
@@ -172,6 +176,7 @@ class Drainer:
         if due or self._store.cache.access_flush_due:
             self._last_housekeeping = now
             self._store.housekeeping()
+            self._store.follow_clock()
             self._chores_due |= due and self._chores is not None
         if self._chores_due and self._chores is not None:
             self._chores_due = False

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from kiosk.api import ApiClient
+from kiosk.clock import SKEW_WARN_S, describe_span
+from kiosk.daemon.power import PowerReading
 from kiosk.daemon.systemd import Notifier
 from kiosk.display.screens import StatusInfo
 from kiosk.errors import StoreError
@@ -28,7 +30,7 @@ from kiosk.store import Queue, StatusFile
 from kiosk.store.status import StatusSnapshot
 
 __all__ = ["STATUS_WRITE_EVERY_S", "Health", "StatusPublisher", "StatusWriter", "Transition",
-           "status_line"]
+           "clock_hint", "status_line"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,12 @@ class Health:
     display: str | None = None  # why no screen shows the kiosk ("no display: …"); None: shown
     credits_spent_today: float | None = None  # UTC day, the larger of the kiosk's and API's
     spend_mismatch: float | None = None  # the API's spent-today minus the kiosk's, last check
+    # The Pi's own state (kiosk.daemon._pi): None where the machine cannot tell.
+    state_durable: bool | None = None
+    power: PowerReading | None = None
+    # Staff-bar hints by concern ("state", "power"): a problem the staff should pass on.
+    notices: dict[str, str] = field(default_factory=dict)
+    clock_skew: float | None = None  # the kiosk's clock minus the API's Date, last answer
 
     @property
     def scanner_ok(self) -> bool:
@@ -65,7 +73,8 @@ class Health:
     def status_info(self) -> StatusInfo:
         return StatusInfo(online=bool(self.online), queue_depth=self.queue_depth,
                           credits_remaining=self.credits_remaining,
-                          scanner_connected=self.scanner_ok, last_error=self.last_error,
+                          scanner_connected=self.scanner_ok,
+                          last_error=self.last_error or next(iter(self.notices.values()), None),
                           set_aside=self.set_aside)
 
     def refresh(self, api: ApiClient, queue: Queue) -> None:
@@ -75,8 +84,10 @@ class Health:
             self.credits_spent_today = api.spend.spent_today()
             self.spend_mismatch = api.spend.mismatch
         self.token_expires_at = api.auth.expires_at
+        self.clock_skew = api.clock_skew
         self.last_error = ("API key refused: replace the key file"
-                           if api.auth.credentials_refused else api.state.last_error)
+                           if api.auth.credentials_refused
+                           else clock_hint(self.clock_skew) or api.state.last_error)
         try:
             stats = queue.stats()
         except StoreError as exc:
@@ -98,6 +109,17 @@ class Health:
         return "back" if before is False else "first_answer"
 
 
+def clock_hint(skew: float | None) -> str | None:
+    """The staff bar's words for a clock over five minutes off the API's, or None.
+
+    Shown before any other API error: a wrong clock is what breaks TLS, so it is the
+    cause to fix first."""
+    if skew is None or abs(skew) <= SKEW_WARN_S:
+        return None
+    return (f"clock {describe_span(skew)} {'ahead' if skew > 0 else 'behind'}: "
+            "set up NTP (install-pi --ntp-server)")
+
+
 def status_line(h: Health) -> str:
     """The one human line for systemd's STATUS=, e.g. 'online · queue 0 · 412.4 credits'."""
     net = {True: "online", False: "offline", None: "starting"}[h.online]
@@ -117,6 +139,7 @@ def status_line(h: Health) -> str:
         parts.append(f"{h.set_aside} set aside")
     if h.last_error:
         parts.append(h.last_error)
+    parts.extend(h.notices.values())
     return " · ".join(parts)
 
 

@@ -66,13 +66,33 @@ class Outbox:
                     self._records.popleft()
                     self._budget.count("unshown")
                 self._records.append(record)
-            wake, self._armed = not self._armed, True
+            # A complete card joining its early card, held back (`kiosk.daemon._pace`):
+            # the main loop is told again, once per lookup, so it need not wait the hold.
+            joins = not record.photo_pending and any(
+                r.seq == record.seq and r.photo_pending for r in self._records)
+            wake, self._armed = not self._armed or joins, True
             return wake
 
     def __len__(self) -> int:
         """Results waiting (the quiet one included)."""
         with self._lock:
             return len(self._records) + (self._quiet is not None)
+
+    def completes(self, seq: int) -> bool:
+        """Whether the complete result (photo drawn) of scan `seq` is waiting."""
+        with self._lock:
+            return any(r.seq == seq and not r.photo_pending for r in self._records)
+
+    def waiting_early(self) -> ScanResult | None:
+        """The newest result waiting, if it is an early card (no photo yet) whose
+        complete card is not waiting too."""
+        with self._lock:
+            if not self._records or not self._records[-1].photo_pending:
+                return None
+            seq = self._records[-1].seq
+            if any(r.seq == seq and not r.photo_pending for r in self._records):
+                return None
+            return self._records[-1]
 
     def dropped(self, kind: str, n: int = 1) -> None:
         """Count frames dropped before they became results (the worker's inbox)."""

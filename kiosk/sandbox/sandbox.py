@@ -9,6 +9,7 @@ image, 0.05 per HEAD, 1.0 per image redirect. The catalog is `build_catalog(seed
 
 from __future__ import annotations
 
+import datetime
 import logging
 import shutil
 import ssl
@@ -64,10 +65,12 @@ class Sandbox:
         tls_dir: Path | str | None = None,
         names: Iterable[str] = (),
         idle_timeout: float | None = 60.0,
+        tls_valid_from: datetime.datetime | None = None,
     ) -> None:
         """`tls_dir`: where the CA and server certificate go (default: a temporary
         directory removed with the sandbox); `names`: host names and IPs clients use to
-        reach it besides the loopback ones and `host` (the certificate's SANs)."""
+        reach it besides the loopback ones and `host` (the certificate's SANs);
+        `tls_valid_from`: when the certificates' 30 days start (default: now)."""
         catalog = build_catalog(seed)
         self._state = State(
             client_id=client_id, api_key=api_key, access_ttl=access_ttl, catalog=catalog,
@@ -85,7 +88,7 @@ class Sandbox:
             if tls_dir is None:
                 tls_dir = tempfile.mkdtemp(prefix="kiosk-sandbox-tls-")
                 weakref.finalize(self, shutil.rmtree, tls_dir, True)
-            self.tls_files = make_certificates(tls_dir, [host, *names])
+            self.tls_files = make_certificates(tls_dir, [host, *names], tls_valid_from)
         self._server: SandboxServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()

@@ -52,12 +52,18 @@ class TlsFiles:
         return ssl.create_default_context(cafile=str(self.ca_cert))
 
 
-def make_certificates(directory: Path | str, hosts: Iterable[str] = ()) -> TlsFiles:
-    """A new CA and a server certificate for the loopback names plus `hosts`."""
+def make_certificates(directory: Path | str, hosts: Iterable[str] = (),
+                      valid_from: datetime.datetime | None = None) -> TlsFiles:
+    """A new CA and a server certificate for the loopback names plus `hosts`.
+
+    Both are valid for 30 days from `valid_from` (default: five minutes ago, as a
+    renewed certificate is): a later start is "not yet valid" to every client, an
+    earlier one by more than 30 days "expired", which is how the kiosk's reading of a
+    wrong clock is tested over real TLS."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     names = tuple(dict.fromkeys([*LOOPBACK_NAMES, *(h for h in hosts if h and h != "0.0.0.0")]))
-    now = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
+    now = valid_from or datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
 
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Retail Digitals sandbox CA"),

@@ -33,7 +33,8 @@ from kiosk.scanner.scan import OnScan, OnStatus, printable
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EvdevReader", "InputDeviceLike", "is_scanner_like"]
+__all__ = ["EvdevReader", "InputDeviceLike", "is_keyboard_like", "is_scanner_like",
+           "not_keyboard_like"]
 
 _EVIOCSCLOCKID = 0x400445A0  # _IOW('E', 0xa0, int)
 _DIGITS = (e.KEY_0, e.KEY_1, e.KEY_2, e.KEY_3, e.KEY_4, e.KEY_5, e.KEY_6, e.KEY_7, e.KEY_8,
@@ -64,12 +65,24 @@ class InputDeviceLike(Protocol):
     def capabilities(self) -> dict[int, list[int]]: ...
 
 
+def is_keyboard_like(capabilities: dict[int, list[int]]) -> bool:
+    """Enter and a full set of digits (top row or keypad): what a HID reader types with."""
+    keys = set(capabilities.get(e.EV_KEY, []))
+    return e.KEY_ENTER in keys and (keys.issuperset(_DIGITS) or keys.issuperset(_KP_DIGITS))
+
+
 def is_scanner_like(dev: InputDeviceLike, name_pattern: str) -> bool:
-    """Keyboard-like (Enter and a full set of digits) and named like a barcode reader."""
+    """Keyboard-like and named like a barcode reader: what ``device = "auto"`` takes."""
     if not re.search(name_pattern, dev.name or ""):
         return False
-    keys = set(dev.capabilities().get(e.EV_KEY, []))
-    return e.KEY_ENTER in keys and (keys.issuperset(_DIGITS) or keys.issuperset(_KP_DIGITS))
+    return is_keyboard_like(dev.capabilities())
+
+
+def not_keyboard_like(path: str, name: str) -> str:
+    """Why an explicit `scanner.device` is refused: it cannot type a barcode."""
+    return (f"{path} ({name}) is not a keyboard-like input device (no Enter and digit "
+            "keys), so no barcode reader; name the reader's event node (`kiosk scanners` "
+            "lists them), or set scanner.kind = \"serial\" for a serial one")
 
 
 def _open_evdev(path: str) -> InputDeviceLike:
@@ -171,6 +184,10 @@ class EvdevReader(ReaderThread):
                 reasons.append(f"{path}: cannot open: {exc.strerror or exc}")
                 continue
             if self._device == "auto" and not is_scanner_like(dev, self._name_pattern):
+                dev.close()
+                continue
+            if self._device != "auto" and not is_keyboard_like(dev.capabilities()):
+                reasons.append(not_keyboard_like(path, dev.name))
                 dev.close()
                 continue
             try:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import stat
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -26,7 +28,7 @@ from kiosk.scanner.scan import MAX_SCAN_CHARS, OnScan, OnStatus, Scan
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SerialFramer", "SerialPort", "SerialReader"]
+__all__ = ["SerialFramer", "SerialPort", "SerialReader", "not_a_tty"]
 
 _TERMINATORS = frozenset(b"\r\n")
 
@@ -153,6 +155,8 @@ class SerialReader(ReaderThread):
         return (serial.SerialException, OSError, ValueError)
 
     def _open(self) -> tuple[bool, str]:
+        if (why := not_a_tty(self._path)) is not None:
+            return False, why
         try:
             self._port = self._open_device(self._path)
         except self._lost_on() as exc:
@@ -183,6 +187,25 @@ class SerialReader(ReaderThread):
                 port.close()
             except (OSError, ValueError) as exc:
                 logger.debug("closing %s: %s", self._path, exc)
+
+
+def not_a_tty(path: str) -> str | None:
+    """Why an explicit serial `scanner.device` is refused: a file, a directory or an
+    input event node (a HID reader named with kind = "serial") is no serial port. A
+    path that is not there yet (unplugged) or a pyserial URL (``loop://``) passes: the
+    open says what is wrong with those."""
+    if "://" in path:
+        return None
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    event_node = os.path.realpath(path).startswith("/dev/input/")
+    if stat.S_ISCHR(mode) and not event_node:
+        return None
+    hint = ' (an input event node: a HID reader wants scanner.kind = "hid")' if event_node else ""
+    return (f"{path} is not a serial port (a tty){hint}; `kiosk scanners` lists the "
+            "serial ports")
 
 
 def _open_pyserial(path: str, *, baudrate: int) -> SerialPort:

@@ -68,6 +68,17 @@ class HeldProducts:
             self._products.pop(barcode, None)
             self._misses.pop(barcode, None)
 
+    def shift(self, step: float, upto: float) -> None:
+        """Move the held times up to `upto` forward by `step`, as the files' stamps
+        (`kiosk.store.Store.follow_clock`)."""
+        with self._lock:
+            for held in self._products.values():
+                if held.fetched_at <= upto:
+                    held.fetched_at += step
+            for barcode, at in self._misses.items():
+                if at <= upto:
+                    self._misses[barcode] = at + step
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._products)

@@ -14,6 +14,15 @@ single scan pays for a large clean-up.
 When the disk refuses a write, the product is kept in a small in-memory table so the
 kiosk still shows it on the next scan, and `CacheWriteError` tells the caller.
 
+Lifetimes (`product_ttl_s`, `miss_ttl_s`) are measured on the store's clock, which runs
+on the monotonic clock within a boot and starts no earlier than the newest stamp
+(`kiosk.clock.SteadyClock`, `kiosk.store.Store.follow_clock`): a step of the wall
+clock by a year either way neither expires the cache (which would buy every product
+again) nor keeps a miss or a product for a year. A stamp in the future of the clock
+(only a clock the caller passes can be behind the stamps) is kept, and is fresh until
+its lifetime has passed from that stamp: never treated as expired, and never fresh for
+longer than a lifetime of the store's own running time.
+
 `Cache` is the policy; its parts are private modules: the SQL index (`_cache_index`),
 the image files (`_cache_files`), the in-memory fallback (`_cache_held`) and the LRU
 order with its batched access times (`_cache_lru`).
@@ -303,6 +312,10 @@ class Cache:
             logger.debug("dropped %d access times: disk refused the write", len(pending))
             return 0
         return len(pending)
+
+    def shift_held(self, step: float, upto: float) -> None:
+        """Move the times of what is held in memory as the stored ones were moved."""
+        self._held.shift(step, upto)
 
     def sweep(self) -> int:
         """Remove temp files and files no row names (left by a crash); how many.

@@ -11,6 +11,14 @@ buys a product twice. A "not found" (free) is cached first, then dequeued
 (`resolve_queued`); a crash in between leaves the scan queued with its answer cached,
 and the drainer sees `cache.fetched_at` is newer than the scan and dequeues it without
 a second lookup.
+
+The store's clock is the wall clock made steady (`kiosk.clock.SteadyClock`): it starts
+no earlier than the newest stamp already in either file and runs on the monotonic
+clock. A Pi that boots at 1970 or at a stale fake-hwclock time, or whose clock NTP
+steps back, therefore never stamps an answer as older than the scan it answers (which
+would buy it again), nor reopens a product's or a miss's lifetime; a step forward is
+taken up by `follow_clock` (the drainer's housekeeping) together with every stamp, so
+it expires nothing and re-buys nothing.
 """
 
 from __future__ import annotations
@@ -19,14 +27,16 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from kiosk.clock import STEP_S, Clock, SteadyClock, describe_span
 from kiosk.config import StorageConfig
 from kiosk.product import Product
 from kiosk.store._cache_files import relink_images
+from kiosk.store._stamps import newest_stamp, shift_stamps
 from kiosk.store.cache import CACHE_MIGRATIONS, Cache, CacheStats
 from kiosk.store.db import Database
 from kiosk.store.errors import StoreWriteError
@@ -52,13 +62,15 @@ class StoreStats:
 class Store:
     """Open with `Store.open` or `Store.from_config`; close with `close()` (or `with`)."""
 
-    def __init__(self, queue_db: Database, cache_db: Database, queue: Queue, cache: Cache) -> None:
+    def __init__(self, queue_db: Database, cache_db: Database, queue: Queue, cache: Cache,
+                 clock: Clock | None = None) -> None:
+        self._clock = clock
         self._queue_db = queue_db
         self._cache_db = cache_db
         self.queue = queue
         self.cache = cache
-        self.spending = SpendLog(queue_db)
-        self.paid = PaidAnswers(queue_db)
+        self.spending = SpendLog(queue_db, clock or time.time)
+        self.paid = PaidAnswers(queue_db, clock or time.time)
 
     @classmethod
     def open(
@@ -69,14 +81,17 @@ class Store:
         product_ttl_s: float = 7 * 86400.0,
         miss_ttl_s: float = 3600.0,
         max_bytes: int = 200 * 1024 * 1024,
-        clock: Callable[[], float] = time.time,
+        clock: Clock | None = None,
+        monotonic: Clock | None = None,
         readonly: bool = False,
     ) -> Store:
         """Open (creating if needed) the queue in `state_dir` and the cache in `cache_dir`.
 
         `state_dir=None` keeps both databases in memory (tests; image files still go to
         `cache_dir`). `readonly=True` is for `kiosk status`: nothing is created, repaired
-        or written, and a missing file reads as empty.
+        or written, and a missing file reads as empty. `clock`: by default the wall clock
+        made steady from the newest stamp in the files; a test's clock is taken as it
+        is, unless `monotonic` is given too, which makes it steady the same way.
         """
         if state_dir is None:
             queue_db = Database(None, migrations=QUEUE_MIGRATIONS, what="queued scans")
@@ -97,18 +112,21 @@ class Store:
             except BaseException:
                 queue_db.close()
                 raise
+        if clock is None or monotonic is not None:
+            clock = SteadyClock(clock or time.time, monotonic or time.monotonic,
+                                floor=newest_stamp(queue_db, cache_db))
         cache = Cache(
             cache_db, cache_dir / IMAGES_DIR, product_ttl_s=product_ttl_s,
             miss_ttl_s=miss_ttl_s, max_bytes=max_bytes, clock=clock,
         )
-        store = cls(queue_db, cache_db, Queue(queue_db, clock=clock), cache)
+        store = cls(queue_db, cache_db, Queue(queue_db, clock=clock), cache, clock)
         if not readonly and cache_db.failing is None:
             cache.sweep()
         return store
 
     @classmethod
     def from_config(
-        cls, cfg: StorageConfig, *, clock: Callable[[], float] = time.time, readonly: bool = False
+        cls, cfg: StorageConfig, *, clock: Clock | None = None, readonly: bool = False
     ) -> Store:
         return cls.open(
             cfg.state_dir, cfg.cache_dir,
@@ -146,6 +164,32 @@ class Store:
         with contextlib.suppress(StoreWriteError):
             self.queue.flush_held()
         self.cache.flush_access_times()
+
+    def follow_clock(self) -> float:
+        """Take up a step forward of the wall clock (NTP after a boot on a wrong clock):
+        every stamp moves by the step first, then the store's clock; the step, or 0.
+
+        A step back is never followed: the store's clock runs on (`SteadyClock`). One
+        process moves the stamps: the daemon's drainer, with its housekeeping (`kiosk
+        lookup` and `kiosk status` never do, so nothing is moved twice)."""
+        clock = self._clock
+        if not isinstance(clock, SteadyClock):
+            return 0.0
+        step = clock.wall_ahead()
+        if step < STEP_S:
+            return 0.0
+        upto = clock()
+        try:
+            shift_stamps(self._queue_db, self._cache_db, step, upto)
+        except StoreWriteError as exc:  # tried again with the next housekeeping
+            logger.warning("the clock was set %s forward; the stored times could not be "
+                           "moved with it yet (%s)", describe_span(step), exc)
+            return 0.0
+        self.cache.shift_held(step, upto)
+        clock.adopt(step)
+        logger.warning("the clock was set %s forward; queued scans and cached products "
+                       "keep their ages (their times moved with it)", describe_span(step))
+        return step
 
     def stats(self) -> StoreStats:
         return StoreStats(queue=self.queue.stats(), cache=self.cache.stats())

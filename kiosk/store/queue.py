@@ -27,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from kiosk.clock import SteadyClock
 from kiosk.store.db import Database
 from kiosk.store.errors import ScanNotSaved, StoreWriteError, WriteFailure
 from kiosk.store.keys import check_barcode
@@ -142,6 +143,8 @@ class Queue:
         """
         check_barcode(barcode)
         now = self._clock()
+        if scanned_at is not None and isinstance(self._clock, SteadyClock):
+            scanned_at = min(now, self._clock.from_wall(scanned_at))  # the scan's wall time
         new = QueuedItem(
             barcode=barcode, sources=(source,), reason=reason,
             first_scanned_at=now if scanned_at is None else scanned_at,

@@ -46,6 +46,10 @@ class SpendLog:
         self._db = db
         self._clock = clock
 
+    def now(self) -> float:
+        """The store's wall time, which the rows are stamped on."""
+        return self._clock()
+
     def record(self, at: float, credits: float) -> None:
         self._db.write(lambda c: record_spend(c, at, credits))
 

@@ -52,6 +52,7 @@ from tests.support import journald  # noqa: E402
 
 RTTS_MS = (40, 100, 200)
 TARGET_RTT_MS = 100
+COMPLETE_SLACK_MS = 20  # the complete card's target: 2 RTT + this
 SIZE = (1280, 720)
 IDLE_S = 3.0
 FAST_RPM = 1_000_000
@@ -186,7 +187,8 @@ def _floor(case: str, round_trips: int, rtt_ms: int) -> str:
 
 def verdicts(fig: dict[str, Any]) -> list[str]:
     """The targets at RTT 100 ms, p95: warm first paint ≤ 1 RTT + 30 ms, complete card
-    ≤ 2 RTT + 40 ms; after an idle close at most one RTT more than warm."""
+    ≤ 2 RTT + 20 ms (issue #32 raised it from + 40 ms); after an idle close at most one
+    RTT more than warm."""
     at = next((r for r in fig["rtts"] if r["rtt_ms"] == TARGET_RTT_MS), None)
     if at is None:
         return []
@@ -194,7 +196,7 @@ def verdicts(fig: dict[str, Any]) -> list[str]:
     warm_c, idle_c = at["cases"]["warm"], at["cases"]["after idle close"]
     checks = [
         ("warm first paint p95", warm_c["first_ms"]["p95"], rtt + 30),
-        ("warm complete card p95", warm_c["complete_ms"]["p95"], 2 * rtt + 40),
+        ("warm complete card p95", warm_c["complete_ms"]["p95"], 2 * rtt + COMPLETE_SLACK_MS),
         ("after idle close first paint p95", idle_c["first_ms"]["p95"],
          warm_c["first_ms"]["p95"] + rtt),
         ("after idle close complete card p95", idle_c["complete_ms"]["p95"],

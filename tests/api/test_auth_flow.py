@@ -163,3 +163,39 @@ def test_nothing_secret_in_reprs(tmp_path: Path, clock: FakeClock, key_file: Pat
     shown = repr(auth) + repr(auth._access) + repr(auth._token_file)
     for secret in ("sk_test_one", "at1", "rt1"):
         assert secret not in shown
+
+
+# --- a step of the wall clock (a Pi: boot at 1970 or a stale fake-hwclock, then NTP) -------
+
+YEAR = 365 * 86400.0
+
+
+@pytest.mark.parametrize("step", [YEAR, -YEAR], ids=["forward", "back"])
+def test_a_wall_clock_step_moves_neither_the_token_nor_a_refusal(
+        tmp_path: Path, clock: FakeClock, key_file: Path, step: float) -> None:
+    wall = FakeClock(1_800_000_000.0)
+    auth = TokenAuth(BASE, "rd_client_t", lambda: Secret(key_file.read_text().strip()),
+                     RefreshTokenFile(tmp_path), clock=clock, wall=wall)
+    flow = auth.auth_flow(product_request())
+    token_req = next(flow)
+    flow.send(reply(token_req, 200, tokens(1)))
+    assert auth.expires_at == pytest.approx(wall.now + 3600)
+    wall.advance(step)  # NTP
+    clock.advance(60)
+    assert auth.expires_at == pytest.approx(wall.now + 3540)  # in the new wall's frame
+    flow = auth.auth_flow(product_request())
+    assert next(flow).headers["Authorization"] == "Bearer at1"  # still good: no renewal
+    clock.advance(3600 - 60 - 299)  # inside the margin by the token's own lifetime
+    flow = auth.auth_flow(product_request())
+    assert next(flow).url.path.endswith("/auth/refresh")  # renewed, not kept for a year
+    assert auth.exchanges == 1
+
+    # A refused key's back-off, across a step back the other way, ends on time.
+    refused = TokenAuth(BASE, "rd_client_t", lambda: Secret("sk_dead"), None, clock=clock,
+                        wall=wall)
+    flow = refused.auth_flow(product_request())
+    with pytest.raises(CredentialsRefused):
+        flow.send(err(next(flow), 401, "invalid_client"))
+    wall.advance(-step)
+    clock.advance(901)
+    assert next(refused.auth_flow(product_request())).url.path.endswith("/auth/token")

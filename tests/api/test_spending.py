@@ -21,7 +21,7 @@ from tests.helpers import FakeClock, mock_api
 
 def test_the_hour_limit_queues_until_the_window_frees(caplog: pytest.LogCaptureFixture) -> None:
     clock = FakeClock()
-    guard = SpendGuard(per_hour=5.0, per_day=100.0, clock=clock)
+    guard = SpendGuard(per_hour=5.0, per_day=100.0, clock=clock, monotonic=clock)
     for _ in range(3):
         guard.check()
         guard.spent(1.3)
@@ -43,14 +43,14 @@ def test_the_hour_limit_queues_until_the_window_frees(caplog: pytest.LogCaptureF
 
 def test_the_day_limit_and_no_limit() -> None:
     clock = FakeClock()
-    guard = SpendGuard(per_hour=0, per_day=3.0, clock=clock)
+    guard = SpendGuard(per_hour=0, per_day=3.0, clock=clock, monotonic=clock)
     guard.spent(2.6)
     clock.advance(7200)
     guard.spent(1.3)
     with pytest.raises(SpendLimited) as limited:
         guard.check()
     assert "last day" in str(limited.value)
-    unlimited = SpendGuard(per_hour=0, per_day=0, clock=clock)
+    unlimited = SpendGuard(per_hour=0, per_day=0, clock=clock, monotonic=clock)
     unlimited.spent(1e6)
     unlimited.check()
 
@@ -58,11 +58,11 @@ def test_the_day_limit_and_no_limit() -> None:
 def test_spending_survives_a_restart(tmp_path: Path) -> None:
     clock = FakeClock()
     with Store.open(tmp_path / "state", tmp_path / "cache", clock=clock) as store:
-        SpendGuard(5.0, 100.0, store.spending, clock).spent(5.2)
+        SpendGuard(5.0, 100.0, store.spending, clock, clock).spent(5.2)
     clock.advance(60)
     with (Store.open(tmp_path / "state", tmp_path / "cache", clock=clock) as store,
           pytest.raises(SpendLimited)):
-        SpendGuard(5.0, 100.0, store.spending, clock).check()  # a crash loop pays nothing
+        SpendGuard(5.0, 100.0, store.spending, clock, clock).check()  # a crash loop pays nothing
 
 
 def test_the_running_total_outlives_the_pruned_rows_and_an_upgrade(tmp_path: Path) -> None:
@@ -97,7 +97,7 @@ def test_over_the_limit_a_scan_is_queued_without_a_request(tmp_path: Path) -> No
         return httpx.Response(500)
 
     clock = FakeClock()
-    guard = SpendGuard(1.0, 10.0, clock=clock)
+    guard = SpendGuard(1.0, 10.0, clock=clock, monotonic=clock)
     guard.spent(1.3)
     client = mock_api(api, tmp_path, spend=guard)
     with Store.open(tmp_path / "state", tmp_path / "cache") as store:
@@ -117,7 +117,7 @@ def test_an_hour_may_not_allow_more_than_a_day() -> None:
 
 def test_a_reservation_counts_its_price_until_it_is_settled_or_released() -> None:
     clock = FakeClock()
-    guard = SpendGuard(per_hour=3.0, per_day=0.0, clock=clock)
+    guard = SpendGuard(per_hour=3.0, per_day=0.0, clock=clock, monotonic=clock)
     first, second = guard.reserve(1.3), guard.reserve(1.3)
     with pytest.raises(SpendLimited):
         guard.reserve(1.3)  # 3.9 would not fit: check and count are one step
@@ -132,7 +132,7 @@ def test_a_reservation_counts_its_price_until_it_is_settled_or_released() -> Non
     clock.advance(3600)
     guard.release(guard.reserve(1.3))
     # A price above the limit itself still goes through alone, in an empty window.
-    tight = SpendGuard(per_hour=1.0, per_day=0.0, clock=clock)
+    tight = SpendGuard(per_hour=1.0, per_day=0.0, clock=clock, monotonic=clock)
     tight.settle(tight.reserve(1.3), 1.3)
     with pytest.raises(SpendLimited):
         tight.reserve(1.3)
@@ -140,7 +140,7 @@ def test_a_reservation_counts_its_price_until_it_is_settled_or_released() -> Non
 
 def test_today_is_the_larger_of_the_kiosks_count_and_the_apis() -> None:
     clock = FakeClock(1_800_000_000.0 - 1_800_000_000.0 % 86400 + 3600)  # 01:00 UTC
-    guard = SpendGuard(per_hour=0.0, per_day=5.0, clock=clock)
+    guard = SpendGuard(per_hour=0.0, per_day=5.0, clock=clock, monotonic=clock)
     clock.advance(-7200)  # yesterday, 23:00 UTC: inside the sliding day, not today
     guard.spent(1.3)
     clock.advance(7200)
@@ -154,3 +154,65 @@ def test_today_is_the_larger_of_the_kiosks_count_and_the_apis() -> None:
         guard.reserve(1.3)  # 4.3 + 1.3 > 5: the API's count holds it back
     assert guard.reconcile(0.0) == pytest.approx(-1.6)  # the kiosk counted more
     assert guard.spent_today() == pytest.approx(1.6)
+
+
+# --- a step of the wall clock (a Pi: boot at 1970 or a stale fake-hwclock, then NTP) -------
+
+YEAR = 365 * 86400.0
+
+
+@pytest.mark.parametrize("step", [YEAR, -YEAR], ids=["forward", "back"])
+def test_a_clock_step_neither_forgets_spending_nor_holds_lookups_for_a_year(
+        tmp_path: Path, step: float) -> None:
+    wall, mono = FakeClock(1_800_000_000.0 + 3600), FakeClock(1000.0)
+    with Store.open(tmp_path / "state", tmp_path / "cache", clock=wall) as store:
+        guard = SpendGuard(5.0, 100.0, store.spending, wall, mono)
+        guard.spent(5.2)
+        assert guard.spent_today() == pytest.approx(5.2)
+        wall.advance(step)  # NTP steps the clock
+        mono.advance(60)
+        with pytest.raises(SpendLimited) as limited:
+            guard.check()  # not forgotten
+        assert limited.value.retry_after == pytest.approx(3600 - 60)  # not a year
+        assert guard.spent_today() == pytest.approx(5.2)  # spent a minute ago: today
+        mono.advance(3600)
+        guard.check()  # the hour has passed, whatever the wall clock says
+
+
+@pytest.mark.parametrize("boot_at", [100.0, 1_800_000_000.0 - YEAR],
+                         ids=["1970", "stale-fake-hwclock"])
+def test_spending_written_before_a_boot_on_a_wrong_clock_still_counts(
+        tmp_path: Path, boot_at: float) -> None:
+    wall, mono = FakeClock(1_800_000_000.0), FakeClock(1000.0)
+    with Store.open(tmp_path / "state", tmp_path / "cache", clock=wall) as store:
+        SpendGuard(5.0, 100.0, store.spending, wall, mono).spent(5.2)
+    wall.now, mono.now = boot_at, 5.0  # the power is cut; the Pi boots on a wrong clock
+    with Store.open(tmp_path / "state", tmp_path / "cache", clock=wall) as store:
+        guard = SpendGuard(5.0, 100.0, store.spending, wall, mono)
+        with pytest.raises(SpendLimited):
+            guard.check()  # rows from the clock's future count as spent just now
+        wall.now = 1_800_000_000.0 + 120  # NTP
+        mono.advance(120)
+        with pytest.raises(SpendLimited):
+            guard.check()
+        mono.advance(3600)
+        guard.check()
+
+
+def test_spending_during_a_boot_at_1970_counts_after_ntp_and_a_restart(tmp_path: Path) -> None:
+    """The daemon's guard stamps its rows on the store's clock (`Ledger.now`), whose
+    stamps follow NTP's step: a restart afterwards reads them at their true age."""
+    wall, mono = FakeClock(1_800_000_000.0), FakeClock(1000.0)
+    dirs = (tmp_path / "state", tmp_path / "cache")
+    with Store.open(*dirs, clock=wall, monotonic=mono) as store:
+        store.queue.enqueue(CEREAL, "hid:0", "network")  # the kiosk's last stamp
+    wall.now, mono.now = 100.0, 5.0  # a power cut; the Pi boots at 1970
+    with Store.open(*dirs, clock=wall, monotonic=mono) as store:
+        SpendGuard(5.0, 100.0, store.spending, monotonic=mono).spent(5.2)
+        mono.advance(60)
+        wall.now = 1_800_000_000.0 + 7200  # NTP: the power was off for two hours
+        assert store.follow_clock() > 0
+    mono.advance(10)
+    with (Store.open(*dirs, clock=wall, monotonic=mono) as store,  # a crash, a restart
+          pytest.raises(SpendLimited)):
+        SpendGuard(5.0, 100.0, store.spending, monotonic=mono).check()

@@ -3,10 +3,11 @@ the system trust store, api.ca_file, a refused certificate, and real forward pro
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,7 @@ import pytest
 
 from kiosk.api import (
     ApiClient,
+    ClockWrong,
     ProxyRefused,
     RefreshTokenFile,
     Secret,
@@ -24,6 +26,7 @@ from kiosk.api import (
     trust_context,
 )
 from kiosk.config import ApiConfig
+from kiosk.daemon import ScanResult
 from kiosk.daemon.lookups import Lookups
 from kiosk.errors import ConfigError
 from kiosk.sandbox import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, Sandbox
@@ -99,29 +102,59 @@ def test_an_unusable_ca_file_is_a_configuration_error(tmp_path: Path, content: s
         trust_context(bad)
 
 
-def test_an_untrusted_certificate_queues_the_scan_with_one_clear_line(
-        sandbox: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    cfg = ApiConfig(base_url=sandbox.base_url)  # the sandbox's CA is not given
+def two_scans(api: ApiClient, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+              reason: str) -> ScanResult:
+    """Two scans through `api`, both queued for `reason` and kept in order; the first."""
     store = Store.open(tmp_path / "state", tmp_path / "cache", product_ttl_s=3600,
                        miss_ttl_s=60)
-    lookups = Lookups(store, api_for(cfg, tmp_path))
+    lookups = Lookups(store, api)
     try:
         with caplog.at_level(logging.INFO, logger="kiosk"):
             first = lookups.lookup(CEREAL, "test")
             second = lookups.lookup(FISH, "test")
-        assert (first.outcome, first.reason) == ("queued", "tls_untrusted")
-        assert (second.outcome, second.reason) == ("queued", "tls_untrusted")
-        assert isinstance(first.error, UntrustedCertificate)
-        assert "certificate of 127.0.0.1 not trusted" in str(first.error)
+        assert (first.outcome, first.reason) == ("queued", reason)
+        assert (second.outcome, second.reason) == ("queued", reason)
         assert [i.barcode for i in store.queue.items()] == [CEREAL, FISH]
     finally:
         store.close()
+    return first
+
+
+def test_an_untrusted_certificate_queues_the_scan_with_one_clear_line(
+        sandbox: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    cfg = ApiConfig(base_url=sandbox.base_url)  # the sandbox's CA is not given
+    first = two_scans(api_for(cfg, tmp_path), tmp_path, caplog, "tls_untrusted")
+    assert isinstance(first.error, UntrustedCertificate)
+    assert "certificate of 127.0.0.1 not trusted" in str(first.error)
     guidance = [r for r in caplog.records if "update-ca-certificates" in r.getMessage()]
     assert len(guidance) == 1 and guidance[0].levelno == logging.ERROR  # once, not per scan
     assert "/usr/local/share/ca-certificates/" in guidance[0].getMessage()
     assert "api.ca_file" in guidance[0].getMessage()
     assert not any(r.exc_info for r in caplog.records)  # no traceback
     assert sandbox.ledger == []  # nothing reached the API: no credit, no retry loop
+
+
+@pytest.mark.parametrize(("shift", "words"), [
+    (datetime.timedelta(days=1), "the certificate of 127.0.0.1 is not yet valid at its time"),
+    (datetime.timedelta(days=-60), "the certificate of 127.0.0.1 has expired at its time"),
+])
+def test_a_certificate_out_of_its_dates_is_a_clock_problem_and_scans_wait(
+        make_sandbox: Callable[..., Sandbox], tmp_path: Path, caplog: pytest.LogCaptureFixture,
+        shift: datetime.timedelta, words: str) -> None:
+    sandbox = make_sandbox(rpm=10_000,
+                           tls_valid_from=datetime.datetime.now(datetime.UTC) + shift)
+    cfg = ApiConfig(base_url=sandbox.base_url, ca_file=sandbox.ca_file)
+    first = two_scans(api_for(cfg, tmp_path), tmp_path, caplog, "clock")
+    assert isinstance(first.error, ClockWrong)
+    told = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(told) == 1  # once, not per scan
+    text = told[0].getMessage()
+    assert text.startswith("the kiosk's clock is off: ") and words in text
+    assert "(not a missing CA)" in text
+    assert "It says " + datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d") in text
+    assert "install-pi --ntp-server HOST" in text
+    assert "update-ca-certificates" not in text and "api.ca_file" not in text
+    assert sandbox.ledger == []  # nothing reached the API: no credit spent
 
 
 # --- proxies ---------------------------------------------------------------------------

@@ -22,3 +22,15 @@ def test_kiosk_status_reads_a_running_daemons_status_from_the_runtime_directory(
     status = collect(cfg)
     assert status["daemon"] == "running" and status["credits_remaining"] == 412.4
     assert status["scanner"] == {"serial:/dev/ttyACM0": "connected"}
+
+
+
+def test_kiosk_status_says_the_state_is_in_ram(tmp_path: Path, ram_dir: Path) -> None:
+    cfg = Config(storage=StorageConfig(state_dir=ram_dir / "state", cache_dir=tmp_path / "c"))
+    status = collect(cfg)
+    assert status["state_durable"] is False
+    assert list(status["state_in_ram"]) == [f"{ram_dir}/state"]
+    assert "install-pi --state-dir" in status["state_fix"]
+    cfg = Config(storage=StorageConfig(state_dir=tmp_path / "s", cache_dir=tmp_path / "c"))
+    status = collect(cfg)
+    assert status["state_durable"] is True and "state_in_ram" not in status

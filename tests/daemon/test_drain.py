@@ -308,3 +308,29 @@ def test_the_chores_run_again_when_the_network_is_back(file_store: Store) -> Non
         assert runs[1].wait(TIMEOUT)
     finally:
         assert drainer.stop(timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("followed", ["before", "by_the_drainer"])
+@pytest.mark.parametrize("step", [365 * 86400.0, -365 * 86400.0], ids=["forward", "back"])
+def test_an_answer_cached_across_a_clock_step_is_not_bought_again(
+    tmp_path: Path, events: queue.Queue[DrainEvent], step: float, followed: str
+) -> None:
+    """A crash between resolve_queued's two commits, with NTP stepping the clock by a
+    year in between (a Pi that booted at a stale time, or ran a year ahead); the store
+    takes the step up before the answer is cached, or with the drainer's housekeeping."""
+    wall, mono = FakeClock(1_800_000_000.0), FakeClock(1000.0)
+    with Store.open(tmp_path / "s", tmp_path / "c", clock=wall, monotonic=mono) as store:
+        store.queue.enqueue(FISH, "hid:0", "network")
+        wall.advance(step)
+        mono.advance(30)
+        if followed == "before":
+            store.follow_clock()
+        store.cache.put(FISH, product(FISH), b"new", credits=1.3)
+        script = Script(store)
+        drainer = Drainer(store, script, events.put, pace_s=0.0, housekeeping_s=0.0)
+        drainer.start()
+        (got,) = take(events, 1)
+        assert drainer.stop(timeout=TIMEOUT)
+        assert store.follow_clock() == 0.0  # taken up already (or a step back: never)
+    assert script.calls == []
+    assert (got.barcode, *resolved(got)) == (FISH, "cached", 0.0)

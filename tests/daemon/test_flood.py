@@ -5,6 +5,8 @@ screen). No threads but the test's own, no sleeps."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from kiosk.daemon import ScanResult
@@ -133,6 +135,17 @@ def test_one_wake_up_however_many_results_until_the_main_loop_takes_them() -> No
     batch = outbox.take()
     assert [r.seq for r in batch.records] == list(range(745, 1001))  # bounded: the newest
     assert outbox.put(record(Outcome.CACHED, 1001)) is True  # taken: the next one wakes
+
+
+def test_a_complete_card_joining_its_held_early_card_wakes_the_loop_again() -> None:
+    outbox = Outbox(LineBudget(lines=100, clock=FakeClock()))
+    early = replace(record(Outcome.SHOWN, 7), photo_pending=True)
+    assert outbox.put(early) is True
+    assert outbox.waiting_early() is early
+    assert outbox.put(record(Outcome.CACHED, 8, B)) is False  # another scan: no new wake
+    assert outbox.waiting_early() is None  # the newest is not an early card
+    assert outbox.put(record(Outcome.SHOWN, 7)) is True  # its photo: the hold ends
+    assert outbox.completes(7) and not outbox.completes(9)
 
 
 def test_the_outbox_is_bounded_and_counts_what_it_gave_up() -> None:

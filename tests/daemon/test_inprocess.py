@@ -183,10 +183,11 @@ def test_an_orderly_stop_abandons_the_photo_and_keeps_the_paid_answer(
 
 
 def test_a_thread_that_outlives_the_stop_keeps_the_store_open_under_it(
-        kiosk: InProcess, sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+        daemon_env: None, tmp_path: Path, sandbox: Sandbox,
+        caplog: pytest.LogCaptureFixture) -> None:
     (slow,) = with_photo(sandbox)[:1]
     held = sandbox.faults.add("latency", count=1, path=f"/products/{slow}", seconds=2.0)
-    kiosk.daemon._stop_wait_s = 0.2  # shorter than the answer takes
+    kiosk = InProcess(tmp_path, sandbox, stop_wait_s=0.2)  # shorter than the answer takes
 
     def scenario(k: InProcess) -> None:
         assert k.reader is not None

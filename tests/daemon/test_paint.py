@@ -37,6 +37,20 @@ def test_a_newer_card_is_not_covered_by_an_older_lookups_late_photo() -> None:
     assert order.settle(late, None) == Paints(None, 10.0)  # first drawn, never complete
 
 
+def test_only_the_complete_card_of_the_early_card_drawn_last_completes_it() -> None:
+    order = PaintOrder()
+    assert not order.plan(Batch([result(OLDER, 1, photo_pending=True)]), None,
+                          staff=False).completes
+    assert order.awaiting_photo == 1
+    assert order.plan(Batch([result(OLDER, 1)]), None, staff=False).completes
+    assert order.awaiting_photo is None
+
+    order.plan(Batch([result(OLDER, 2, photo_pending=True)]), None, staff=False)
+    order.plan(Batch([result(NEWER, 3, Outcome.CACHED, from_cache=True)]), None, staff=False)
+    assert order.awaiting_photo is None  # another card was drawn in between
+    assert not order.plan(Batch([result(OLDER, 2)]), None, staff=False).completes
+
+
 def test_a_result_older_than_the_screen_is_covered() -> None:
     order = PaintOrder()
     order.plan(Batch([result(NEWER, 5)]), None, staff=False)

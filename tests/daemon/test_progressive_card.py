@@ -48,9 +48,9 @@ class Paint:
 class Running(InProcess):
     """The daemon on this (the main) thread, on the shopper screen; each paint kept."""
 
-    def __init__(self, tmp: Path, sandbox: Sandbox) -> None:
+    def __init__(self, tmp: Path, sandbox: Sandbox, **daemon_kw: Any) -> None:
         super().__init__(tmp, sandbox, scanner_cfg=ScannerConfig(), display_cfg=DisplayConfig(
-            mode="shopper", fullscreen=False, size=list(SIZE), card_seconds=60.0))
+            mode="shopper", fullscreen=False, size=list(SIZE), card_seconds=60.0), **daemon_kw)
         self.paints: list[Paint] = []
         self._painted = threading.Condition()
         self.on_show = self._keep_paint
@@ -139,3 +139,54 @@ def test_an_older_lookups_late_photo_does_not_cover_a_newer_card(
     cached, late = scan_entries(caplog)
     assert (cached["BARCODE"], late["BARCODE"]) == (newer, older)
     assert "FIRST_PAINT_MS" in late and "LATENCY_MS" not in late  # drawn early, never complete
+
+
+def test_the_complete_card_goes_up_at_once_after_its_early_card_not_a_frame_later(
+        daemon_env: None, tmp_path: Path, sandbox: Sandbox) -> None:
+    """A frame an hour long: past the burst every paint would wait that hour, so the four
+    paints below (two scans, each early and complete) show that a complete card never
+    waits for a frame slot after its own early card, and a second scan not for one after
+    the first (the burst)."""
+    running = Running(tmp_path, sandbox, frame_interval_s=3600.0)
+    codes = with_photo(sandbox)[:2]
+    product = {code: Product.from_api(public_record(sandbox.catalog[code]), barcode=code)
+               for code in codes}
+
+    def scenario(r: Running) -> None:
+        for seq, code in enumerate(codes, 2001):
+            for pending in (True, False):
+                r.daemon.post(ScanResult(Outcome.SHOWN, code, product[code], source="test",
+                                         t_last=time.monotonic(), seq=seq,
+                                         photo_pending=pending))
+                r.wait_paints(len(r.paints) + 1)
+
+    running.run(scenario)
+    assert [(p.barcode, p.pending) for p in running.paints] == [
+        (codes[0], True), (codes[0], False), (codes[1], True), (codes[1], False)]
+
+
+def test_an_early_card_that_came_fast_is_drawn_once_complete_when_its_photo_follows(
+        daemon_env: None, tmp_path: Path, sandbox: Sandbox,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A hold an hour long: the complete card joining the held early card must end the
+    hold (the test would time out otherwise), and only the complete card is drawn."""
+    running = Running(tmp_path, sandbox, early_hold_s=3600.0)
+    (code,) = with_photo(sandbox)[:1]
+    product = Product.from_api(public_record(sandbox.catalog[code]), barcode=code)
+
+    def post(pending: bool) -> None:
+        running.daemon.post(ScanResult(Outcome.SHOWN, code, product, source="test",
+                                       t_last=time.monotonic(), seq=3001,
+                                       photo_pending=pending))
+
+    def scenario(r: Running) -> None:
+        handled = r.daemon.wakes["event"]
+        post(True)
+        wait_for(lambda: r.daemon.wakes["event"] > handled, what="the early card seen")
+        post(False)
+        wait_for(lambda: len(scan_entries(caplog)) >= 1, what="the scan's journal entry")
+
+    running.run(scenario)
+    assert [(p.barcode, p.pending) for p in running.paints] == [(code, False)]
+    (entry,) = scan_entries(caplog)
+    assert entry["FIRST_PAINT_MS"] == entry["LATENCY_MS"]  # drawn in one go

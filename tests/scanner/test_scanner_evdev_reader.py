@@ -304,3 +304,20 @@ def test_bad_layout_fails_in_the_caller() -> None:
     col = Collector()
     with pytest.raises(ValueError, match="layout"):
         EvdevReader("auto", col.on_scan, col.on_status, layout="xx")
+
+
+def test_an_explicit_input_device_without_digit_keys_is_refused_clearly(bus: FakeBus) -> None:
+    col = Collector()
+    bus.plug("/dev/input/event1", "Logitech USB Optical Mouse", keys=[e.BTN_LEFT, e.BTN_RIGHT])
+    reader = make_reader(bus, col, "/dev/input/event1")
+    reader.start()
+    try:
+        col.wait(lambda: col.statuses)
+    finally:
+        reader.stop()
+    _, connected, detail = col.statuses[0]
+    assert not connected
+    assert detail.startswith("/dev/input/event1 (Logitech USB Optical Mouse) is not a "
+                             "keyboard-like input device")
+    assert "kiosk scanners" in detail
+    assert not bus.grabbed
