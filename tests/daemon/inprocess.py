@@ -85,6 +85,16 @@ class InProcess:
         assert run_daemon(self.daemon, lambda: scenario(self)) == 0
 
 
+def metrics_written(path: Path) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """The samples in the daemon's metrics file; none while it is missing or half written."""
+    from tests.test_metrics import parse
+
+    try:
+        return parse(path.read_text())[1]
+    except (FileNotFoundError, KeyError):
+        return {}
+
+
 def messages(caplog: pytest.LogCaptureFixture, prefix: str) -> list[str]:
     """The kiosk's log lines (caplog) that start with `prefix`."""
     return [r.getMessage() for r in caplog.records if r.getMessage().startswith(prefix)]

@@ -15,7 +15,7 @@ from kiosk.display import Display
 from kiosk.outcome import Outcome
 from kiosk.sandbox import Sandbox
 from tests.barcodes import UNKNOWN
-from tests.daemon.inprocess import InProcess, messages
+from tests.daemon.inprocess import InProcess, messages, metrics_written
 from tests.helpers import wait_for, with_photo
 
 
@@ -73,18 +73,13 @@ def test_the_metrics_file_counts_what_the_journal_says_and_goes_with_the_kiosk(
     (product,) = with_photo(sandbox)[:1]
     seen: list[str] = []
 
-    def written() -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-        try:
-            return parse(prom.read_text())[1]
-        except (FileNotFoundError, KeyError):
-            return {}
-
     def scenario(k: InProcess) -> None:
         k.scan(UNKNOWN, Outcome.NOT_FOUND)
         k.scan(product, Outcome.SHOWN)  # returns at the first paint, before the photo
 
         def counted(outcome: str) -> float | None:
-            return written().get(("kiosk_scans_total", frozenset({("outcome", outcome)})))
+            key = ("kiosk_scans_total", frozenset({("outcome", outcome)}))
+            return metrics_written(prom).get(key)
 
         # Rewritten every interval_s: wait for the write that holds both scans, complete.
         wait_for(lambda: counted("not_found") == 1 and counted("shown") == 1)
@@ -113,8 +108,8 @@ def test_the_metrics_file_counts_what_the_journal_says_and_goes_with_the_kiosk(
     after: list[float] = []
 
     def restarted(k: InProcess) -> None:
-        wait_for(lambda: bool(written()))
-        after.append(value(written(), "kiosk_credits_spent_total"))
+        wait_for(lambda: bool(metrics_written(prom)))
+        after.append(value(metrics_written(prom), "kiosk_credits_spent_total"))
 
     again.run(restarted)
     assert after == [pytest.approx(spent)]

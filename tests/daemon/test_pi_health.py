@@ -99,7 +99,7 @@ def test_the_daemon_says_it_at_start_and_in_its_metrics(
         ram_dir: Path, sandbox: Sandbox, caplog: pytest.LogCaptureFixture,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The whole daemon with its state in RAM and a Pi whose supply sags."""
-    from tests.daemon.inprocess import InProcess, messages
+    from tests.daemon.inprocess import InProcess, messages, metrics_written
     from tests.helpers import wait_for
     from tests.test_metrics import parse, value
 
@@ -112,14 +112,8 @@ def test_the_daemon_says_it_at_start_and_in_its_metrics(
     caplog.set_level(logging.INFO)
     seen: list[str] = []
 
-    def written() -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-        try:
-            return parse(prom.read_text())[1]
-        except (FileNotFoundError, KeyError):
-            return {}
-
     def scenario(k: InProcess) -> None:
-        wait_for(lambda: ("kiosk_undervoltage", frozenset()) in written())
+        wait_for(lambda: ("kiosk_undervoltage", frozenset()) in metrics_written(prom))
         seen.append(prom.read_text())
         seen.append(status_line(k.daemon.health))
 
