@@ -857,6 +857,25 @@ def test_in_a_chroot_the_steps_take_a_desktop_image_and_undo_restores_the_consol
 
 
 @pytest.mark.slow
+def test_an_earlier_releases_unedited_udev_rules_are_replaced_an_edited_file_kept(
+        tmp_path: Path) -> None:
+    """An update brings the new scanner rules to a kiosk whose file is, byte for byte, one
+    an earlier release shipped (its sha256 is in install-pi); an admin's edit is kept."""
+    root = tmp_path / "root"
+    rules = root / "etc/udev/rules.d/99-barcode-scanner.rules"
+    rules.parent.mkdir(parents=True)
+    old = (ROOT / "tests/shipped/99-barcode-scanner.rules.2026-12-07").read_bytes()
+    rules.write_bytes(old)
+    res = _install("--dry-run", "--prefix", root)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "an earlier release's, unedited: replacing it" in res.stdout
+    _index(_actions(res.stdout), f"would run: install -D -m 0644 {ROOT}/systemd/{RULES.name}")
+    rules.write_bytes(old + b"# site scanner\n")
+    edited = _install("--dry-run", "--prefix", root)
+    assert edited.returncode == 0, edited.stdout + edited.stderr
+    assert f"keeping the edited {rules}" in edited.stdout
+
+
 def test_real_install_into_a_prefix_then_update(tmp_path: Path) -> None:
     """Install, then update over an admin's edits, then refuse a broken config."""
     root = tmp_path / "root"
