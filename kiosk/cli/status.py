@@ -51,6 +51,9 @@ def collect(cfg: Config) -> dict[str, Any]:
         out["credits_remaining"] = daemon.get("credits_remaining")
         out["credits_spent_today"] = daemon.get("credits_spent_today")
         out["spend_mismatch"] = daemon.get("spend_mismatch")
+        skew = daemon.get("clock_skew")
+        # Seconds, as the API's Date has them: positive, the kiosk's clock is ahead.
+        out["clock_skew_s"] = round(skew) if isinstance(skew, int | float) else None
         out["token_expires_at"] = _iso(daemon.get("token_expires_at"))
         scanners = daemon.get("scanners") or {}
         out["scanner"] = ({s: ("connected" if ok else "disconnected") for s, ok in scanners.items()}

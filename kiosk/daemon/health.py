@@ -68,7 +68,8 @@ class Health:
         """What the status file keeps for `kiosk status`."""
         return StatusSnapshot(self.online, self.credits_remaining, self.token_expires_at,
                               dict(self.scanners), self.last_error, mode,
-                              self.credits_spent_today, self.spend_mismatch)
+                              self.credits_spent_today, self.spend_mismatch,
+                              self.clock_skew)
 
     def status_info(self) -> StatusInfo:
         return StatusInfo(online=bool(self.online), queue_depth=self.queue_depth,

@@ -52,6 +52,7 @@ class StatusSnapshot:
     mode: str = "shopper"
     credits_spent_today: float | None = None  # since UTC midnight, as the API counts it
     spend_mismatch: float | None = None  # the API's spent-today minus the kiosk's
+    clock_skew: float | None = None  # the kiosk's clock minus the API's Date, last answer
 
 
 class StatusFile:

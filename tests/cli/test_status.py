@@ -18,9 +18,11 @@ def test_kiosk_status_reads_a_running_daemons_status_from_the_runtime_directory(
     monkeypatch.setenv("RUNTIME_DIRECTORY", str(run))
     cfg = Config(storage=StorageConfig(state_dir=tmp_path / "state", cache_dir=tmp_path / "c"))
     StatusFile.for_daemon(cfg.storage.state_dir).write(StatusSnapshot(
-        True, 412.4, None, {"serial:/dev/ttyACM0": True}, None, "staff"))  # this process: alive
+        True, 412.4, None, {"serial:/dev/ttyACM0": True}, None, "staff",  # this process: alive
+        clock_skew=-63_072_000.4))  # two years behind the API
     status = collect(cfg)
     assert status["daemon"] == "running" and status["credits_remaining"] == 412.4
+    assert status["clock_skew_s"] == -63_072_000
     assert status["scanner"] == {"serial:/dev/ttyACM0": "connected"}
 
 
