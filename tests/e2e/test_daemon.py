@@ -44,8 +44,9 @@ def test_every_outcome_the_notify_protocol_and_an_orderly_stop(
     shown = kiosk.wait_scan(CEREAL, "shown")
     assert shown["CREDITS"] == "1.3" and shown["SOURCE"] == f"serial:{kiosk.scanner_link}"
     assert float(shown["LATENCY_MS"]) > 0 and shown["REQUEST_ID"].startswith("req_")
-    # Drawn when the data came, completed when the photo did.
-    assert 0 < float(shown["FIRST_PAINT_MS"]) < float(shown["LATENCY_MS"])
+    # Drawn when the data came and completed when the photo did, or, the photo within
+    # the early card's hold (kiosk/daemon/_pace.py: a fast link), drawn once, complete.
+    assert 0 < float(shown["FIRST_PAINT_MS"]) <= float(shown["LATENCY_MS"])
     scanner.send(FISH)
     kiosk.wait_scan(FISH, "shown")
     scanner.send(FISH)  # a double read
