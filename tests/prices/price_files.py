@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.cli.check_prices import gs1_gtin
 from kiosk.prices import Limits, PriceBook
+from kiosk.scanner import gs1_gtin
 from kiosk.scanner.gs1 import check_digit
 
 HEADER = "barcode,price,promo_price,promo_from,promo_until,unit_price,unit,age_limit,recall,name"

@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from kiosk.api.transport import bounds, make_http_client
-from kiosk.cli.check_prices import gs1_gtin
 from kiosk.config import ApiConfig
 from kiosk.prices import (
     Candidate,
@@ -26,6 +25,7 @@ from kiosk.prices import (
     Source,
     UrlSource,
 )
+from kiosk.scanner import gs1_gtin
 from tests.prices.price_files import GOOD, write
 
 BAD = "barcode,price\n012345678905,-1\n"
