@@ -20,6 +20,7 @@ from kiosk.sandbox import Sandbox
 from tests.barcodes import CEREAL, FISH, UNKNOWN
 from tests.daemon.inprocess import InProcess, metrics_written
 from tests.helpers import wait_for
+from tests.prices.price_files import serve_prices
 
 HEADER = "barcode,price,promo_price,promo_from,promo_until,age_limit,recall"
 TODAY = date.today()
@@ -140,3 +141,22 @@ def test_without_prices_configured_nothing_is_opened_and_scans_carry_none(
     assert not (tmp_path / "state" / "prices.db").exists()
     assert kiosk.shown[-1][0].price is None
     assert "PRICE" not in scan_entries(caplog)[FISH]
+
+
+def test_a_url_is_polled_with_its_own_client_that_never_carries_the_api_token(
+        daemon_env: None, tmp_path: Path, sandbox: Sandbox,
+        caplog: pytest.LogCaptureFixture) -> None:
+    with serve_prices() as (url, served):
+        served.body = f"barcode,price,recall\n{FISH},4.20,Recalled: do not buy\n".encode()
+        kiosk = InProcess(tmp_path, sandbox, prices_cfg=PricesConfig(url=url))
+
+        def scenario(k: InProcess) -> None:
+            wait_rounds(prices_of(k), 1, more=False)
+            assert k.scan_whole(FISH, Outcome.SHOWN).price is not None
+
+        kiosk.run(scenario)
+    entry = scan_entries(caplog)[FISH]
+    assert (entry["PRICE"], entry["RECALL"]) == ("4.20", "Recalled: do not buy")
+    asked = {name.lower() for request in served.requests for name in request}
+    assert "user-agent" in asked and "authorization" not in asked
+    assert not list((tmp_path / "state").glob("prices.download*"))  # removed once imported
