@@ -115,6 +115,7 @@ class Metrics:
         self._lock = threading.Lock()
         self._scans: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
         self._spent = max(0.0, credits_spent_at_start)
+        self._recalls_shown = 0
         self._lookup = _Histogram(BUCKETS_S)
         self._first_paint = _Histogram(BUCKETS_S)
         self._gauges = Gauges()
@@ -126,6 +127,11 @@ class Metrics:
         """One scan ended with `outcome` (the journal's OUTCOME=)."""
         with self._lock:
             self._scans[outcome] = self._scans.get(outcome, 0) + 1
+
+    def record_recall_shown(self) -> None:
+        """A scan of a product the price file recalls was shown."""
+        with self._lock:
+            self._recalls_shown += 1
 
     def record_spend(self, credits: float) -> None:
         """Credits a lookup cost (what the spending guard is told)."""
@@ -195,6 +201,9 @@ class Metrics:
         yield from _family("kiosk_scans_total", "counter",
                            "Scans by outcome (the journal's OUTCOME=); resets at restart.",
                            [({"outcome": o}, n) for o, n in sorted(self._scans.items())])
+        yield from _family("kiosk_recalls_shown_total", "counter",
+                           "Scans of a product the price file recalls, shown; resets at "
+                           "restart.", [({}, self._recalls_shown)])
         yield from _histogram("kiosk_lookup_duration_seconds",
                               "API lookups, request to answer; resets at restart.",
                               self._lookup)
@@ -249,6 +258,7 @@ class Metrics:
 # against it.
 METRIC_NAMES = (
     "kiosk_build_info", "kiosk_start_time_seconds", "kiosk_scans_total",
+    "kiosk_recalls_shown_total",
     "kiosk_lookup_duration_seconds", "kiosk_first_paint_duration_seconds",
     "kiosk_credits_spent_total", "kiosk_credits_remaining", "kiosk_queued_scans",
     "kiosk_queue_oldest_age_seconds", "kiosk_queued_scans_set_aside", "kiosk_online",

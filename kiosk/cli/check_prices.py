@@ -14,17 +14,10 @@ from kiosk import config
 from kiosk.errors import ConfigError, StoreError
 from kiosk.exitcodes import EX_CONFIG, EX_DATAERR, EX_FAILURE, EX_OK
 from kiosk.prices import PriceBook, limits_of
-from kiosk.scanner import Invalid, normalize
+from kiosk.scanner import gs1_gtin
 
+# gs1_gtin is also named here for the benches written before it moved to the scanner.
 __all__ = ["check_prices", "gs1_gtin"]
-
-
-def gs1_gtin(text: str) -> str:
-    """The scanner's GS1 rule as the price file's `Normalize`: the GTIN, or ValueError."""
-    verdict = normalize(text)
-    if isinstance(verdict, Invalid):
-        raise ValueError(verdict.reason)
-    return verdict.gtin
 
 
 def check_prices(path: Path, config_path: Path | None) -> int:

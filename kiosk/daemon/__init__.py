@@ -16,7 +16,8 @@ package imports them but the tests and the benches):
 - `_results`: what the main loop makes of each result (paint, journal entry, metrics),
   in the order `_paint` keeps (the newest scan drawn, the card waiting for its photo,
   the staff list); `_board`: health refreshed, shown and published in one step;
-  `_metrics`: the Prometheus textfile;
+  `_metrics`: the Prometheus textfile; `_prices`: the store's price file, polled on its
+  own thread, read by every scan;
 - `events`: the plain values the main loop's queue carries;
 - `worker`: the scan worker's two lanes (a cached card never waits behind a lookup),
   fed by `inbox` (bounded: a flooding reader's noise is dropped first);

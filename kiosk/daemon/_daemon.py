@@ -36,6 +36,7 @@ from kiosk.daemon._metrics import MetricsFile
 from kiosk.daemon._pace import HOLD_S, Pacer
 from kiosk.daemon._paint import PaintOrder
 from kiosk.daemon._pi import PiHealth
+from kiosk.daemon._prices import Prices
 from kiosk.daemon._reload import display_now, load_again, restart_only
 from kiosk.daemon._results import AfterShow, Results
 from kiosk.daemon._scan import ScanResult
@@ -163,25 +164,25 @@ class Daemon:
             self.display.on_problem = self._display_changed
             self.board = StatusBoard(self.health, self.status, self.api, self.store.queue,
                                      self.display, self.order.recent)
+            self.prices = Prices.start(cfg, self._transport, stack, self._stoppable)
             stack.callback(self._stop_threads)  # before anything above is closed
             metrics = self._metrics.metrics
-            self.lookups = Lookups(
-                self.store, self.api, prepare=self.display.prepare_image,
-                display_key=self._display_key,
-                observe=self._metrics.observe_lookup if metrics else None)
+            self.lookups = Lookups(self.store, self.api, prepare=self.display.prepare_image,
+                                   display_key=self._display_key,
+                                   observe=self._metrics.observe_lookup if metrics else None)
             self.keyboard = WindowKeyboard()
             self.display.on_key = self._on_key
             self.worker = ScanWorker(self.lookups, self.post,
                                      duplicate_window_s=cfg.scanner.duplicate_window_s,
-                                     on_drop=lambda kind, _: self.outbox.dropped(kind))
+                                     on_drop=lambda kind, _: self.outbox.dropped(kind),
+                                     prices=self.prices.lookup if self.prices else None)
             self.worker.start()
             self._stoppable.add("the scan worker", self.worker.request_stop, self.worker.join)
             self.drainer = Drainer(self.store, self.lookups.resolve,
                                    lambda e: self.events.put(Drained(e)),
                                    chores=self.lookups.chores)
-            self.drainer.start()
-            # Drainer.stop tells and waits in one call: it is told when it is waited for,
-            # first of all, before any other wait.
+            self.drainer.start()  # Drainer.stop tells and waits in one call: told when it is
+            # waited for, first of all, before any other wait.
             self._stoppable.add("the drainer", lambda: None, lambda deadline:
                                 self.drainer.stop(max(0.0, deadline - time.monotonic())), at=0)
             self.link = Link(self.api, self.health, on_change=self.status.schedule,
@@ -196,8 +197,7 @@ class Daemon:
             if self._status_file.path.parent != cfg.storage.state_dir:
                 StatusFile(cfg.storage.state_dir).remove()  # left there by an older kiosk
             self._open_readers()
-            self._stoppable.add("the scanner readers", self._readers.tell, self._readers.join,
-                                at=1)
+            self._stoppable.add("the scanner readers", self._readers.tell, self._readers.join, at=1)
             if self._signals:
                 install_signals(stop=self.stop, reload=lambda: self.events.put(Reload()))
             self.board.refresh()

@@ -2,8 +2,8 @@
 
 The fleet labels, the scanner settings (the readers are reopened) and the display's
 store name, logo and texts apply at once; the screen's size, mode, font, backlight,
-output and rotation, and the [api], [storage] and [metrics] sections, after a restart
-(said once in the journal). A file that does not load is refused whole: the running
+output and rotation, and the [api], [storage], [metrics] and [prices] sections, after a
+restart (said once in the journal). A file that does not load is refused whole: the running
 configuration stays.
 """
 
@@ -47,5 +47,6 @@ def display_now(old: DisplayConfig, new: DisplayConfig) -> DisplayConfig:
 
 def restart_only(old: Config, new: Config) -> None:
     """Say when sections that apply only after a restart changed."""
-    if new.api != old.api or new.storage != old.storage or new.metrics != old.metrics:
-        logger.warning("[api], [storage] and [metrics] changes apply after a restart")
+    if (new.api, new.storage, new.metrics, new.prices) != (old.api, old.storage, old.metrics,
+                                                           old.prices):
+        logger.warning("[api], [storage], [metrics] and [prices] changes apply after a restart")

@@ -95,6 +95,8 @@ class Results:
             return
         if self._metrics is not None:
             self._metrics.record_scan(record.outcome)
+            if paints.at is not None and record.price is not None and record.price.recall:
+                self._metrics.record_recall_shown()
             if paints.first_at is not None:
                 self._metrics.observe_first_paint(paints.first_at - record.t_last)
         level = logging.WARNING if record.outcome is Outcome.ERROR else logging.INFO

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from kiosk.api.errors import ApiError
 from kiosk.outcome import Outcome
+from kiosk.prices import PriceEntry
 from kiosk.product import Product
 from kiosk.scanner import Scan
 
@@ -42,13 +43,14 @@ class ScanResult:
     error: ApiError | None = None
     photo_pending: bool = False  # the product data is in, its photo is still downloading
     # Stamped by the scan worker (`of_scan`):
+    price: PriceEntry | None = None  # the store's price file's entry; None: not in it
     source: str = ""  # the reader it came from
     t_last: float = 0.0  # monotonic time of the scan's last byte or key
     seq: int = 0  # scan order; a result older than the card on screen is not drawn
 
-    def of_scan(self, scan: Scan, seq: int) -> ScanResult:
-        """This result as `scan`'s, the `seq`-th scan."""
-        return replace(self, source=scan.source, t_last=scan.t_last, seq=seq)
+    def of_scan(self, scan: Scan, seq: int, price: PriceEntry | None = None) -> ScanResult:
+        """This result as `scan`'s, the `seq`-th scan, with its barcode's `price`."""
+        return replace(self, source=scan.source, t_last=scan.t_last, seq=seq, price=price)
 
     @property
     def news(self) -> bool:

@@ -8,6 +8,7 @@ table. What the kiosk says about itself (STATUS=, the status bar) is `health`.
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Any
 
 from kiosk.api.errors import CredentialsRefused, InsufficientCredits
@@ -23,10 +24,12 @@ from kiosk.display.screens import (
     ScreenState,
 )
 from kiosk.outcome import SHOWS_PRODUCT, Outcome
+from kiosk.prices import PriceEntry
 
 __all__ = [
     "journal_fields",
     "journal_message",
+    "price_fields",
     "recent_entry",
     "screen_for",
 ]
@@ -84,11 +87,13 @@ _SAID = {
 
 
 def journal_fields(result: ScanResult, latency_ms: float | None,
-                   first_paint_ms: float | None = None) -> dict[str, Any]:
+                   first_paint_ms: float | None = None, *,
+                   today: date | None = None) -> dict[str, Any]:
     """The fields of the one journal entry every scan produces.
 
     `latency_ms`: scan to its complete screen; `first_paint_ms`: scan to the first paint
-    of it (the card before its photo; the same as `latency_ms` when drawn in one go).
+    of it (the card before its photo; the same as `latency_ms` when drawn in one go);
+    `today` (the local date by default) decides whether a promotion runs.
     """
     fields: dict[str, Any] = {
         "kiosk_event": "scan", "barcode": result.barcode, "outcome": result.outcome,
@@ -103,6 +108,23 @@ def journal_fields(result: ScanResult, latency_ms: float | None,
         fields["reason"] = result.reason
     if result.stale:
         fields["stale"] = "yes"
+    if result.price is not None:
+        fields.update(price_fields(result.price, today or date.today()))
+    return fields
+
+
+def price_fields(entry: PriceEntry, today: date) -> dict[str, Any]:
+    """`PRICE`, `PROMO` (while its promotion runs), `AGE_LIMIT`, `RECALL`: those the
+    price file knows, as it wrote them (money exactly, never a float)."""
+    fields: dict[str, Any] = {}
+    if entry.price is not None:
+        fields["price"] = str(entry.price)
+    if (promo := entry.promo_on(today)) is not None:
+        fields["promo"] = str(promo)
+    if entry.age_limit:
+        fields["age_limit"] = entry.age_limit
+    if entry.recall is not None:
+        fields["recall"] = entry.recall
     return fields
 
 

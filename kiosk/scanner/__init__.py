@@ -9,7 +9,7 @@ from __future__ import annotations
 from kiosk.scanner.dedupe import DuplicateWindow
 from kiosk.scanner.evdev_reader import EvdevReader
 from kiosk.scanner.fake import FakeReader
-from kiosk.scanner.gs1 import Invalid, Normalized, normalize, validate
+from kiosk.scanner.gs1 import Invalid, Normalized, gs1_gtin, normalize, validate
 from kiosk.scanner.hid import Dropped, HidDecoder
 from kiosk.scanner.readers import open_readers
 from kiosk.scanner.scan import MAX_SCAN_CHARS, OnScan, OnStatus, Reader, Scan, printable
@@ -32,6 +32,7 @@ __all__ = [
     "SerialFramer",
     "SerialReader",
     "WindowKeyboard",
+    "gs1_gtin",
     "normalize",
     "open_readers",
     "printable",

@@ -36,6 +36,7 @@ __all__ = [
     "Invalid",
     "Normalized",
     "check_digit",
+    "gs1_gtin",
     "has_valid_check_digit",
     "normalize",
     "upca_to_upce",
@@ -179,3 +180,13 @@ def validate(scan: Scan) -> Normalized | Invalid:
     if scan.problem is not None:
         return Invalid(scan.problem)
     return normalize(scan.raw)
+
+
+def gs1_gtin(text: str) -> str:
+    """`normalize` as the price file's `Normalize` (`kiosk.prices`): the GTIN, or
+    ValueError with the reason. The daemon and `kiosk check-prices` both pass it, so a
+    price file's barcode and a scan of it meet at the same key."""
+    verdict = normalize(text)
+    if isinstance(verdict, Invalid):
+        raise ValueError(verdict.reason)
+    return verdict.gtin

@@ -16,6 +16,7 @@ from kiosk.config import (
     Config,
     DisplayConfig,
     MetricsConfig,
+    PricesConfig,
     ScannerConfig,
     StorageConfig,
 )
@@ -32,12 +33,13 @@ __all__ = ["InProcess", "messages"]
 class InProcess:
     """A daemon to run on the main thread (pygame wants it) while `scenario` drives it
     from another. `display_cfg`, `scanner_cfg`: those sections of its configuration
-    (default: the staff screen, no double-read window); `daemon_kw`: more `Daemon`
-    arguments."""
+    (default: the staff screen, no double-read window); `prices_cfg`: its [prices]
+    (default: none); `daemon_kw`: more `Daemon` arguments."""
 
     def __init__(self, tmp: Path, sandbox: Sandbox, metrics_file: Path | None = None, *,
                  display_cfg: DisplayConfig | None = None,
-                 scanner_cfg: ScannerConfig | None = None, **daemon_kw: Any) -> None:
+                 scanner_cfg: ScannerConfig | None = None,
+                 prices_cfg: PricesConfig | None = None, **daemon_kw: Any) -> None:
         key = tmp / "api_key"
         key.write_text(sandbox.api_key)
         key.chmod(0o600)
@@ -48,6 +50,7 @@ class InProcess:
             display=display_cfg or DisplayConfig(mode="staff", fullscreen=False, size=[800, 480]),
             storage=StorageConfig(state_dir=tmp / "state", cache_dir=tmp / "cache"),
             metrics=MetricsConfig(textfile=str(metrics_file or ""), interval_s=1),
+            prices=prices_cfg or PricesConfig(),
         )
         self.reader: FakeReader | None = None
         self.shown: list[tuple[ScanResult, bool | None]] = []  # with health.online then
@@ -78,6 +81,22 @@ class InProcess:
             record, online = self.shown[before]
         assert (record.barcode, record.outcome) == (code, outcome)
         return online
+
+    def scan_whole(self, code: str, outcome: Outcome) -> ScanResult:
+        """Scan `code` and wait for its complete screen (a card's photo in); its result."""
+        assert self.reader is not None
+        before = len(self.shown)
+        self.reader.feed(code)
+
+        def done() -> ScanResult | None:
+            return next((r for r, _ in self.shown[before:]
+                         if r.barcode == code and not r.photo_pending), None)
+
+        with self._changed:
+            assert self._changed.wait_for(done, 20), self.shown
+            record = done()
+        assert record is not None and record.outcome == outcome, record
+        return record
 
     def run(self, scenario: Callable[[Any], None]) -> None:
         """Run the daemon until `scenario(self)` (on its own thread) is done; re-raise its

@@ -1,11 +1,16 @@
-"""Price files written by hand for the tests, and one import of them."""
+"""Price files written by hand for the tests, one import of them, and a server of them."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from kiosk.cli.check_prices import gs1_gtin
 from kiosk.prices import Limits, PriceBook
+from kiosk.scanner import gs1_gtin
 from kiosk.scanner.gs1 import check_digit
 
 HEADER = "barcode,price,promo_price,promo_from,promo_until,unit_price,unit,age_limit,recall,name"
@@ -36,3 +41,48 @@ def load(book: PriceBook, path: Path, limits: Limits | None = None) -> list[str]
 def gtin(body: str) -> str:
     """`body` with its GS1 check digit: a barcode every file takes."""
     return body + check_digit(body)
+
+
+@dataclass
+class Served:
+    """What the loopback server answers, and what it was asked."""
+
+    body: bytes = GOOD.encode()
+    etag: str = '"v1"'
+    status: int = 200
+    requests: list[dict[str, str]] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def serve_prices() -> Iterator[tuple[str, Served]]:
+    """A price file over HTTP on loopback (real TCP), with ETag; its URL and state."""
+    served = Served()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            served.requests.append(dict(self.headers))
+            if served.status != 200:
+                self.send_error(served.status)
+            elif self.headers.get("If-None-Match") == served.etag:
+                self.send_response(304)
+                self.end_headers()
+            else:
+                self.send_response(200)
+                self.send_header("ETag", served.etag)
+                self.send_header("Content-Type", "text/csv")
+                self.send_header("Content-Length", str(len(served.body)))
+                self.end_headers()
+                self.wfile.write(served.body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/prices.csv", served
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(10)

@@ -12,8 +12,8 @@ import threading
 from decimal import Decimal
 from pathlib import Path
 
-from kiosk.cli.check_prices import gs1_gtin
 from kiosk.prices import Limits, PriceBook
+from kiosk.scanner import gs1_gtin
 from tests.helpers import REPO, wait_for
 from tests.prices.price_files import GOOD, GOOD_BARCODES, gtin, load, write
 
@@ -78,7 +78,7 @@ def test_lookups_go_on_during_an_import(tmp_path: Path) -> None:
 _CHILD = """
 import sys, time
 from pathlib import Path
-from kiosk.cli.check_prices import gs1_gtin
+from kiosk.scanner import gs1_gtin
 from kiosk.prices import Limits, PriceBook
 book = PriceBook(Path(sys.argv[1]))
 marker = Path(sys.argv[3])

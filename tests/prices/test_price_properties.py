@@ -14,8 +14,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.cli.check_prices import gs1_gtin
 from kiosk.prices import Limits, PriceBook, Problem
+from kiosk.scanner import gs1_gtin
 from tests.prices.price_files import GOOD, GOOD_BARCODES, gtin
 
 SETTINGS = settings(max_examples=60, deadline=None,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli.check_prices import gs1_gtin
 from kiosk.prices import Limits, PriceBook, PriceEntry
+from kiosk.scanner import gs1_gtin
 from tests.helpers import REPO
 from tests.prices.price_files import GOOD, HEADER, load, write
 

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
 from kiosk.api.transport import bounds, make_http_client
-from kiosk.cli.check_prices import gs1_gtin
 from kiosk.config import ApiConfig
 from kiosk.prices import (
     Candidate,
@@ -26,51 +22,16 @@ from kiosk.prices import (
     Source,
     UrlSource,
 )
-from tests.prices.price_files import GOOD, write
+from kiosk.scanner import gs1_gtin
+from tests.prices.price_files import GOOD, Served, serve_prices, write
 
 BAD = "barcode,price\n012345678905,-1\n"
 
 
-@dataclass
-class Served:
-    """What the loopback server answers, and what it was asked."""
-
-    body: bytes = GOOD.encode()
-    etag: str = '"v1"'
-    status: int = 200
-    requests: list[dict[str, str]] = field(default_factory=list)
-
-
 @pytest.fixture
 def server() -> Iterator[tuple[str, Served]]:
-    served = Served()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            served.requests.append(dict(self.headers))
-            if served.status != 200:
-                self.send_error(served.status)
-            elif self.headers.get("If-None-Match") == served.etag:
-                self.send_response(304)
-                self.end_headers()
-            else:
-                self.send_response(200)
-                self.send_header("ETag", served.etag)
-                self.send_header("Content-Type", "text/csv")
-                self.send_header("Content-Length", str(len(served.body)))
-                self.end_headers()
-                self.wfile.write(served.body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/prices.csv", served
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(10)
+    with serve_prices() as served:
+        yield served
 
 
 def refresher(tmp_path: Path, *sources: Source) -> PriceRefresher:
