@@ -16,8 +16,7 @@ from kiosk.exitcodes import EX_CONFIG, EX_DATAERR, EX_FAILURE, EX_OK
 from kiosk.prices import PriceBook, limits_of
 from kiosk.scanner import gs1_gtin
 
-# gs1_gtin is also named here for the benches written before it moved to the scanner.
-__all__ = ["check_prices", "gs1_gtin"]
+__all__ = ["check_prices"]
 
 
 def check_prices(path: Path, config_path: Path | None) -> int:

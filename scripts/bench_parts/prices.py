@@ -43,7 +43,7 @@ import json, random, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[4])
 from _common import percentiles
-from kiosk.cli.check_prices import gs1_gtin
+from kiosk.scanner import gs1_gtin
 from kiosk.prices import Limits, PriceBook
 
 def status():
