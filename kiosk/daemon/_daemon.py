@@ -81,18 +81,14 @@ STOP_CACHE_S = 2.0
 class Daemon:
     """The kiosk's service; `run()` until `stop()` (or a signal).
 
-    `readers` builds the scanner readers (default: the configured evdev or serial
-    readers; None: no readers, as in the demo, which feeds the worker itself; a test
-    passes `FakeReader`s). `transport` replaces httpx's network transport (tests).
-    `signals=False` leaves the process's signal handlers alone (a daemon run off the
-    main thread, or inside a test runner). `after_show` is called on the main thread
-    after each paint of a scan's screen: twice for a card drawn before its photo
-    arrived (the result `photo_pending` first), once otherwise; past a burst of paints,
-    results that arrive within one `frame_interval_s` are painted once, the newest; an
-    early card whose data came within `early_hold_s` of its scan waits that long at most
-    for its photo (`kiosk.daemon._pace`). `display` builds the screen (tests pass one
-    with a fake sysfs to play a screen coming and going). `stop_wait_s` bounds an
-    orderly stop's wait for the threads (default: from `api.lookup_deadline_s`).
+    `readers` builds the scanner readers (default: the configured ones; None: none, as
+    in the demo; tests pass `FakeReader`s). `transport` replaces httpx's network
+    transport (tests). `signals=False` leaves the signal handlers alone (off the main
+    thread, in a test runner). `after_show` is called on the main thread after each
+    paint of a scan's screen (twice for a card drawn before its photo, `photo_pending`
+    first). `frame_interval_s` and `early_hold_s` pace the paints (`kiosk.daemon._pace`).
+    `display` builds the screen (tests pass one with a fake sysfs). `stop_wait_s` bounds
+    an orderly stop's wait for the threads (default: from `api.lookup_deadline_s`).
     """
 
     def __init__(self, cfg: Config, *, readers: ReaderFactory | None = open_readers,
@@ -181,8 +177,9 @@ class Daemon:
             self.drainer = Drainer(self.store, self.lookups.resolve,
                                    lambda e: self.events.put(Drained(e)),
                                    chores=self.lookups.chores)
-            self.drainer.start()  # Drainer.stop tells and waits in one call: told when it is
-            # waited for, first of all, before any other wait.
+            self.drainer.start()
+            # Drainer.stop tells and waits in one call: it is told when it is waited for,
+            # first of all, before any other wait.
             self._stoppable.add("the drainer", lambda: None, lambda deadline:
                                 self.drainer.stop(max(0.0, deadline - time.monotonic())), at=0)
             self.link = Link(self.api, self.health, on_change=self.status.schedule,
@@ -197,7 +194,8 @@ class Daemon:
             if self._status_file.path.parent != cfg.storage.state_dir:
                 StatusFile(cfg.storage.state_dir).remove()  # left there by an older kiosk
             self._open_readers()
-            self._stoppable.add("the scanner readers", self._readers.tell, self._readers.join, at=1)
+            self._stoppable.add("the scanner readers", self._readers.tell, self._readers.join,
+                                at=1)
             if self._signals:
                 install_signals(stop=self.stop, reload=lambda: self.events.put(Reload()))
             self.board.refresh()
